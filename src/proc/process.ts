@@ -1,0 +1,127 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProcStat, ProcStatus } from './types.js';
+import { readInt, readSmall } from './read.js';
+
+export const PF_KTHREAD = 0x00200000;
+
+/**
+ * Parse /proc/PID/stat. The comm field sits between the first '(' and the LAST ')'
+ * because a name may itself contain ')' and spaces. Returns null on malformed text.
+ */
+export function parseStat(text: string): ProcStat | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open <= 0 || close < open) return null;
+  const pid = Number.parseInt(text.slice(0, open), 10);
+  if (!Number.isFinite(pid)) return null;
+  const rest = text.slice(close + 2).split(' ');
+  if (rest.length < 22) return null;
+  const num = (i: number) => Number(rest[i]);
+  const stat: ProcStat = {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: num(1),
+    pgrp: num(2),
+    flags: num(6),
+    utimeTicks: num(11),
+    stimeTicks: num(12),
+    startTimeTicks: num(19),
+    vsizeBytes: num(20),
+    rssPages: num(21),
+  };
+  for (const k of ['ppid', 'pgrp', 'flags', 'utimeTicks', 'stimeTicks', 'startTimeTicks', 'vsizeBytes', 'rssPages'] as const) {
+    if (!Number.isFinite(stat[k])) return null;
+  }
+  return stat;
+}
+
+function kib(v: string | undefined): number | null {
+  if (v === undefined) return null;
+  const n = Number.parseInt(v, 10);
+  return Number.isFinite(n) ? n : null;
+}
+
+/** Parse /proc/PID/status. Kernel threads have no Vm* lines (hasMm false). */
+export function parseStatus(text: string): ProcStatus | null {
+  const kv = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) kv.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  }
+  const name = kv.get('Name');
+  const uidLine = kv.get('Uid');
+  if (name === undefined || uidLine === undefined) return null;
+  const uid = Number.parseInt(uidLine, 10);
+  if (!Number.isFinite(uid)) return null;
+  return {
+    // status escapes '\n' and '\\' in Name; keep it as the kernel printed it.
+    name,
+    uid,
+    vmRssKiB: kib(kv.get('VmRSS')) ?? 0,
+    rssAnonKiB: kib(kv.get('RssAnon')),
+    rssFileKiB: kib(kv.get('RssFile')),
+    rssShmemKiB: kib(kv.get('RssShmem')),
+    vmSwapKiB: kib(kv.get('VmSwap')) ?? 0,
+    vmPteKiB: kib(kv.get('VmPTE')) ?? 0,
+    hasMm: kv.has('VmSize'),
+  };
+}
+
+/** /proc/PID/cmdline: NUL-separated argv; empty for kernel threads and zombies. */
+export function parseCmdline(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return text.slice(0, end).replaceAll('\0', ' ');
+}
+
+/** Numeric entries of the /proc root. */
+export function listPids(procRoot: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(procRoot);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const n of names) {
+    const c = n.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(n);
+    if (Number.isInteger(pid) && pid > 0) pids.push(pid);
+  }
+  return pids;
+}
+
+export function readStat(procRoot: string, pid: number): ProcStat | null {
+  const text = readSmall(join(procRoot, String(pid), 'stat'));
+  return text === null ? null : parseStat(text);
+}
+
+export function readStatus(procRoot: string, pid: number): ProcStatus | null {
+  const text = readSmall(join(procRoot, String(pid), 'status'));
+  return text === null ? null : parseStatus(text);
+}
+
+export function readCmdline(procRoot: string, pid: number): string | null {
+  const text = readSmall(join(procRoot, String(pid), 'cmdline'));
+  return text === null ? null : parseCmdline(text);
+}
+
+export function readOomScore(procRoot: string, pid: number): number | null {
+  return readInt(join(procRoot, String(pid), 'oom_score'));
+}
+
+export function readOomScoreAdj(procRoot: string, pid: number): number | null {
+  return readInt(join(procRoot, String(pid), 'oom_score_adj'));
+}
+
+export function readProcCgroupText(procRoot: string, pid: number): string | null {
+  return readSmall(join(procRoot, String(pid), 'cgroup'));
+}
+
+/** A kernel thread: PF_KTHREAD in stat flags (or pid 2's children on old kernels). */
+export function isKernelThread(stat: ProcStat): boolean {
+  return (stat.flags & PF_KTHREAD) !== 0 || stat.pid === 2 || stat.ppid === 2;
+}
