@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { readStat } from '../proc/process.js';
 import { checkTarget, hasExited } from './check.js';
 import { explainErrno } from './explain.js';
 import type { ActionOptions, ActionResult, ProcessRef } from './types.js';
@@ -18,8 +19,17 @@ export function signalProcess(
   const label = `PID ${ref.pid}${ref.name ? ` (${ref.name})` : ''}`;
   try {
     if (opts.group) {
-      // The group of the process itself: never our own group.
-      process.kill(-ref.pid, signal);
+      // The target's own process group, never init's or oomtop's own.
+      const pgrp = readStat(opts.procRoot, ref.pid)?.pgrp;
+      const ownPgrp = readStat(opts.procRoot, opts.selfPid ?? process.pid)?.pgrp;
+      if (pgrp === undefined) return { ok: false, error: explainErrno('ESRCH', 'signal', label) };
+      if (pgrp <= 1 || pgrp === ownPgrp) {
+        return {
+          ok: false,
+          error: { code: 'FORBIDDEN', message: `${label}: its process group ${pgrp} includes oomtop or init`, hint: 'signal the process alone' },
+        };
+      }
+      process.kill(-pgrp, signal);
     } else {
       process.kill(ref.pid, signal);
     }
