@@ -46,7 +46,8 @@ export interface OomTask {
 export type OomEventKind =
   | 'kill' // a process was killed
   | 'no-killable' // "Out of memory and no killable processes"
-  | 'group-kill'; // memory.oom.group: several tasks killed together
+  | 'group-kill' // memory.oom.group: several tasks killed together
+  | 'oom'; // an OOM report without a kill line: truncated, or the victim was already exiting
 
 export interface OomEvent {
   kind: OomEventKind;
@@ -68,4 +69,12 @@ export interface OomEvent {
   source: string | null;
   /** Raw lines the event was built from (for the detail view). */
   lines: string[];
+  /** Old kernels: the task chosen by "Kill process N (comm) score S or sacrifice child" (may differ from the victim). */
+  selected?: { pid: number; comm: string; score: number | null } | null;
+  /** memory.oom.group: the cgroup whose tasks were killed together. */
+  oomGroup?: string | null;
+  /** cpuset of the trigger (pre-4.19 "COMM cpuset=X mems_allowed=Y" or the summary line). */
+  cpuset?: string | null;
+  /** Why an event of kind 'oom' has no kill, or other remarks ("victim already exiting"...). */
+  note?: string | null;
 }
