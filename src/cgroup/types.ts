@@ -11,6 +11,12 @@ export interface MemoryHierarchy {
   hybrid: boolean;
   /** The v2 mount in a hybrid layout, if any (for memory.pressure there is none on v1). */
   unifiedRoot: string | null;
+  /**
+   * The mount's root inside the hierarchy (4th mountinfo field), "/" normally. Inside a
+   * container without a cgroup namespace it is e.g. "/docker/<id>": /proc/PID/cgroup paths
+   * then start with it and are stripped before joining with `root`.
+   */
+  mountRoot?: string;
 }
 
 export type ContainerRuntime =
@@ -62,4 +68,14 @@ export interface CgroupMemory {
   underOom: boolean | null;
   pressure: Pressure | null;
   container: ContainerInfo | null;
+  /** Smallest memory+swap limit up the hierarchy (v1 hierarchical_memsw_limit); null when none. */
+  effectiveMemswLimitKiB?: number | null;
+  /** v1 memory.oom_control oom_kill_disable: tasks hang instead of being killed. */
+  oomKillDisabled?: boolean | null;
+  /** v2 memory.oom.group: an OOM kills every task of the cgroup together. */
+  oomGroup?: boolean | null;
+  /** v2 memory.events "max" / v1 memory.failcnt: times usage hit the limit. */
+  maxEvents?: number | null;
+  /** memory.swappiness (v1); null where the file is absent (v2 uses the global value). */
+  swappiness?: number | null;
 }

@@ -1,0 +1,90 @@
+/** Pure parsers for memory cgroup files (v1 and v2). Sizes come in bytes and leave as KiB. */
+
+/**
+ * v1 prints PAGE_COUNTER_MAX × PAGE_SIZE (9223372036854771712 with 4 KiB pages) for "no
+ * limit"; any value at or above 2^60 bytes is treated as unlimited.
+ */
+export const UNLIMITED_BYTES = 2 ** 60;
+
+/**
+ * A limit file (memory.max, memory.high, memory.swap.max, memory.limit_in_bytes,
+ * memory.memsw.limit_in_bytes). Returns KiB, null for "no limit" ("max" or a huge value),
+ * undefined when the text is not a limit at all.
+ */
+export function parseLimitKiB(text: string): number | null | undefined {
+  const t = text.trim();
+  if (t === 'max') return null;
+  if (!/^\d+$/.test(t)) return undefined;
+  const bytes = Number(t);
+  if (bytes >= UNLIMITED_BYTES) return null;
+  return Math.floor(bytes / 1024);
+}
+
+/** A byte counter (memory.current, memory.usage_in_bytes, memory.swap.current) in KiB. */
+export function parseBytesKiB(text: string): number | null {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return null;
+  return Math.floor(Number(t) / 1024);
+}
+
+/**
+ * Flat keyed files: "key value" per line (memory.stat, memory.events, memory.oom_control).
+ * Values that are not numbers are skipped.
+ */
+export function parseKeyed(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const sp = line.indexOf(' ');
+    if (sp <= 0) continue;
+    const v = Number(line.slice(sp + 1).trim());
+    if (Number.isFinite(v)) out.set(line.slice(0, sp), v);
+  }
+  return out;
+}
+
+/** A byte value from a keyed file in KiB; null when absent. Huge values mean unlimited (null). */
+export function keyedLimitKiB(m: Map<string, number>, key: string): number | null {
+  const v = m.get(key);
+  if (v === undefined || v >= UNLIMITED_BYTES) return null;
+  return Math.floor(v / 1024);
+}
+
+export function keyedKiB(m: Map<string, number>, key: string): number | null {
+  const v = m.get(key);
+  return v === undefined ? null : Math.floor(v / 1024);
+}
+
+/** The smallest of the limits on the way to the root; null when none is set. */
+export function effectiveLimit(limitsKiB: Iterable<number | null | undefined>): number | null {
+  let min: number | null = null;
+  for (const l of limitsKiB) {
+    if (l === null || l === undefined) continue;
+    if (min === null || l < min) min = l;
+  }
+  return min;
+}
+
+/** Parent of a cgroup path ("/a/b" → "/a", "/a" → "/"); null for the root. */
+export function parentPath(path: string): string | null {
+  if (path === '/' || path === '') return null;
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/** The path and its ancestors up to "/", nearest first. */
+export function ancestorsOrSelf(path: string): string[] {
+  const out: string[] = [];
+  for (let p: string | null = path === '' ? '/' : path; p !== null; p = parentPath(p)) out.push(p);
+  return out;
+}
+
+/** cgroup.procs: one pid a line. */
+export function parsePids(text: string): number[] {
+  const out: number[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    const n = Number(line);
+    if (Number.isInteger(n) && n > 0) out.push(n);
+  }
+  return out;
+}

@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ancestorsOrSelf,
+  effectiveLimit,
+  parentPath,
+  parseBytesKiB,
+  parseKeyed,
+  parseLimitKiB,
+  parsePids,
+} from '../../src/cgroup/parse.js';
+
+describe('limits', () => {
+  it('"max" and the v1 PAGE_COUNTER_MAX value mean no limit', () => {
+    expect(parseLimitKiB('max\n')).toBeNull();
+    expect(parseLimitKiB('9223372036854771712\n')).toBeNull();
+    // 64 KiB pages print a different huge number: still unlimited.
+    expect(parseLimitKiB('9223372036854710272')).toBeNull();
+    expect(parseLimitKiB(String(2 ** 60))).toBeNull();
+  });
+
+  it('a real limit comes back in KiB', () => {
+    expect(parseLimitKiB('268435456\n')).toBe(262144);
+    expect(parseLimitKiB('0')).toBe(0);
+    expect(parseLimitKiB(String(2 ** 60 - 4096))).toBe((2 ** 60 - 4096) / 1024);
+  });
+
+  it('garbage is not a limit', () => {
+    expect(parseLimitKiB('')).toBeUndefined();
+    expect(parseLimitKiB('-1')).toBeUndefined();
+    expect(parseBytesKiB('x')).toBeNull();
+    expect(parseBytesKiB('2048\n')).toBe(2);
+  });
+
+  it('effectiveLimit is the smallest set limit', () => {
+    expect(effectiveLimit([null, 300, undefined, 512, null])).toBe(300);
+    expect(effectiveLimit([null, undefined])).toBeNull();
+    fc.assert(
+      fc.property(fc.array(fc.option(fc.nat(), { nil: null })), (ls) => {
+        const set = ls.filter((l): l is number => l !== null);
+        expect(effectiveLimit(ls)).toBe(set.length ? Math.min(...set) : null);
+      }),
+    );
+  });
+});
+
+describe('keyed files', () => {
+  it('parses memory.stat / memory.events / memory.oom_control', () => {
+    const m = parseKeyed('oom_kill_disable 0\nunder_oom 1\noom_kill 7\nbogus\nx y\n');
+    expect(m.get('under_oom')).toBe(1);
+    expect(m.get('oom_kill')).toBe(7);
+    expect(m.has('x')).toBe(false);
+    expect(m.size).toBe(3);
+  });
+});
+
+describe('paths', () => {
+  it('parents and ancestors', () => {
+    expect(parentPath('/a/b')).toBe('/a');
+    expect(parentPath('/a')).toBe('/');
+    expect(parentPath('/')).toBeNull();
+    expect(ancestorsOrSelf('/a/b/c')).toEqual(['/a/b/c', '/a/b', '/a', '/']);
+    expect(ancestorsOrSelf('/')).toEqual(['/']);
+  });
+
+  it('cgroup.procs', () => {
+    expect(parsePids('12\n7\n\n')).toEqual([12, 7]);
+    expect(parsePids('')).toEqual([]);
+  });
+});
