@@ -215,7 +215,8 @@ export function matchKilled(text: string): KilledPiece | null {
   const prefix = at === 0 ? null : text.slice(0, at);
   if (prefix !== null && !/out of memory/i.test(prefix)) return null;
   const body = text.slice(at === 0 ? 0 : at + 2);
-  const head = /^Killed process (\d+)(?:, UID (\d+),)?(?: \(|$)/.exec(body);
+  // The "(" after the pid proves the pid is whole; a line cut right after digits is not trusted.
+  const head = /^Killed process (\d+)(?:, UID (\d+),)? \(/.exec(body);
   if (!head) return null;
   const pid = Number(head[1]);
   let uid = int(head[2]);
@@ -224,7 +225,7 @@ export function matchKilled(text: string): KilledPiece | null {
   let rest: string;
   let truncated = false;
   const paren = /^(.*)\)([^)]*)$/.exec(afterPid);
-  if (head[0].endsWith('(') && paren) {
+  if (paren) {
     comm = paren[1]!;
     rest = paren[2]!;
   } else {
