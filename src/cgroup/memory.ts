@@ -1,0 +1,213 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { readSmall } from '../proc/read.js';
+import { parsePressure } from '../proc/system.js';
+import type { Pressure } from '../proc/types.js';
+import { recognizeContainer } from './container.js';
+import {
+  ancestorsOrSelf,
+  effectiveLimit,
+  keyedKiB,
+  keyedLimitKiB,
+  parseBytesKiB,
+  parseKeyed,
+  parseLimitKiB,
+  parsePids,
+} from './parse.js';
+import { cgroupDir } from './proccgroup.js';
+import type { CgroupMemory, MemoryHierarchy } from './types.js';
+
+function file(h: MemoryHierarchy, path: string, name: string): string | null {
+  return readSmall(join(cgroupDir(h, path), name));
+}
+
+function limitFile(h: MemoryHierarchy, path: string, name: string): number | null | undefined {
+  const t = file(h, path, name);
+  return t === null ? undefined : parseLimitKiB(t);
+}
+
+/** Usage in KiB: memory.current (v2) or memory.usage_in_bytes (v1). One small read. */
+export function readCgroupUsageKiB(h: MemoryHierarchy, path: string): number | null {
+  const t = file(h, path, h.version === 2 ? 'memory.current' : 'memory.usage_in_bytes');
+  return t === null ? null : parseBytesKiB(t);
+}
+
+/** This cgroup's own limit in KiB (null: unlimited, undefined: unreadable). */
+export function readOwnLimitKiB(h: MemoryHierarchy, path: string): number | null | undefined {
+  return limitFile(h, path, h.version === 2 ? 'memory.max' : 'memory.limit_in_bytes');
+}
+
+/**
+ * Smallest limit from the cgroup up to the root. v1 has it ready (hierarchical_memory_limit
+ * in memory.stat, read by readCgroupMemory); this walks the tree and works for both. A
+ * cache of own limits by path can be shared across calls in one sampling pass.
+ */
+export function readEffectiveLimitKiB(
+  h: MemoryHierarchy,
+  path: string,
+  cache?: Map<string, number | null | undefined>,
+): number | null {
+  const limits: (number | null | undefined)[] = [];
+  for (const p of ancestorsOrSelf(path)) {
+    let l = cache?.get(p);
+    if (l === undefined && !cache?.has(p)) {
+      l = readOwnLimitKiB(h, p);
+      cache?.set(p, l);
+    }
+    limits.push(l);
+  }
+  return effectiveLimit(limits);
+}
+
+export interface ReadCgroupOptions {
+  /** Read memory.pressure (v2, or the same-named cgroup of the v2 tree in a hybrid). Default true. */
+  pressure?: boolean;
+  /** Recognise the container/pod/service from the path. Default true. */
+  container?: boolean;
+  /** Shared cache of own limits (v2 effective-limit walk). */
+  limitCache?: Map<string, number | null | undefined>;
+}
+
+function readPressureAt(dir: string): Pressure | null {
+  const t = readSmall(join(dir, 'memory.pressure'));
+  return t === null ? null : parsePressure(t);
+}
+
+function readV2(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCgroupOptions): CgroupMemory {
+  const limitKiB = readOwnLimitKiB(h, path) ?? null;
+  opts.limitCache?.set(path, limitKiB);
+  const highKiB = limitFile(h, path, 'memory.high') ?? null;
+  const swapText = file(h, path, 'memory.swap.current');
+  const swapUsageKiB = swapText === null ? null : parseBytesKiB(swapText);
+  const swapLimitKiB = limitFile(h, path, 'memory.swap.max') ?? null;
+  const stat = parseKeyed(file(h, path, 'memory.stat') ?? '');
+  const inactiveFileKiB = keyedKiB(stat, 'inactive_file') ?? 0;
+  const eventsText = file(h, path, 'memory.events');
+  const events = eventsText === null ? null : parseKeyed(eventsText);
+  const group = file(h, path, 'memory.oom.group');
+  return {
+    path,
+    version: 2,
+    usageKiB,
+    limitKiB,
+    effectiveLimitKiB: readEffectiveLimitKiB(h, path, opts.limitCache),
+    highKiB,
+    swapUsageKiB,
+    swapLimitKiB,
+    workingSetKiB: Math.max(0, usageKiB - inactiveFileKiB),
+    inactiveFileKiB,
+    oomKills: events?.get('oom_kill') ?? null,
+    oomEvents: events?.get('oom') ?? null,
+    underOom: null,
+    pressure: opts.pressure === false ? null : readPressureAt(cgroupDir(h, path)),
+    container: null,
+    effectiveMemswLimitKiB: null,
+    oomKillDisabled: null,
+    oomGroup: group === null ? null : group.trim() === '1',
+    maxEvents: events?.get('max') ?? null,
+    swappiness: null,
+  };
+}
+
+function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCgroupOptions): CgroupMemory {
+  const limitKiB = readOwnLimitKiB(h, path) ?? null;
+  opts.limitCache?.set(path, limitKiB);
+  const stat = parseKeyed(file(h, path, 'memory.stat') ?? '');
+  // usage_in_bytes is hierarchical (use_hierarchy is always 1 since 5.x), so is total_*.
+  const inactiveFileKiB = keyedKiB(stat, 'total_inactive_file') ?? keyedKiB(stat, 'inactive_file') ?? 0;
+  const memswText = file(h, path, 'memory.memsw.usage_in_bytes');
+  const memswKiB = memswText === null ? null : parseBytesKiB(memswText);
+  const memswLimit = limitFile(h, path, 'memory.memsw.limit_in_bytes');
+  const oomText = file(h, path, 'memory.oom_control');
+  const oom = oomText === null ? null : parseKeyed(oomText);
+  const failText = file(h, path, 'memory.failcnt');
+  const fail = failText === null ? null : Number.parseInt(failText, 10);
+  const swText = file(h, path, 'memory.swappiness');
+  const sw = swText === null ? null : Number.parseInt(swText, 10);
+  const hierLimit = stat.has('hierarchical_memory_limit') ? keyedLimitKiB(stat, 'hierarchical_memory_limit') : undefined;
+  let pressure: Pressure | null = null;
+  if (opts.pressure !== false && h.unifiedRoot !== null) {
+    // Hybrid: PSI lives in the v2 tree; systemd mirrors its units there under the same path.
+    const dir = path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path);
+    if (existsSync(dir)) pressure = readPressureAt(dir);
+  }
+  return {
+    path,
+    version: 1,
+    usageKiB,
+    limitKiB,
+    effectiveLimitKiB: hierLimit !== undefined ? hierLimit : readEffectiveLimitKiB(h, path, opts.limitCache),
+    highKiB: null,
+    swapUsageKiB: memswKiB === null ? null : Math.max(0, memswKiB - usageKiB),
+    // v1 limits memory+swap together: the swap allowance is what memsw adds over memory.
+    swapLimitKiB:
+      memswLimit === undefined || memswLimit === null ? null : Math.max(0, memswLimit - (limitKiB ?? memswLimit)),
+    workingSetKiB: Math.max(0, usageKiB - inactiveFileKiB),
+    inactiveFileKiB,
+    oomKills: oom?.get('oom_kill') ?? null,
+    oomEvents: null,
+    underOom: oom?.has('under_oom') ? oom.get('under_oom') === 1 : null,
+    pressure,
+    container: null,
+    effectiveMemswLimitKiB: stat.has('hierarchical_memsw_limit') ? keyedLimitKiB(stat, 'hierarchical_memsw_limit') : null,
+    oomKillDisabled: oom?.has('oom_kill_disable') ? oom.get('oom_kill_disable') === 1 : null,
+    oomGroup: null,
+    maxEvents: fail !== null && Number.isFinite(fail) ? fail : null,
+    swappiness: sw !== null && Number.isFinite(sw) ? sw : null,
+  };
+}
+
+/**
+ * Everything oomtop shows about one memory cgroup. null when the cgroup vanished or has
+ * no usage file (the v2 root has no memory.current).
+ */
+export function readCgroupMemory(h: MemoryHierarchy, path: string, opts: ReadCgroupOptions = {}): CgroupMemory | null {
+  const usageKiB = readCgroupUsageKiB(h, path);
+  if (usageKiB === null) return null;
+  const m = h.version === 2 ? readV2(h, path, usageKiB, opts) : readV1(h, path, usageKiB, opts);
+  if (opts.container !== false) m.container = recognizeContainer(path);
+  return m;
+}
+
+export interface ListOptions {
+  /** Depth below the root to descend to ("/" is depth 0). Default: unlimited. */
+  maxDepth?: number;
+}
+
+/** Every cgroup of the memory hierarchy, pre-order, starting with "/". */
+export function listMemoryCgroups(h: MemoryHierarchy, opts: ListOptions = {}): string[] {
+  const out: string[] = [];
+  const maxDepth = opts.maxDepth ?? Number.POSITIVE_INFINITY;
+  const walk = (path: string, depth: number) => {
+    out.push(path);
+    if (depth >= maxDepth) return;
+    let entries;
+    try {
+      entries = readdirSync(cgroupDir(h, path), { withFileTypes: true });
+    } catch {
+      return; // removed while walking
+    }
+    const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name);
+    dirs.sort();
+    for (const d of dirs) walk(path === '/' ? `/${d}` : `${path}/${d}`, depth + 1);
+  };
+  walk('/', 0);
+  return out;
+}
+
+/** Processes (thread-group ids) in a cgroup; with `recursive`, in its whole subtree. */
+export function cgroupProcs(h: MemoryHierarchy, path: string, recursive = false): number[] {
+  const paths = recursive ? listSubtree(h, path) : [path];
+  const out: number[] = [];
+  for (const p of paths) {
+    const t = file(h, p, 'cgroup.procs');
+    if (t !== null) out.push(...parsePids(t));
+  }
+  return out;
+}
+
+function listSubtree(h: MemoryHierarchy, path: string): string[] {
+  const sub: MemoryHierarchy = { ...h, root: cgroupDir(h, path) };
+  const base = path === '/' ? '' : path;
+  return listMemoryCgroups(sub).map((p) => (p === '/' ? path : `${base}${p}`));
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cgroupProcs,
+  listMemoryCgroups,
+  readCgroupMemory,
+  readCgroupUsageKiB,
+  readEffectiveLimitKiB,
+} from '../../src/cgroup/memory.js';
+import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
+import { ID, MiB, UID, layout } from './fixtures.js';
+
+const hybrid = hierarchyFromRoot(layout('hybrid').cgroupRoot)!;
+const v1 = hierarchyFromRoot(layout('v1').cgroupRoot)!;
+const v2 = hierarchyFromRoot(layout('v2').cgroupRoot)!;
+const guarV2 = `/kubepods.slice/kubepods-pod${UID.guar.replaceAll('-', '_')}.slice`;
+
+describe('v1 (hybrid fixture)', () => {
+  it('a Docker container at 94 % of its limit', () => {
+    const m = readCgroupMemory(hybrid, `/docker/${ID.dockerA}`)!;
+    expect(m).toMatchObject({
+      path: `/docker/${ID.dockerA}`,
+      version: 1,
+      usageKiB: 240 * MiB,
+      limitKiB: 256 * MiB,
+      effectiveLimitKiB: 256 * MiB,
+      highKiB: null,
+      swapUsageKiB: 0,
+      swapLimitKiB: null,
+      inactiveFileKiB: 10 * MiB,
+      workingSetKiB: 230 * MiB,
+      oomKills: 2,
+      oomEvents: null,
+      underOom: false,
+      oomKillDisabled: false,
+      maxEvents: 17,
+      swappiness: 60,
+      effectiveMemswLimitKiB: null,
+      pressure: null,
+      container: { runtime: 'docker', id: ID.dockerA, name: null, pod: null },
+    });
+  });
+
+  it('unlimited is null, not 8 EiB; the effective limit comes from hierarchical_memory_limit', () => {
+    const root = readCgroupMemory(hybrid, '/')!;
+    expect(root.limitKiB).toBeNull();
+    expect(root.effectiveLimitKiB).toBeNull();
+    const pause = readCgroupMemory(hybrid, `/kubepods/burstable/pod${UID.burst}/${ID.pause}`)!;
+    expect(pause.limitKiB).toBeNull();
+    expect(pause.effectiveLimitKiB).toBe(512 * MiB);
+    expect(pause.container).toEqual({
+      runtime: 'kubernetes',
+      id: ID.pause,
+      name: null,
+      pod: { uid: UID.burst, qos: 'burstable', name: null },
+    });
+  });
+
+  it('the tree walk agrees with the kernel-computed hierarchical limit', () => {
+    for (const path of listMemoryCgroups(hybrid)) {
+      const m = readCgroupMemory(hybrid, path, { limitCache: new Map() });
+      if (!m) continue;
+      expect(readEffectiveLimitKiB(hybrid, path), path).toBe(m.effectiveLimitKiB);
+    }
+  });
+
+  it('hybrid: PSI from the same-named cgroup of the v2 tree, when it exists', () => {
+    const nginx = readCgroupMemory(hybrid, '/system.slice/nginx.service')!;
+    expect(nginx.pressure).toEqual({
+      some: { avg10: 1.25, avg60: 0, avg300: 0, total: 123456 },
+      full: { avg10: 0, avg60: 0, avg300: 0, total: 0 },
+    });
+    expect(nginx.workingSetKiB).toBe(60 * MiB);
+    expect(nginx.swappiness).toBe(0);
+    expect(readCgroupMemory(hybrid, '/system.slice/nginx.service', { pressure: false })!.pressure).toBeNull();
+  });
+
+  it('memsw: swap usage and allowance, under_oom and oom_kill_disable (pure v1 fixture)', () => {
+    const m = readCgroupMemory(v1, `/kubepods/pod${UID.guar}/${ID.gpod}`)!;
+    expect(m.limitKiB).toBe(1024 * MiB);
+    expect(m.swapUsageKiB).toBe(8 * MiB);
+    expect(m.swapLimitKiB).toBe(256 * MiB);
+    expect(m.effectiveMemswLimitKiB).toBe(1280 * MiB);
+    expect(m.underOom).toBe(true);
+    expect(m.oomKillDisabled).toBe(true);
+    expect(m.container).toMatchObject({ runtime: 'kubernetes', pod: { uid: UID.guar, qos: 'guaranteed' } });
+  });
+
+  it('a cgroup without files (vanished, or an intermediate one) reads as null', () => {
+    expect(readCgroupMemory(hybrid, '/user.slice')).toBeNull();
+    expect(readCgroupMemory(hybrid, '/no/such')).toBeNull();
+    expect(readCgroupUsageKiB(hybrid, '/no/such')).toBeNull();
+  });
+});
+
+describe('v2 fixture', () => {
+  it('a guaranteed pod container near its limit, with high, swap, events, group and PSI', () => {
+    const path = `${guarV2}/cri-containerd-${ID.gpod}.scope`;
+    const m = readCgroupMemory(v2, path)!;
+    expect(m).toMatchObject({
+      version: 2,
+      usageKiB: 1000 * MiB,
+      limitKiB: 1024 * MiB,
+      effectiveLimitKiB: 1024 * MiB,
+      highKiB: 900 * MiB,
+      swapUsageKiB: 4 * MiB,
+      swapLimitKiB: 0,
+      workingSetKiB: 976 * MiB,
+      oomKills: 1,
+      oomEvents: 3,
+      maxEvents: 40,
+      underOom: null,
+      oomGroup: true,
+      container: { runtime: 'containerd', id: ID.gpod, pod: { uid: UID.guar, qos: 'guaranteed' } },
+    });
+    expect(m.pressure?.some.avg10).toBe(12.5);
+    expect(m.pressure?.some.total).toBe(987654);
+  });
+
+  it('"max" is no limit, and the effective limit walks up to the nearest set one', () => {
+    const path = `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID.best.replaceAll('-', '_')}.slice/cri-containerd-${ID.cri2}.scope`;
+    const m = readCgroupMemory(v2, path)!;
+    expect(m.limitKiB).toBeNull();
+    expect(m.highKiB).toBeNull();
+    expect(m.swapLimitKiB).toBeNull();
+    expect(m.effectiveLimitKiB).toBe(16384 * MiB);
+    expect(m.workingSetKiB).toBe(150 * MiB);
+    expect(m.container).toMatchObject({ runtime: 'containerd', pod: { qos: 'besteffort' } });
+  });
+
+  it('the shared limit cache avoids re-reading ancestors and gives the same answer', () => {
+    const cache = new Map<string, number | null | undefined>();
+    const a = readCgroupMemory(v2, `/system.slice/docker-${ID.docker3}.scope`, { limitCache: cache })!;
+    expect(a.effectiveLimitKiB).toBe(128 * MiB);
+    expect(cache.get('/system.slice')).toBeNull();
+    expect(cache.get(`/system.slice/docker-${ID.docker3}.scope`)).toBe(128 * MiB);
+    // A poisoned cache entry proves the cache is consulted.
+    cache.set('/system.slice', 64 * MiB);
+    expect(readEffectiveLimitKiB(v2, `/system.slice/sshd.service`, cache)).toBe(64 * MiB);
+  });
+
+  it('the v2 root has no memory.current: null', () => {
+    expect(readCgroupMemory(v2, '/')).toBeNull();
+  });
+});
+
+describe('listing and processes', () => {
+  it('lists the tree pre-order from the root, with a depth bound', () => {
+    const all = listMemoryCgroups(v2);
+    expect(all[0]).toBe('/');
+    expect(all).toContain(`/system.slice/docker-${ID.docker3}.scope`);
+    expect(all.indexOf('/system.slice')).toBeLessThan(all.indexOf('/system.slice/sshd.service'));
+    expect(listMemoryCgroups(v2, { maxDepth: 1 }).sort()).toEqual(['/', '/kubepods.slice', '/system.slice', '/user.slice']);
+  });
+
+  it('cgroup.procs, own and recursive', () => {
+    expect(cgroupProcs(hybrid, `/docker/${ID.dockerA}`)).toEqual([101, 102]);
+    expect(cgroupProcs(hybrid, `/kubepods/burstable/pod${UID.burst}`)).toEqual([]);
+    expect(cgroupProcs(hybrid, `/kubepods/burstable/pod${UID.burst}`, true).sort()).toEqual([201, 202, 203]);
+    expect(cgroupProcs(v2, '/', true).sort((a, b) => a - b)).toEqual([1, 21, 22, 23, 31, 32, 41, 42]);
+    expect(cgroupProcs(v2, '/gone', true)).toEqual([]);
+  });
+});
