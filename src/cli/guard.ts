@@ -1,0 +1,87 @@
+import { makeEvent } from '../guard/decide.js';
+import { GuardEngine, preciseNow } from '../guard/engine.js';
+import { defaultStateDir, recoverStale, releaseAll } from '../guard/intercept.js';
+import { GuardLoop } from '../guard/loop.js';
+import { eventPrinter } from '../guard/output.js';
+import { GUARD_USAGE, describeThresholds, parseGuardArgs } from '../guard/policy.js';
+import { protectSelf } from '../guard/selfprotect.js';
+import { buildScopes } from '../guard/setup.js';
+import { readPressure } from '../proc/system.js';
+
+/**
+ * `oomtop guard`: the headless early-OOM guard (systemd service, container sidecar).
+ * Loads no UI code. Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad options.
+ */
+export async function run(argv: string[]): Promise<number> {
+  const parsed = parseGuardArgs(argv);
+  if (!parsed.ok) {
+    if (parsed.help) {
+      process.stdout.write(GUARD_USAGE);
+      return 0;
+    }
+    process.stderr.write(`oomtop guard: ${parsed.message}\n`);
+    return 2;
+  }
+  const policy = parsed.policy;
+  const setup = buildScopes(policy);
+  if (!setup.ok) {
+    process.stderr.write(`oomtop guard: ${setup.message}\n`);
+    return 2;
+  }
+  if (setup.readers.length === 0 && !setup.discover) {
+    process.stderr.write('oomtop guard: nothing to watch\n');
+    return 2;
+  }
+
+  const emit = eventPrinter(policy.json, (line) => process.stdout.write(line + '\n'));
+  const note = (scope: string, message: string) => emit(makeEvent('notice', scope, null, preciseNow(), { message }));
+
+  const self = protectSelf(policy.procRoot);
+  if (self.warning) note('guard', self.warning);
+  if (policy.psi && policy.scopes.some((s) => s.kind === 'system') && readPressure(policy.procRoot) === null) {
+    note('system', 'PSI is not available (kernel without CONFIG_PSI or psi=0): --psi-full ignored');
+  }
+  const stateDir = policy.stateDir ?? defaultStateDir();
+  for (const d of recoverStale(stateDir, policy.procRoot)) {
+    note(d, 'restored oom_kill_disable=0 left by a guard that died');
+  }
+
+  const engine = new GuardEngine({ policy, emit, stateDir });
+  for (const r of setup.readers) engine.addScope(r);
+  const loop = new GuardLoop(engine, { reportMs: policy.reportMs, emit, discover: setup.discover });
+
+  const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+  const onStop = () => loop.stop();
+  const onCrash = (err: unknown) => {
+    engine.shutdown();
+    releaseAll();
+    process.stderr.write(`oomtop guard: crashed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  };
+  const onExit = () => {
+    engine.shutdown();
+    releaseAll();
+  };
+  for (const s of stopSignals) process.on(s, onStop);
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  process.on('exit', onExit);
+
+  emit(
+    makeEvent('start', 'guard', null, preciseNow(), {
+      message: `${policy.dryRun ? 'dry run' : 'armed'}; ${describeThresholds(policy)}; scopes ${
+        engine.scopes.map((s) => s.reader.label).join(', ') || '(none yet)'
+      }${policy.allCgroups ? ' + every limited cgroup' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}`,
+    }),
+  );
+  loop.start();
+  await loop.done;
+
+  engine.shutdown();
+  for (const s of stopSignals) process.off(s, onStop);
+  process.off('uncaughtException', onCrash);
+  process.off('unhandledRejection', onCrash);
+  process.off('exit', onExit);
+  emit(makeEvent('stop', 'guard', null, preciseNow(), { message: 'stopped; cgroup settings restored' }));
+  return 0;
+}

@@ -1,0 +1,249 @@
+import { signalProcess, type ActionResult } from '../actions/index.js';
+import { readCandidate } from './candidates.js';
+import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
+import { hookEnv, runHook } from './hooks.js';
+import { Intercept } from './intercept.js';
+import { assess, thresholdKiB } from './level.js';
+import { FillRate, nextIntervalMs } from './pace.js';
+import { CgroupScope, emptySample, type ScopeReader } from './scope.js';
+import type { GuardEvent, GuardPolicy, Level, ScopeSample, ScopeState, SignalAction } from './types.js';
+
+/** While a signalled victim is pending, its exit is checked this often (ms). */
+const PENDING_POLL_MS = 10;
+
+export interface ScopeRuntime {
+  reader: ScopeReader;
+  state: ScopeState;
+  sample: ScopeSample;
+  rate: FillRate;
+  level: Level;
+  intervalMs: number;
+  intercept: Intercept | null;
+  /** Intercept dropped for this danger episode (held with no victim): re-armed once memory recovers. */
+  suspended: boolean;
+  ticks: number;
+}
+
+export interface EngineOptions {
+  policy: GuardPolicy;
+  emit: (e: GuardEvent) => void;
+  /** Where intercept state files go (null: no intercept). */
+  stateDir: string | null;
+  selfPid?: number;
+  now?: () => number;
+}
+
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * Runs the guard over its scopes: samples, decides (pure), signals through src/actions,
+ * runs hooks, and owns the v1 intercepts. One tick per call; the loop decides when.
+ */
+export class GuardEngine {
+  readonly scopes: ScopeRuntime[] = [];
+  private policy: GuardPolicy;
+  private protectedPids = new Set<number>();
+  private busy = false;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.policy = { ...opts.policy };
+    this.refreshProtected();
+  }
+
+  get dryRun(): boolean {
+    return this.policy.dryRun;
+  }
+
+  get currentPolicy(): GuardPolicy {
+    return this.policy;
+  }
+
+  private now(): number {
+    return (this.opts.now ?? preciseNow)();
+  }
+
+  private refreshProtected(): void {
+    const s = new Set<number>([this.opts.selfPid ?? process.pid]);
+    for (const r of this.scopes) {
+      const wd = r.intercept?.watchdogPid;
+      if (wd) s.add(wd);
+    }
+    this.protectedPids = s;
+  }
+
+  addScope(reader: ScopeReader): ScopeRuntime {
+    const rt: ScopeRuntime = {
+      reader,
+      state: INITIAL_STATE,
+      sample: emptySample(),
+      rate: new FillRate(),
+      level: 'ok',
+      intervalMs: this.policy.minIntervalMs,
+      intercept: null,
+      suspended: false,
+      ticks: 0,
+    };
+    this.scopes.push(rt);
+    this.syncIntercept(rt);
+    return rt;
+  }
+
+  removeScope(rt: ScopeRuntime): void {
+    rt.intercept?.release();
+    const i = this.scopes.indexOf(rt);
+    if (i >= 0) this.scopes.splice(i, 1);
+    this.refreshProtected();
+  }
+
+  /** Dry run never holds a cgroup (nobody would free it); armed holds v1 cgroups that own their limit. */
+  setDryRun(dry: boolean): void {
+    if (this.policy.dryRun === dry) return;
+    this.policy = { ...this.policy, dryRun: dry };
+    for (const rt of this.scopes) {
+      rt.state = INITIAL_STATE;
+      this.syncIntercept(rt);
+    }
+  }
+
+  private wantIntercept(rt: ScopeRuntime): boolean {
+    const r = rt.reader;
+    return (
+      this.policy.intercept &&
+      !this.policy.dryRun &&
+      this.opts.stateDir !== null &&
+      !rt.suspended &&
+      r instanceof CgroupScope &&
+      r.version === 1 &&
+      r.ownsLimit(this.now())
+    );
+  }
+
+  private syncIntercept(rt: ScopeRuntime): void {
+    const want = this.wantIntercept(rt);
+    const r = rt.reader;
+    if (want && !rt.intercept && r instanceof CgroupScope) {
+      const ic = new Intercept(r.dir, this.opts.stateDir!, this.policy.procRoot);
+      const res = ic.arm();
+      if (res.ok) {
+        rt.intercept = ic;
+        r.intercepting = true;
+        this.note(r.label, 'holding the cgroup at its limit for the guard (memory.oom_control oom_kill_disable=1; restored on exit)');
+      } else {
+        this.note(r.label, `no intercept: ${res.message}`);
+      }
+    } else if (!want && rt.intercept) {
+      rt.intercept.release();
+      rt.intercept = null;
+      if (r instanceof CgroupScope) r.intercepting = false;
+    }
+    this.refreshProtected();
+  }
+
+  private note(scope: string, message: string): void {
+    this.opts.emit(makeEvent('notice', scope, null, this.now(), { message }));
+  }
+
+  /** Release every intercept (synchronous): call on every exit path. */
+  shutdown(): void {
+    for (const rt of this.scopes) {
+      rt.intercept?.release();
+      rt.intercept = null;
+    }
+  }
+
+  /** One pass over every scope; returns how long to sleep before the next. */
+  async tick(): Promise<number> {
+    if (this.busy) return this.policy.minIntervalMs;
+    this.busy = true;
+    try {
+      let next = this.policy.maxIntervalMs;
+      for (const rt of [...this.scopes]) {
+        const ms = await this.tickScope(rt);
+        if (ms < next) next = ms;
+      }
+      return next;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async tickScope(rt: ScopeRuntime): Promise<number> {
+    const p = this.policy;
+    const r = rt.reader;
+    const now = this.now();
+    if (!r.read(rt.sample, now)) {
+      this.opts.emit(makeEvent('error', r.label, null, now, { message: 'scope is gone (cgroup removed?): no longer watched' }));
+      this.removeScope(rt);
+      return p.maxIntervalMs;
+    }
+    rt.ticks++;
+    const s = rt.sample;
+    rt.rate.push(s.timeMs, s.availableKiB);
+    const a = assess(p, s, rt.state.psiSinceMs);
+    let procs = null;
+    if (wantsProcesses(rt.state, a.level)) {
+      const pend = rt.state.pending;
+      if (pend) {
+        const c = readCandidate(p.procRoot, pend.victim.pid);
+        procs = c ? [c] : [];
+      } else {
+        procs = r.processes();
+      }
+    }
+    const d = decide({ policy: p, state: rt.state, sample: s, procs, protectedPids: this.protectedPids, scope: r.label });
+    rt.state = d.state;
+    rt.level = d.level;
+    for (const e of d.events) this.opts.emit(e);
+    for (const action of d.actions) await this.act(rt, action);
+
+    // Held at the limit and nothing we may end: let the kernel's OOM killer do it.
+    if (rt.intercept && s.held && d.level === 'kill' && rt.state.pending === null && rt.state.noVictimReported) {
+      rt.suspended = true;
+      this.syncIntercept(rt);
+      this.note(r.label, 'held at the limit with no process the guard may end: intercept released, the kernel decides');
+    } else if (rt.suspended && d.level === 'ok') {
+      rt.suspended = false;
+      this.syncIntercept(rt);
+    }
+
+    if (rt.state.pending !== null) rt.intervalMs = Math.max(p.minIntervalMs, Math.min(PENDING_POLL_MS, p.maxIntervalMs));
+    else {
+      const headroom = s.availableKiB - thresholdKiB(p.memTerm, s.totalKiB);
+      rt.intervalMs = nextIntervalMs(headroom, rt.rate.rateKiBps(), {
+        minMs: p.minIntervalMs,
+        maxMs: p.maxIntervalMs,
+        assumeRateKiBps: p.assumeRateKiBps,
+      });
+    }
+    return rt.intervalMs;
+  }
+
+  private async act(rt: ScopeRuntime, action: SignalAction): Promise<void> {
+    const p = this.policy;
+    const scope = rt.reader.label;
+    const ctx = { victim: action.victim, signal: action.signal, scope, sample: { ...rt.sample }, dryRun: action.dry };
+    if (!action.dry && p.preKill) {
+      const h = await runHook(p.preKill, hookEnv('pre-kill', ctx), p.hookTimeoutMs, p.procRoot);
+      if (h.code !== 0) this.hookProblem(scope, 'pre-kill', h);
+    }
+    const ref = { pid: action.victim.pid, startTimeTicks: action.victim.startTimeTicks, name: action.victim.name };
+    const result: ActionResult = action.dry
+      ? { ok: true }
+      : signalProcess(ref, action.signal, { procRoot: p.procRoot, group: action.group, selfPid: this.opts.selfPid });
+    const out = settle(rt.state, action, result, rt.sample, scope, this.now());
+    rt.state = out.state;
+    this.opts.emit(out.event);
+    if (result.ok && !action.dry && p.postKill) {
+      void runHook(p.postKill, hookEnv('post-kill', ctx), p.hookTimeoutMs, p.procRoot).then((h) => {
+        if (h.code !== 0) this.hookProblem(scope, 'post-kill', h);
+      });
+    }
+  }
+
+  private hookProblem(scope: string, phase: string, h: { code: number | null; timedOut: boolean; error: string | null }): void {
+    const why = h.timedOut ? `timed out after ${this.policy.hookTimeoutMs} ms` : h.error ?? `exit code ${h.code}`;
+    this.opts.emit(makeEvent('hook', scope, null, this.now(), { message: `${phase} hook ${why}` }));
+  }
+}

@@ -1,0 +1,51 @@
+import type { GuardEvent } from './types.js';
+
+function mib(kib: number | undefined): string {
+  return kib === undefined ? '?' : `${Math.round(kib / 1024)} MiB`;
+}
+
+const VERB: Record<string, string> = {
+  term: 'sent SIGTERM to',
+  kill: 'sent SIGKILL to',
+  'would-term': 'would send SIGTERM to (dry run)',
+  'would-kill': 'would send SIGKILL to (dry run)',
+  exited: 'exited:',
+  stuck: 'stuck:',
+  recovered: 'recovered',
+  'no-victim': 'no victim',
+};
+
+/** One human line per event. */
+export function formatHuman(e: GuardEvent): string {
+  const head = `${e.time} guard ${e.scope}:`;
+  const mem =
+    e.availablePct !== undefined
+      ? ` available ${e.availablePct}% (${mib(e.availableKiB)} of ${mib(e.totalKiB)})${
+          e.swapFreePct !== undefined && e.swapFreePct !== null ? `, swap free ${e.swapFreePct}%` : ''
+        }`
+      : '';
+  const who = e.pid !== undefined ? ` PID ${e.pid} (${e.name ?? '?'})${e.rssKiB !== undefined ? ` rss ${mib(e.rssKiB)}` : ''}` : '';
+  switch (e.event) {
+    case 'term':
+    case 'kill':
+    case 'would-term':
+    case 'would-kill':
+      return `${head} ${VERB[e.event]}${who};${mem}, level ${e.level}, trigger ${e.trigger}`;
+    case 'exited':
+      return `${head} ${VERB.exited}${who}${e.afterMs !== undefined ? ` ${e.afterMs} ms after ${e.signal}` : ''}${
+        e.message ? ` (${e.message})` : ''
+      };${mem}`;
+    default:
+      return `${head} ${VERB[e.event] ?? e.event}${who}${e.message ? `: ${e.message}` : ''}${mem ? `;${mem}` : ''}`;
+  }
+}
+
+export function formatJson(e: GuardEvent): string {
+  return JSON.stringify(e);
+}
+
+export type Writer = (line: string) => void;
+
+export function eventPrinter(json: boolean, write: Writer): (e: GuardEvent) => void {
+  return (e) => write(json ? formatJson(e) : formatHuman(e));
+}

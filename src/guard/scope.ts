@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import { readSmall } from '../proc/read.js';
+import { parsePressure, readMeminfo, readPressure } from '../proc/system.js';
+import { readAllCandidates, readCandidates } from './candidates.js';
+import {
+  ancestry,
+  readInactiveFileKiB,
+  readLimitKiB,
+  readOomControl,
+  readSwapKiB,
+  readUsageKiB,
+  subtreePids,
+  type CgroupDir,
+  type MemHierarchy,
+} from './cgroupfs.js';
+import { thresholdKiB } from './level.js';
+import type { Candidate, GuardPolicy, ScopeSample } from './types.js';
+
+/** A watched scope: fills a sample cheaply on every tick, lists its processes only in danger. */
+export interface ScopeReader {
+  readonly label: string;
+  readonly kind: 'system' | 'cgroup';
+  /** Fill s with a fresh reading; false when the scope is gone (cgroup removed). */
+  read(s: ScopeSample, nowMs: number): boolean;
+  processes(): Candidate[];
+}
+
+export function emptySample(): ScopeSample {
+  return { timeMs: 0, totalKiB: 0, availableKiB: 0, swapTotalKiB: 0, swapFreeKiB: 0, psiFullAvg10: null, held: false };
+}
+
+type ReaderPolicy = Pick<GuardPolicy, 'procRoot' | 'psi' | 'memTerm'>;
+
+export class SystemScope implements ScopeReader {
+  readonly label = 'system';
+  readonly kind = 'system' as const;
+  constructor(private readonly policy: ReaderPolicy) {}
+
+  read(s: ScopeSample, nowMs: number): boolean {
+    const m = readMeminfo(this.policy.procRoot);
+    if (m === null) return false;
+    s.timeMs = nowMs;
+    s.totalKiB = m.totalKiB;
+    s.availableKiB = m.availableKiB;
+    s.swapTotalKiB = m.swapTotalKiB;
+    s.swapFreeKiB = m.swapFreeKiB;
+    s.psiFullAvg10 = this.policy.psi ? (readPressure(this.policy.procRoot)?.full?.avg10 ?? null) : null;
+    s.held = false;
+    return true;
+  }
+
+  processes(): Candidate[] {
+    return readAllCandidates(this.policy.procRoot);
+  }
+}
+
+interface Level {
+  dir: string;
+  limitKiB: number;
+  inactiveKiB: number;
+  inactiveAtMs: number;
+}
+
+/** How often the limits up the hierarchy and the system's swap size are re-read. */
+const SLOW_REFRESH_MS = 5000;
+/** Inactive file pages are re-read at least this often, and on every tick near the threshold. */
+const INACTIVE_REFRESH_MS = 1000;
+/** Near the limit, under_oom is read on every tick (the kernel holds tasks only at the limit). */
+const HELD_NEAR_KIB = 16 * 1024;
+
+/**
+ * A memory cgroup. Headroom is limit minus working set (usage minus inactive file, as
+ * Kubernetes counts it) for the nearest limit up the hierarchy (the tightest when several
+ * apply). With no limit anywhere up the tree only a system-wide OOM can hit it, so the
+ * system's figures stand in. An idle tick reads one file per limited level.
+ */
+export class CgroupScope implements ScopeReader {
+  readonly kind = 'cgroup' as const;
+  readonly label: string;
+  readonly dir: string;
+  /** Set while the v1 intercept holds this cgroup: under_oom is then read near the limit. */
+  intercepting = false;
+  private levels: Level[] = [];
+  private levelsAtMs = -Infinity;
+  private sysSwapTotalKiB = 0;
+
+  constructor(
+    private readonly h: MemHierarchy,
+    cg: CgroupDir,
+    private readonly policy: ReaderPolicy,
+  ) {
+    this.label = cg.path;
+    this.dir = cg.dir;
+  }
+
+  get version(): 1 | 2 {
+    return this.h.version;
+  }
+
+  /** True when this cgroup's own limit is the one that binds (so its oom_control governs its OOMs). */
+  ownsLimit(nowMs: number): boolean {
+    this.refresh(nowMs);
+    return this.levels.length > 0 && this.levels[0]!.dir === this.dir;
+  }
+
+  private refresh(nowMs: number): void {
+    if (nowMs - this.levelsAtMs < SLOW_REFRESH_MS) return;
+    this.levelsAtMs = nowMs;
+    const prev = new Map(this.levels.map((l) => [l.dir, l]));
+    const next: Level[] = [];
+    for (const d of ancestry(this.h, this.dir)) {
+      const lim = readLimitKiB(this.h.version, d);
+      if (lim === null) continue;
+      const old = prev.get(d);
+      next.push({ dir: d, limitKiB: lim, inactiveKiB: old?.inactiveKiB ?? 0, inactiveAtMs: old?.inactiveAtMs ?? -Infinity });
+    }
+    this.levels = next;
+    this.sysSwapTotalKiB = readMeminfo(this.policy.procRoot)?.swapTotalKiB ?? 0;
+  }
+
+  read(s: ScopeSample, nowMs: number): boolean {
+    this.refresh(nowMs);
+    s.timeMs = nowMs;
+    s.held = false;
+    s.psiFullAvg10 = null;
+    if (this.levels.length === 0) {
+      if (readUsageKiB(this.h.version, this.dir) === null) return false;
+      const m = readMeminfo(this.policy.procRoot);
+      if (m === null) return false;
+      s.totalKiB = m.totalKiB;
+      s.availableKiB = m.availableKiB;
+      s.swapTotalKiB = m.swapTotalKiB;
+      s.swapFreeKiB = m.swapFreeKiB;
+    } else {
+      let best = Infinity;
+      let bestLimit = 0;
+      let nearest = Infinity;
+      for (let i = 0; i < this.levels.length; i++) {
+        const l = this.levels[i]!;
+        const usage = readUsageKiB(this.h.version, l.dir);
+        if (usage === null) {
+          if (l.dir === this.dir) return false;
+          continue;
+        }
+        const room = l.limitKiB - usage;
+        if (room < nearest) nearest = room;
+        const near = room <= 2 * thresholdKiB(this.policy.memTerm, l.limitKiB) + 8192;
+        if (near || nowMs - l.inactiveAtMs >= INACTIVE_REFRESH_MS) {
+          l.inactiveKiB = readInactiveFileKiB(this.h.version, l.dir) ?? 0;
+          l.inactiveAtMs = nowMs;
+        }
+        const avail = Math.max(0, Math.min(l.limitKiB, room + l.inactiveKiB));
+        if (avail < best) {
+          best = avail;
+          bestLimit = l.limitKiB;
+        }
+      }
+      if (bestLimit === 0) return false;
+      s.totalKiB = bestLimit;
+      s.availableKiB = best;
+      s.swapTotalKiB = 0;
+      s.swapFreeKiB = 0;
+      if (this.sysSwapTotalKiB > 0) this.readSwap(s, bestLimit);
+      if (this.intercepting && this.h.version === 1 && nearest <= HELD_NEAR_KIB) {
+        s.held = readOomControl(this.dir)?.underOom ?? false;
+      }
+    }
+    if (this.policy.psi && this.h.version === 2) {
+      const text = readSmall(join(this.dir, 'memory.pressure'));
+      s.psiFullAvg10 = text === null ? null : (parsePressure(text)?.full?.avg10 ?? null);
+    }
+    return true;
+  }
+
+  private readSwap(s: ScopeSample, limitKiB: number): void {
+    const m = readMeminfo(this.policy.procRoot);
+    let total = m?.swapTotalKiB ?? 0;
+    let free = m?.swapFreeKiB ?? 0;
+    const cg = readSwapKiB(this.h.version, this.dir, limitKiB);
+    if (cg !== null) {
+      total = Math.min(total, cg.limitKiB);
+      free = Math.min(free, Math.max(0, cg.limitKiB - cg.usageKiB));
+    }
+    s.swapTotalKiB = total;
+    s.swapFreeKiB = free;
+  }
+
+  processes(): Candidate[] {
+    return readCandidates(this.policy.procRoot, subtreePids(this.dir));
+  }
+}
