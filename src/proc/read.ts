@@ -2,7 +2,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 /**
  * Small-file reader for /proc and /sys: one shared buffer, open/read/close, no fstat
- * (procfs reports size 0). Returns null when the file vanished or is unreadable, which
+ * (procfs reports size 0), and no second read to see EOF. Returns null when the file vanished or is unreadable, which
  * is normal for processes that exit between listing and reading.
  */
 let buf = Buffer.allocUnsafe(64 * 1024);
@@ -22,9 +22,13 @@ export function readSmall(path: string): string | null {
         buf.copy(bigger, 0, 0, len);
         buf = bigger;
       }
-      const n = readSync(fd, buf, len, buf.length - len, null);
+      const room = buf.length - len;
+      const n = readSync(fd, buf, len, room, null);
       if (n <= 0) break;
       len += n;
+      // procfs/sysfs hand out the whole record in one read and regular files only read
+      // short at EOF: a short read means we are done, which saves a syscall per file.
+      if (n < room) break;
     }
     return buf.toString('utf8', 0, len);
   } catch {

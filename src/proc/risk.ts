@@ -33,7 +33,9 @@ export function badnessPermille(oomScore: number, oomScoreAdj: number | null, sc
   if (oomScoreAdj === -1000) return null;
   switch (scale) {
     case 'v5.9':
-      return Math.round((oomScore * 3) / 2 - 1000);
+      // The kernel truncates (1000 + p) × 2/3, so one score covers one or two values of p;
+      // take the highest, which gives an idle process (666) 0‰ rather than -1‰.
+      return Math.ceil(((oomScore + 1) * 3) / 2) - 1 - 1000;
     case 'permille':
       return oomScore;
     case 'legacy':
@@ -47,8 +49,8 @@ export function scoreFromPermille(permille: number, scale: ScoreScale): number {
 }
 
 /** Can the kernel's OOM killer pick this process at all? */
-export function isKillable(p: { pid: number; oomScoreAdj: number | null; kernelThread: boolean }): boolean {
-  return p.pid !== 1 && !p.kernelThread && p.oomScoreAdj !== -1000;
+export function isKillable(p: { pid: number; oomScoreAdj: number | null; kernelThread?: boolean }): boolean {
+  return p.pid !== 1 && p.kernelThread !== true && p.oomScoreAdj !== -1000;
 }
 
 /**
@@ -57,7 +59,7 @@ export function isKillable(p: { pid: number; oomScoreAdj: number | null; kernelT
  * (select_bad_process replaces on >=), which is the newest process.
  */
 export function pickNextVictim<
-  T extends { pid: number; oomScore: number; oomScoreAdj: number | null; kernelThread: boolean; startTimeTicks: number },
+  T extends { pid: number; oomScore: number; oomScoreAdj: number | null; kernelThread?: boolean; startTimeTicks: number },
 >(procs: Iterable<T>): T | null {
   let best: T | null = null;
   for (const p of procs) {
@@ -72,4 +74,22 @@ export function pickNextVictim<
     }
   }
   return best;
+}
+
+/**
+ * The oom_score the kernel would print for a process with these figures (system-wide OOM:
+ * totalpages = RAM + swap). Used to rank processes between exact reads of oom_score; null
+ * on legacy kernels, whose score is not derivable.
+ */
+export function estimateOomScore(
+  p: { rssKiB: number; swapKiB: number; pgtablesKiB: number; oomScoreAdj: number | null },
+  totalKiB: number,
+  scale: ScoreScale,
+): number | null {
+  if (scale === 'legacy' || totalKiB <= 0) return null;
+  if (p.oomScoreAdj === -1000) return 0;
+  const points = p.rssKiB + p.swapKiB + p.pgtablesKiB + ((p.oomScoreAdj ?? 0) * totalKiB) / 1000;
+  const permille = Math.trunc((points * 1000) / totalKiB);
+  if (scale === 'v5.9') return Math.max(0, Math.trunc(((1000 + permille) * 2) / 3));
+  return Math.max(permille > 0 ? permille : 1, 0);
 }

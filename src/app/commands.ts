@@ -1,0 +1,117 @@
+import type { StoreApi } from 'zustand/vanilla';
+import { clampAdj, killSafely, setOomScoreAdj, signalProcess, waitForExit } from '../actions/index.js';
+import type { OomtopState, Target } from '../store/store.js';
+import type { AppConfig } from './config.js';
+
+export type AdjustRequest = { delta: number } | { set: number };
+
+/**
+ * What the keys do, apart from drawing: every change to a process goes through
+ * src/actions, and every outcome lands in the event log and on the status line.
+ */
+export class Commands {
+  constructor(
+    private readonly store: StoreApi<OomtopState>,
+    private readonly config: AppConfig,
+    private readonly resample: () => void = () => {},
+  ) {}
+
+  private get s(): OomtopState {
+    return this.store.getState();
+  }
+
+  private opts() {
+    return { procRoot: this.config.procRoot, readOnly: this.config.readOnly };
+  }
+
+  private report(ok: boolean, text: string, hint?: string | null): void {
+    const full = hint ? `${text} — fix: ${hint}` : text;
+    this.s.log('action', ok ? 'good' : 'bad', full);
+    this.s.setStatus(text, ok ? 'good' : 'bad');
+  }
+
+  adjust(req: AdjustRequest, targets: Target[] = this.s.targets()): void {
+    if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
+    for (const t of targets) {
+      const value = 'set' in req ? clampAdj(req.set) : clampAdj((t.oomScoreAdj ?? 0) + req.delta);
+      const r = setOomScoreAdj(t, value, this.opts());
+      if (r.ok) this.report(true, `PID ${t.pid} (${t.name}): oom_score_adj ${r.before} → ${r.after}`);
+      else this.report(false, r.error.message, r.error.hint);
+    }
+    this.resample();
+  }
+
+  /** 'P': never kill (-1000) asks first. */
+  askNeverKill(): void {
+    const targets = this.s.targets();
+    if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
+    this.s.setView({ dialog: { kind: 'never-kill', targets } });
+  }
+
+  openKillDialog(): void {
+    const targets = this.s.targets();
+    if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
+    if (this.config.readOnly) return this.report(false, 'oomtop runs with --read-only: killing is disabled');
+    this.s.setView({ dialog: { kind: 'kill', targets, signalIndex: 0 } });
+  }
+
+  async kill(targets: Target[], signal: NodeJS.Signals): Promise<void> {
+    await Promise.all(targets.map((t) => this.killOne(t, signal)));
+  }
+
+  private async killOne(t: Target, signal: NodeJS.Signals): Promise<void> {
+    const label = `PID ${t.pid} (${t.name})`;
+    const outcome = await killSafely(t, signal, {
+      ...this.opts(),
+      graceMs: this.config.killGraceMs,
+      escalation: this.config.killEscalation,
+      onSent: () => {
+        this.report(true, `sent ${signal} to ${label}`);
+        this.resample();
+      },
+    });
+    switch (outcome.kind) {
+      case 'failed':
+        this.report(false, outcome.error.message, outcome.error.hint);
+        break;
+      case 'exited':
+        this.report(true, `${label} exited ${(outcome.afterMs / 1000).toFixed(1)} s after ${outcome.signal}`);
+        break;
+      case 'escalated':
+        this.report(
+          outcome.exited,
+          outcome.exited
+            ? `${label} ignored SIGTERM for ${this.config.killGraceMs / 1000} s: escalated to SIGKILL, it exited`
+            : `${label} still alive after SIGKILL (uninterruptible sleep? it dies when its I/O ends)`,
+        );
+        break;
+      case 'still-alive':
+        if (signal === 'SIGTERM' && this.config.killEscalation === 'ask') {
+          this.s.log('action', 'warn', `${label} still alive ${(outcome.afterMs / 1000).toFixed(1)} s after SIGTERM`);
+          this.s.setView({ dialog: { kind: 'escalate', target: t, afterMs: outcome.afterMs } });
+        } else if (signal === 'SIGSTOP' || signal === 'SIGCONT' || signal === 'SIGUSR1' || signal === 'SIGUSR2' || signal === 'SIGHUP') {
+          // Signals that do not mean "exit": running on is the expected outcome.
+          this.s.log('action', 'info', `${label} runs on after ${signal}`);
+        } else {
+          this.report(false, `${label} still alive ${(outcome.afterMs / 1000).toFixed(1)} s after ${signal}`);
+        }
+        break;
+    }
+    this.resample();
+  }
+
+  /** The escalation dialog's yes: SIGKILL after checking it is still the same process. */
+  async escalate(t: Target): Promise<void> {
+    const label = `PID ${t.pid} (${t.name})`;
+    const r = signalProcess(t, 'SIGKILL', this.opts());
+    if (!r.ok) {
+      if (r.error.code === 'ESRCH' || r.error.code === 'REUSED') this.report(true, `${label} exited before SIGKILL`);
+      else this.report(false, r.error.message, r.error.hint);
+      return;
+    }
+    this.report(true, `sent SIGKILL to ${label}`);
+    const gone = await waitForExit(t, 2000, this.opts());
+    this.report(gone, gone ? `${label} exited after SIGKILL` : `${label} still alive 2 s after SIGKILL`);
+    this.resample();
+  }
+}

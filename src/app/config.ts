@@ -1,0 +1,30 @@
+import type { Escalation } from '../actions/kill.js';
+
+export interface AppConfig {
+  procRoot: string;
+  cgroupRoot: string | null;
+  intervalMs: number;
+  readOnly: boolean;
+  adjStep: number;
+  protectAdj: number;
+  expendableAdj: number;
+  killGraceMs: number;
+  killEscalation: Escalation;
+  color: boolean;
+}
+
+export const DEFAULT_CONFIG: AppConfig = {
+  procRoot: '/proc',
+  cgroupRoot: null,
+  intervalMs: 1000,
+  readOnly: false,
+  adjStep: 100,
+  protectAdj: -500,
+  expendableAdj: 500,
+  killGraceMs: 5000,
+  killEscalation: 'ask',
+  color: true,
+};
+
+/** Signals offered by the kill dialog, SIGTERM first. */
+export const KILL_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGSTOP', 'SIGCONT'];

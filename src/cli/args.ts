@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG, type AppConfig } from '../app/config.js';
+import { SORT_KEYS, type SortKey } from '../store/rows.js';
+import { UsageError } from './errors.js';
+
+export interface MonitorArgs {
+  config: AppConfig;
+  once: boolean;
+  json: boolean;
+  top: number | null;
+  sort: SortKey;
+  inverted: boolean;
+  filter: string;
+  help: boolean;
+  version: boolean;
+}
+
+/** "1", "0.5", "250ms", "2s" → milliseconds. */
+export function parseDuration(flag: string, text: string, minMs: number, maxMs: number): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`${flag}: "${text}" is not a duration (examples: 1, 0.5, 250ms)`);
+  const ms = m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
+  if (ms < minMs || ms > maxMs) throw new UsageError(`${flag}: ${text} is out of range (${minMs} ms to ${maxMs / 1000} s)`);
+  return Math.round(ms);
+}
+
+export function parseIntFlag(flag: string, text: string, min: number, max: number): number {
+  if (!/^[+-]?\d+$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a whole number`);
+  const n = Number(text);
+  if (n < min || n > max) throw new UsageError(`${flag}: ${n} is out of range (${min}..${max})`);
+  return n;
+}
+
+export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MonitorArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: false,
+      strict: true,
+      options: {
+        once: { type: 'boolean' },
+        json: { type: 'boolean' },
+        top: { type: 'string' },
+        sort: { type: 'string' },
+        invert: { type: 'boolean' },
+        filter: { type: 'string' },
+        interval: { type: 'string', short: 'd' },
+        'proc-root': { type: 'string' },
+        'cgroup-root': { type: 'string' },
+        'read-only': { type: 'boolean' },
+        'adj-step': { type: 'string' },
+        'protect-adj': { type: 'string' },
+        'expendable-adj': { type: 'string' },
+        'kill-grace': { type: 'string' },
+        'kill-escalation': { type: 'string' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+  const v = parsed.values;
+  const config: AppConfig = { ...DEFAULT_CONFIG };
+  if (v.interval !== undefined) config.intervalMs = parseDuration('--interval', v.interval, 100, 3600_000);
+  if (v['proc-root'] !== undefined) config.procRoot = v['proc-root'];
+  if (v['cgroup-root'] !== undefined) config.cgroupRoot = v['cgroup-root'];
+  config.readOnly = v['read-only'] ?? false;
+  if (v['adj-step'] !== undefined) config.adjStep = parseIntFlag('--adj-step', v['adj-step'], 1, 2000);
+  if (v['protect-adj'] !== undefined) config.protectAdj = parseIntFlag('--protect-adj', v['protect-adj'], -1000, 1000);
+  if (v['expendable-adj'] !== undefined) config.expendableAdj = parseIntFlag('--expendable-adj', v['expendable-adj'], -1000, 1000);
+  if (v['kill-grace'] !== undefined) config.killGraceMs = parseDuration('--kill-grace', v['kill-grace'], 0, 600_000);
+  if (v['kill-escalation'] !== undefined) {
+    const e = v['kill-escalation'];
+    if (e !== 'ask' && e !== 'auto' && e !== 'never') throw new UsageError(`--kill-escalation: "${e}" is not one of ask, auto, never`);
+    config.killEscalation = e;
+  }
+  config.color = !(v['no-color'] ?? false) && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') && env['TERM'] !== 'dumb';
+  let sort: SortKey = 'risk';
+  if (v.sort !== undefined) {
+    if (!(SORT_KEYS as readonly string[]).includes(v.sort)) throw new UsageError(`--sort: "${v.sort}" is not one of ${SORT_KEYS.join(', ')}`);
+    sort = v.sort as SortKey;
+  }
+  return {
+    config,
+    once: v.once ?? false,
+    json: v.json ?? false,
+    top: v.top !== undefined ? parseIntFlag('--top', v.top, 1, 1_000_000) : null,
+    sort,
+    inverted: v.invert ?? false,
+    filter: v.filter ?? '',
+    help: v.help ?? false,
+    version: v.version ?? false,
+  };
+}

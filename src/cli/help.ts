@@ -1,0 +1,31 @@
+export const HELP_TEXT = `oomtop — which process the Linux OOM killer takes next, and how close you are
+
+Usage:
+  oomtop [options]                 live monitor (needs a terminal; without one, --once)
+  oomtop --once [--json]           one snapshot as a table or JSON, then exit
+  oomtop analyze [FILE|-] [--json] explain OOM kills in a kernel log (default: the kernel's buffer)
+  oomtop guard [options]           early-OOM guard, headless (see oomtop guard --help)
+
+Monitor options:
+  --once               print one snapshot and exit (implied when stdout is not a terminal)
+  --json               with --once: JSON instead of a table
+  --top N              with --once: only the first N processes
+  --sort KEY           risk (default), rss, adj, growth, pid, name
+  --invert             reverse the sort
+  --filter TEXT        only processes whose name, command line or PID matches
+  -d, --interval DUR   refresh interval: 1 (s, default), 0.5, 250ms
+  --read-only          never change or signal anything
+  --adj-step N         ]/[ change oom_score_adj by N (default 100)
+  --protect-adj N      p sets oom_score_adj to N (default -500)
+  --expendable-adj N   x sets oom_score_adj to N (default 500)
+  --kill-grace DUR     wait this long after SIGTERM (default 5 s)
+  --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
+  --no-color           no colours (also NO_COLOR=1)
+  --proc-root DIR      read processes from DIR instead of /proc (tests, containers)
+  --cgroup-root DIR    read cgroups from DIR instead of the mounted hierarchy
+  -h, --help           this help
+  -V, --version        the version
+
+Exit codes: 0 ok, 1 runtime error, 2 usage error.
+Keys in the monitor: press ? for help.
+`;

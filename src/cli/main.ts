@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { parseMonitorArgs } from './args.js';
+import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
+import { HELP_TEXT } from './help.js';
+
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** oomtop's entry: subcommands are loaded on demand so `guard` never loads Ink or React. */
+export async function main(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s);
+  try {
+    const [sub, ...rest] = argv;
+    if (sub === 'analyze') return await (await import('./analyze.js')).run(rest);
+    if (sub === 'guard') return await (await import('./guard.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard; see --help)`);
+    const args = parseMonitorArgs(argv);
+    if (args.help) {
+      out(HELP_TEXT);
+      return 0;
+    }
+    if (args.version) {
+      out(`oomtop ${packageVersion()}\n`);
+      return 0;
+    }
+    const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+    if (args.once || args.json || !tty) {
+      return (await import('./once.js')).runOnce(args, out);
+    }
+    return await (await import('./tui.js')).runTui(args);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`oomtop: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    process.stderr.write(`oomtop: ${e instanceof Error ? e.message : String(e)}\n`);
+    return EXIT_RUNTIME;
+  }
+}

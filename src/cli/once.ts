@@ -1,0 +1,54 @@
+import { memcgResolver } from '../app/memcg.js';
+import { Sampler } from '../sampler/sampler.js';
+import { buildRows } from '../store/rows.js';
+import { badge, fmtRisk } from '../ui/ProcessTable.js';
+import { fit, fmtKiB } from '../ui/format.js';
+import type { MonitorArgs } from './args.js';
+import { snapshotJson } from './snapshot-json.js';
+
+/** --once: one full snapshot (every process read in detail), as a plain table or JSON. */
+export function runOnce(args: MonitorArgs, out: (s: string) => void): number {
+  const { config } = args;
+  const { memoryCgroupOf } = memcgResolver(config.procRoot, config.cgroupRoot);
+  const sampler = new Sampler({ procRoot: config.procRoot, memoryCgroupOf });
+  const snap = sampler.sample({ full: true });
+  let rows = buildRows(snap, new Map(), args.sort, args.inverted, args.filter);
+  if (args.top !== null) rows = rows.slice(0, args.top);
+  if (args.json) {
+    out(`${JSON.stringify(snapshotJson(snap, rows), null, 2)}\n`);
+    return snap.system.memory === null && snap.processes.length === 0 ? 1 : 0;
+  }
+  const m = snap.system.memory;
+  const lines: string[] = [];
+  if (m) {
+    lines.push(
+      `Mem: ${fmtKiB(m.totalKiB)} total, ${fmtKiB(m.availableKiB)} available (${((100 * m.availableKiB) / m.totalKiB).toFixed(1)}%), swap ${fmtKiB(m.swapFreeKiB)}/${fmtKiB(m.swapTotalKiB)} free, commit ${fmtKiB(m.committedKiB)}/${fmtKiB(m.commitLimitKiB)}`,
+    );
+  }
+  const psi = snap.system.pressure;
+  lines.push(
+    `PSI memory: ${psi ? `some ${psi.some.avg10.toFixed(2)} full ${(psi.full?.avg10 ?? 0).toFixed(2)} (avg10 %)` : 'n/a'}  OOM kills since boot: ${snap.system.oomKills ?? '?'}  kernel ${snap.system.kernel?.release ?? '?'}`,
+  );
+  for (const w of snap.warnings) lines.push(`warning: ${w}`);
+  const head = ['', fit('PID', 7, 'right'), fit('USER', 8), fit('SCORE', 5, 'right'), fit('ADJ', 5, 'right'), fit('RISK', 6, 'right'), fit('RSS', 6, 'right'), fit('SWAP', 6, 'right'), fit('CGROUP', 24), 'COMMAND'];
+  lines.push(head.join(' '));
+  for (const r of rows) {
+    lines.push(
+      [
+        badge(r),
+        fit(String(r.pid), 7, 'right'),
+        fit(r.user, 8),
+        fit(String(r.oomScore), 5, 'right'),
+        fit(r.oomScoreAdj === null ? '?' : String(r.oomScoreAdj), 5, 'right'),
+        fit(fmtRisk(r), 6, 'right'),
+        fit(fmtKiB(r.rssKiB), 6, 'right'),
+        fit(fmtKiB(r.swapKiB), 6, 'right'),
+        fit(r.cgroup ?? '-', 24),
+        fit(r.cmdline || `[${r.name}]`, 200).trimEnd(),
+      ].join(' '),
+    );
+  }
+  lines.push('V = next victim (the kernel would kill it first in a system-wide OOM), P protected, N never killed, E expendable');
+  out(`${lines.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,74 @@
+import type { MemInfo, Pressure } from '../proc/types.js';
+
+export type PressureLevel = 'normal' | 'elevated' | 'high' | 'critical';
+export const LEVELS: readonly PressureLevel[] = ['normal', 'elevated', 'high', 'critical'];
+
+export interface PressureInputs {
+  availablePct: number;
+  someAvg10: number | null;
+  fullAvg10: number | null;
+}
+
+/** Entry thresholds per level: available memory below, or PSI (avg10 %) at or above. */
+const ENTER = [
+  { level: 3, availBelow: 5, someAtLeast: Infinity, fullAtLeast: 30 },
+  { level: 2, availBelow: 10, someAtLeast: 40, fullAtLeast: 10 },
+  { level: 1, availBelow: 20, someAtLeast: 10, fullAtLeast: 2 },
+] as const;
+
+/** How much better than the entry threshold a reading must be before a level is left. */
+const AVAIL_MARGIN = 3;
+const PSI_EXIT_FACTOR = 0.5;
+/** Consecutive calmer readings needed to step down one level. */
+export const CALM_SAMPLES = 5;
+
+function rawLevel(x: PressureInputs, exit: boolean): number {
+  const some = x.someAvg10 ?? 0;
+  const full = x.fullAvg10 ?? 0;
+  for (const t of ENTER) {
+    const avail = exit ? t.availBelow + AVAIL_MARGIN : t.availBelow;
+    const k = exit ? PSI_EXIT_FACTOR : 1;
+    if (x.availablePct < avail || some >= t.someAtLeast * k || full >= t.fullAtLeast * k) return t.level;
+  }
+  return 0;
+}
+
+export function pressureInputs(memory: MemInfo, psi: Pressure | null): PressureInputs {
+  const total = memory.totalKiB > 0 ? memory.totalKiB : 1;
+  return {
+    availablePct: (100 * memory.availableKiB) / total,
+    someAvg10: psi?.some.avg10 ?? null,
+    fullAvg10: psi?.full?.avg10 ?? null,
+  };
+}
+
+/**
+ * The machine's pressure level from available memory and PSI, with hysteresis: it rises at
+ * once, and falls one step only after CALM_SAMPLES readings below the level's exit
+ * thresholds (which sit a margin below the entry ones), so it does not flap.
+ */
+export class PressureTracker {
+  private level = 0;
+  private calm = 0;
+
+  get current(): PressureLevel {
+    return LEVELS[this.level]!;
+  }
+
+  /** Feed one reading; returns the level after it. */
+  update(x: PressureInputs): PressureLevel {
+    const up = rawLevel(x, false);
+    if (up > this.level) {
+      this.level = up;
+      this.calm = 0;
+    } else if (rawLevel(x, true) < this.level) {
+      if (++this.calm >= CALM_SAMPLES) {
+        this.level -= 1;
+        this.calm = 0;
+      }
+    } else {
+      this.calm = 0;
+    }
+    return this.current;
+  }
+}

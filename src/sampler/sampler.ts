@@ -1,0 +1,205 @@
+import { join } from 'node:path';
+import { isKernelThread, listPids, readCmdline, readOomScore, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
+import { badnessPermille, estimateOomScore, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
+import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
+import type { KernelVersion, OomSettings } from '../proc/types.js';
+import { UserNames } from '../proc/users.js';
+import { detectPageKiB } from './pagesize.js';
+import type { ProcessSample, Snapshot } from './types.js';
+import { existsSync } from 'node:fs';
+
+export interface SamplerOptions {
+  procRoot: string;
+  /** Maps /proc/PID/cgroup text to the memory cgroup path; omitted → cgroup stays null. */
+  memoryCgroupOf?: (procCgroupText: string) => string | null;
+  passwdPath?: string;
+  pageKiB?: number;
+  /** Every process gets a full detail read at least every N ticks. */
+  refreshEvery?: number;
+  /** Exact oom_score reads per tick for the highest estimated scores (besides detail PIDs). */
+  exactTop?: number;
+  /** Re-read sysctls every N ticks. */
+  settingsEvery?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  sample: ProcessSample;
+  seen: number;
+  kernelThread: boolean;
+}
+
+/**
+ * Turns /proc into snapshots. Each tick reads, per process, only stat and oom_score (the
+ * cheap files); status, oom_score_adj, cmdline and cgroup are read for new processes, for
+ * the PIDs the caller asks about (rows on screen, tagged), after an exec (comm changed),
+ * and round-robin so every process is refreshed at least every `refreshEvery` ticks.
+ * oom_score itself is estimated for the rest from those figures (the kernel's formula) and
+ * read exactly for detail PIDs and the `exactTop` highest candidates, so the next victim
+ * and every row on screen carry the kernel's own value.
+ */
+export class Sampler {
+  private readonly cache = new Map<number, Entry>();
+  private tick = 0;
+  private readonly users: UserNames;
+  private readonly pageKiB: number;
+  private kernel: KernelVersion | null;
+  private scale: ScoreScale;
+  private settings: OomSettings | null = null;
+
+  constructor(private readonly opts: SamplerOptions) {
+    this.users = new UserNames(opts.passwdPath);
+    this.pageKiB = opts.pageKiB ?? detectPageKiB();
+    this.kernel = readKernelVersion(opts.procRoot);
+    this.scale = scoreScale(this.kernel);
+  }
+
+  sample(req: { detailPids?: ReadonlySet<number>; full?: boolean } = {}): Snapshot {
+    const now = this.opts.now ?? Date.now;
+    const started = performance.now();
+    const tick = ++this.tick;
+    const { procRoot } = this.opts;
+    const refreshEvery = this.opts.refreshEvery ?? 10;
+    const warnings: string[] = [];
+
+    const pids = listPids(procRoot);
+    if (pids.length === 0) warnings.push(`cannot list processes in ${procRoot}`);
+    const time = now();
+    const processes: ProcessSample[] = [];
+    const memory = readMeminfo(procRoot);
+    if (memory === null) warnings.push(`cannot read ${join(procRoot, 'meminfo')}`);
+    const totalKiB = memory ? memory.totalKiB + memory.swapTotalKiB : 0;
+
+    for (const pid of pids) {
+      let entry = this.cache.get(pid);
+      // Kernel threads never gain an mm: recheck them only now and then (PID reuse).
+      if (entry?.kernelThread && (tick + pid) % refreshEvery !== 0) {
+        entry.seen = tick;
+        continue;
+      }
+      const stat = readStat(procRoot, pid);
+      if (stat === null) continue; // vanished between listing and reading: normal
+      if (isKernelThread(stat)) {
+        this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
+        continue;
+      }
+      if (stat.state === 'Z' || stat.state === 'X') continue; // zombies hold no memory and cannot be chosen
+
+      let fresh = false;
+      if (!entry || entry.kernelThread || entry.sample.startTimeTicks !== stat.startTimeTicks) {
+        entry = { sample: this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: false };
+        this.cache.set(pid, entry);
+        fresh = true;
+      }
+      entry.seen = tick;
+      const s = entry.sample;
+      const exec = !fresh && s.name !== stat.comm;
+      s.name = stat.comm;
+      s.state = stat.state;
+      s.ppid = stat.ppid;
+      s.pgrp = stat.pgrp;
+      s.rssKiB = stat.rssPages * this.pageKiB;
+
+      const roundRobin = (tick + pid) % refreshEvery === 0;
+      const detail = fresh || exec || req.full || roundRobin || req.detailPids?.has(pid) === true;
+      if (detail) {
+        const status = readStatus(procRoot, pid);
+        if (status === null) continue;
+        if (!status.hasMm) continue;
+        s.uid = status.uid;
+        s.user = this.users.name(status.uid);
+        s.anonKiB = status.rssAnonKiB;
+        s.fileKiB = status.rssFileKiB;
+        s.shmemKiB = status.rssShmemKiB;
+        s.swapKiB = status.vmSwapKiB;
+        s.pgtablesKiB = status.vmPteKiB;
+        s.detailTime = time;
+        s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+        if (fresh || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
+        if (fresh || roundRobin || req.full) {
+          const text = this.opts.memoryCgroupOf ? readProcCgroupText(procRoot, pid) : null;
+          s.cgroup = text !== null && this.opts.memoryCgroupOf ? this.opts.memoryCgroupOf(text) : null;
+        }
+      }
+      const estimate = detail ? null : estimateOomScore(s, totalKiB, this.scale);
+      if (estimate === null) {
+        const score = readOomScore(procRoot, pid);
+        if (score === null) continue;
+        s.oomScore = score;
+        s.oomScoreExact = true;
+      } else {
+        s.oomScore = estimate;
+        s.oomScoreExact = false;
+      }
+      processes.push(s);
+    }
+    this.refineTopScores(processes, this.opts.exactTop ?? 16);
+    // init can never be chosen: it has no share to show.
+    for (const s of processes) s.badnessPermille = s.pid === 1 ? null : badnessPermille(s.oomScore, s.oomScoreAdj, this.scale);
+    for (const [pid, e] of this.cache) if (e.seen !== tick) this.cache.delete(pid);
+
+    if (this.settings === null || tick % (this.opts.settingsEvery ?? 10) === 0) {
+      this.settings = readOomSettings(procRoot);
+    }
+    if (pids.length > 0 && processes.length <= 1 && !existsSync(join(procRoot, '1'))) {
+      warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
+    }
+    const victim = pickNextVictim(processes);
+    return {
+      seq: tick,
+      time,
+      system: {
+        kernel: this.kernel,
+        scale: this.scale,
+        memory,
+        pressure: readPressure(procRoot),
+        oomKills: readOomKillCount(procRoot),
+        settings: this.settings,
+      },
+      // Copies: the cache mutates its samples in place on the next tick.
+      processes: processes.map((p) => ({ ...p })),
+      nextVictimPid: victim?.pid ?? null,
+      costMs: performance.now() - started,
+      warnings,
+    };
+  }
+
+  /** Replace estimates by the kernel's value for the highest-ranked processes. */
+  private refineTopScores(processes: ProcessSample[], count: number): void {
+    const estimated = processes.filter((p) => !p.oomScoreExact);
+    if (estimated.length === 0 || count <= 0) return;
+    estimated.sort((a, b) => b.oomScore - a.oomScore);
+    for (const p of estimated.slice(0, count)) {
+      const score = readOomScore(this.opts.procRoot, p.pid);
+      if (score === null) continue;
+      p.oomScore = score;
+      p.oomScoreExact = true;
+    }
+  }
+
+  private blank(pid: number, startTimeTicks: number): ProcessSample {
+    return {
+      pid,
+      startTimeTicks,
+      name: '',
+      cmdline: '',
+      state: '?',
+      ppid: 0,
+      pgrp: 0,
+      uid: null,
+      user: '?',
+      oomScore: 0,
+      oomScoreExact: false,
+      oomScoreAdj: null,
+      badnessPermille: null,
+      rssKiB: 0,
+      anonKiB: null,
+      fileKiB: null,
+      shmemKiB: null,
+      swapKiB: 0,
+      pgtablesKiB: 0,
+      cgroup: null,
+      detailTime: 0,
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import type { ProcessSample, Snapshot } from '../sampler/types.js';
+import { processKey, slopePerSecond, type ProcessHistory } from './history.js';
+
+export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
+export const SORT_KEYS: readonly SortKey[] = ['risk', 'rss', 'adj', 'growth', 'pid', 'name'];
+
+export interface Row extends ProcessSample {
+  key: string;
+  /** RSS slope over the recent history, KiB/s (null until there are 3 samples). */
+  growthKiBps: number | null;
+  nextVictim: boolean;
+}
+
+function compare(a: Row, b: Row, sort: SortKey): number {
+  switch (sort) {
+    case 'risk':
+      return b.oomScore - a.oomScore || b.rssKiB - a.rssKiB;
+    case 'rss':
+      return b.rssKiB - a.rssKiB;
+    case 'adj':
+      return (b.oomScoreAdj ?? 0) - (a.oomScoreAdj ?? 0) || b.oomScore - a.oomScore;
+    case 'growth':
+      return (b.growthKiBps ?? -Infinity) - (a.growthKiBps ?? -Infinity) || b.rssKiB - a.rssKiB;
+    case 'pid':
+      return a.pid - b.pid;
+    case 'name':
+      return a.name.localeCompare(b.name) || a.pid - b.pid;
+  }
+}
+
+export function matchesFilter(p: ProcessSample, filter: string): boolean {
+  if (filter === '') return true;
+  const f = filter.toLowerCase();
+  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f) || String(p.pid) === filter;
+}
+
+/** The table's rows: filtered, with growth and the next-victim mark, sorted (ties by PID). */
+export function buildRows(
+  snap: Snapshot | null,
+  history: ReadonlyMap<string, ProcessHistory>,
+  sort: SortKey,
+  inverted: boolean,
+  filter: string,
+): Row[] {
+  if (!snap) return [];
+  const rows: Row[] = [];
+  for (const p of snap.processes) {
+    if (!matchesFilter(p, filter)) continue;
+    const key = processKey(p.pid, p.startTimeTicks);
+    const h = history.get(key);
+    rows.push({ ...p, key, growthKiBps: h ? slopePerSecond(h.rssKiB) : null, nextVictim: p.pid === snap.nextVictimPid });
+  }
+  rows.sort((a, b) => {
+    const c = compare(a, b, sort) || a.pid - b.pid;
+    return inverted ? -c : c;
+  });
+  return rows;
+}

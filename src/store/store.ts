@@ -1,0 +1,264 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { Snapshot } from '../sampler/types.js';
+import { PressureTracker, pressureInputs, type PressureLevel } from '../sampler/pressure.js';
+import { HISTORY_LENGTH, processKey, pushSeries, type ProcessHistory, type Series } from './history.js';
+import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
+import { buildRows, SORT_KEYS, type Row, type SortKey } from './rows.js';
+
+export type Screen = 'main' | 'help' | 'event';
+
+export interface Target {
+  pid: number;
+  startTimeTicks: number;
+  name: string;
+  oomScoreAdj: number | null;
+}
+
+export type Dialog =
+  | { kind: 'kill'; targets: Target[]; signalIndex: number }
+  | { kind: 'never-kill'; targets: Target[] }
+  | { kind: 'escalate'; target: Target; afterMs: number };
+
+export interface ViewState {
+  sort: SortKey;
+  inverted: boolean;
+  /** The filter in force. */
+  filter: string;
+  /** Text being typed after '/', or null when not editing. */
+  filterDraft: string | null;
+  /** The selected process (pid:starttime): the selection follows the process, not the row index. */
+  selectedKey: string | null;
+  tagged: ReadonlySet<string>;
+  paused: boolean;
+  screen: Screen;
+  dialog: Dialog | null;
+  /** Rows the table can show; set by the UI from the terminal size. */
+  pageSize: number;
+  /** First row shown. */
+  scroll: number;
+  /** The event selected in the event view. */
+  eventIndex: number;
+}
+
+export interface StatusLine {
+  text: string;
+  severity: LogSeverity;
+  time: number;
+}
+
+export interface OomtopState {
+  snapshot: Snapshot | null;
+  rows: Row[];
+  history: Map<string, ProcessHistory>;
+  system: { availableKiB: Series; psiSome: Series; psiFull: Series };
+  pressureLevel: PressureLevel;
+  events: LogEntry[];
+  status: StatusLine | null;
+  view: ViewState;
+  /** Set by the kernel-log follower: where kernel messages come from, or why not. */
+  kernelLog: { source: string; message: string | null } | null;
+  lastOomKill: { time: number; name: string; cgroup: string | null } | null;
+
+  applySnapshot(snap: Snapshot): void;
+  log(kind: LogKind, severity: LogSeverity, text: string, extra?: Partial<LogEntry>): LogEntry;
+  setStatus(text: string, severity?: LogSeverity): void;
+  setView(patch: Partial<ViewState>): void;
+  setSort(sort: SortKey): void;
+  cycleSort(): void;
+  moveSelection(delta: number | 'home' | 'end'): void;
+  toggleTag(): void;
+  selectedRow(): Row | null;
+  /** The tagged processes that still run, or else the selected one. */
+  targets(): Target[];
+}
+
+/** Risk thresholds (‰ of RAM+swap charged) whose upward crossing is logged. */
+const RISK_THRESHOLDS = [200, 500, 800];
+/** How long the history of an exited process is kept (flight recorder for OOM kills). */
+const GRAVEYARD_MS = 10 * 60 * 1000;
+
+function fmtPermille(p: number): string {
+  return `${(p / 10).toFixed(0)}%`;
+}
+
+export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
+  const tracker = new PressureTracker();
+  const crossed = new Map<string, number>();
+  let nextId = 1;
+
+  return createStore<OomtopState>()((set, get) => {
+    const refreshRows = (view: ViewState, snap = get().snapshot): Partial<OomtopState> => {
+      const rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter);
+      let selectedKey = view.selectedKey;
+      let idx = selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey);
+      if (idx < 0) {
+        // The selected process is gone or filtered out: keep the position, not the process.
+        const prev = get().rows.findIndex((r) => r.key === selectedKey);
+        idx = rows.length === 0 ? -1 : Math.min(Math.max(prev, 0), rows.length - 1);
+        selectedKey = idx >= 0 ? rows[idx]!.key : null;
+      }
+      let scroll = view.scroll;
+      const page = Math.max(1, view.pageSize);
+      if (idx >= 0) {
+        if (idx < scroll) scroll = idx;
+        if (idx >= scroll + page) scroll = idx - page + 1;
+      }
+      scroll = Math.max(0, Math.min(scroll, Math.max(0, rows.length - page)));
+      const tagged = new Set([...view.tagged].filter((k) => rows.some((r) => r.key === k) || get().history.has(k)));
+      return { rows, view: { ...view, selectedKey, scroll, tagged } };
+    };
+
+    return {
+      snapshot: null,
+      rows: [],
+      history: new Map(),
+      system: {
+        availableKiB: { times: [], values: [] },
+        psiSome: { times: [], values: [] },
+        psiFull: { times: [], values: [] },
+      },
+      pressureLevel: 'normal',
+      events: [],
+      status: null,
+      kernelLog: null,
+      lastOomKill: null,
+      view: {
+        sort: 'risk',
+        inverted: false,
+        filter: '',
+        filterDraft: null,
+        selectedKey: null,
+        tagged: new Set(),
+        paused: false,
+        screen: 'main',
+        dialog: null,
+        pageSize: 20,
+        scroll: 0,
+        eventIndex: 0,
+        ...initial,
+      },
+
+      applySnapshot(snap) {
+        const state = get();
+        if (state.view.paused) return;
+        const { history, system } = state;
+        for (const p of snap.processes) {
+          const key = processKey(p.pid, p.startTimeTicks);
+          let h = history.get(key);
+          if (!h) {
+            h = {
+              pid: p.pid,
+              startTimeTicks: p.startTimeTicks,
+              name: p.name,
+              rssKiB: { times: [], values: [] },
+              oomScore: { times: [], values: [] },
+              oomScoreAdj: p.oomScoreAdj,
+              lastSeen: snap.time,
+            };
+            history.set(key, h);
+          }
+          h.name = p.name;
+          h.oomScoreAdj = p.oomScoreAdj;
+          h.lastSeen = snap.time;
+          pushSeries(h.rssKiB, snap.time, p.rssKiB, HISTORY_LENGTH);
+          pushSeries(h.oomScore, snap.time, p.oomScore, HISTORY_LENGTH);
+
+          if (p.badnessPermille !== null && p.oomScoreExact) {
+            const was = crossed.get(key) ?? 0;
+            const now = RISK_THRESHOLDS.filter((t) => p.badnessPermille! >= t).pop() ?? 0;
+            if (now > was && state.snapshot !== null) {
+              get().log('risk', now >= 500 ? 'bad' : 'warn', `PID ${p.pid} (${p.name}) now charged ${fmtPermille(p.badnessPermille)} of RAM+swap (score ${p.oomScore})`);
+            }
+            crossed.set(key, Math.max(was, now));
+          }
+        }
+        for (const [key, h] of history) {
+          if (snap.time - h.lastSeen > GRAVEYARD_MS) {
+            history.delete(key);
+            crossed.delete(key);
+          }
+        }
+        const mem = snap.system.memory;
+        if (mem) pushSeries(system.availableKiB, snap.time, mem.availableKiB);
+        const psi = snap.system.pressure;
+        if (psi) {
+          pushSeries(system.psiSome, snap.time, psi.some.avg10);
+          pushSeries(system.psiFull, snap.time, psi.full?.avg10 ?? 0);
+        }
+        let level = state.pressureLevel;
+        if (mem) {
+          const inputs = pressureInputs(mem, psi);
+          const next = tracker.update(inputs);
+          if (next !== level) {
+            const severity: LogSeverity = next === 'normal' ? 'good' : next === 'elevated' ? 'warn' : 'bad';
+            const psiText = psi ? `, PSI some ${psi.some.avg10.toFixed(1)}% full ${(psi.full?.avg10 ?? 0).toFixed(1)}%` : '';
+            get().log('pressure', severity, `memory pressure ${level} → ${next}: ${inputs.availablePct.toFixed(1)}% available${psiText}`);
+            level = next;
+          }
+        }
+        set({ snapshot: snap, pressureLevel: level, ...refreshRows(get().view, snap) });
+      },
+
+      log(kind, severity, text, extra = {}) {
+        const entry: LogEntry = { id: nextId++, time: Date.now(), kind, severity, text, ...extra };
+        const events = [...get().events, entry];
+        if (events.length > LOG_LIMIT) events.splice(0, events.length - LOG_LIMIT);
+        set({ events });
+        return entry;
+      },
+
+      setStatus(text, severity = 'info') {
+        set({ status: { text, severity, time: Date.now() } });
+      },
+
+      setView(patch) {
+        const view = { ...get().view, ...patch };
+        const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch;
+        if (rowsChanged || 'selectedKey' in patch || 'pageSize' in patch || 'scroll' in patch) set(refreshRows(view));
+        else set({ view });
+      },
+
+      setSort(sort) {
+        get().setView({ sort });
+      },
+
+      cycleSort() {
+        const i = SORT_KEYS.indexOf(get().view.sort);
+        get().setView({ sort: SORT_KEYS[(i + 1) % SORT_KEYS.length]! });
+      },
+
+      moveSelection(delta) {
+        const { rows, view } = get();
+        if (rows.length === 0) return;
+        const cur = Math.max(0, rows.findIndex((r) => r.key === view.selectedKey));
+        const idx =
+          delta === 'home' ? 0 : delta === 'end' ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, cur + delta));
+        get().setView({ selectedKey: rows[idx]!.key });
+      },
+
+      toggleTag() {
+        const { view } = get();
+        const key = view.selectedKey;
+        if (key === null) return;
+        const tagged = new Set(view.tagged);
+        if (tagged.has(key)) tagged.delete(key);
+        else tagged.add(key);
+        set({ view: { ...view, tagged } });
+        get().moveSelection(1);
+      },
+
+      selectedRow() {
+        const { rows, view } = get();
+        return rows.find((r) => r.key === view.selectedKey) ?? null;
+      },
+
+      targets() {
+        const { rows, view } = get();
+        const toTarget = (r: Row): Target => ({ pid: r.pid, startTimeTicks: r.startTimeTicks, name: r.name, oomScoreAdj: r.oomScoreAdj });
+        if (view.tagged.size > 0) return rows.filter((r) => view.tagged.has(r.key)).map(toTarget);
+        const sel = get().selectedRow();
+        return sel ? [toTarget(sel)] : [];
+      },
+    };
+  });
+}

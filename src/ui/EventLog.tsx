@@ -1,0 +1,30 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { LogEntry } from '../store/events.js';
+import { fit, fmtClock } from './format.js';
+import type { Theme } from './theme.js';
+
+export interface EventLogProps {
+  events: LogEntry[];
+  width: number;
+  height: number;
+  theme: Theme;
+}
+
+/** The newest events, one line each, newest at the bottom. */
+export function EventLog({ events, width, height, theme }: EventLogProps): React.ReactElement | null {
+  if (height < 2) return null;
+  const shown = events.slice(-(height - 1));
+  return (
+    <Box flexDirection="column" height={height}>
+      <Text bold color={theme.accent} wrap="truncate">
+        {fit(`Events (${events.length})  e: details`, width)}
+      </Text>
+      {shown.map((e) => (
+        <Text key={e.id} wrap="truncate" color={theme.severity(e.severity)} bold={e.kind === 'oom-kill'} inverse={e.kind === 'oom-kill' && !theme.color}>
+          {fit(`${fmtClock(e.time)} ${e.kind.padEnd(8)} ${e.text}`, width)}
+        </Text>
+      ))}
+    </Box>
+  );
+}

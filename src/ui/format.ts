@@ -1,0 +1,83 @@
+import stringWidth from 'string-width';
+import { sanitize } from '../util/sanitize.js';
+
+/** KiB → "812K", "1.2M", "23.5G" (1024-based, at most 5 characters). */
+export function fmtKiB(kib: number | null | undefined): string {
+  if (kib === null || kib === undefined || !Number.isFinite(kib)) return '-';
+  const sign = kib < 0 ? '-' : '';
+  let v = Math.abs(kib);
+  const units = ['K', 'M', 'G', 'T', 'P'];
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const digits = v < 10 && u > 0 ? 1 : 0;
+  return `${sign}${v.toFixed(digits)}${units[u]}`;
+}
+
+/** RSS growth per second: "+1.2M/s", "-", "0". */
+export function fmtRate(kibPerSec: number | null): string {
+  if (kibPerSec === null) return '-';
+  if (Math.abs(kibPerSec) < 1) return '0';
+  return `${kibPerSec > 0 ? '+' : ''}${fmtKiB(kibPerSec)}/s`;
+}
+
+export function fmtAgo(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${(s / 3600).toFixed(1)} h ago`;
+  return `${(s / 86400).toFixed(1)} d ago`;
+}
+
+export function fmtClock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** Display width in terminal cells (wide CJK and emoji count 2). */
+export function width(text: string): number {
+  return stringWidth(text);
+}
+
+/**
+ * Sanitize, then fit to exactly `cells` terminal cells: cut with an ellipsis when too wide
+ * (never splitting a wide character), pad when too narrow.
+ */
+export function fit(text: string, cells: number, align: 'left' | 'right' = 'left'): string {
+  if (cells <= 0) return '';
+  let s = sanitize(text);
+  let w = width(s);
+  if (w > cells) {
+    let out = '';
+    let used = 0;
+    for (const ch of s) {
+      const cw = width(ch);
+      if (used + cw > cells - 1) break;
+      out += ch;
+      used += cw;
+    }
+    s = `${out}…`;
+    w = used + 1;
+  }
+  const pad = ' '.repeat(Math.max(0, cells - w));
+  return align === 'right' ? pad + s : s + pad;
+}
+
+const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/** A sparkline of the last `cells` values scaled to [0, max]. */
+export function sparkline(values: readonly number[], cells: number, max?: number): string {
+  const vs = values.slice(-cells);
+  const top = max ?? Math.max(1e-9, ...vs);
+  const line = vs.map((v) => BLOCKS[Math.max(0, Math.min(7, Math.round((v / top) * 7)))]!).join('');
+  return line.padStart(cells, ' ');
+}
+
+/** "[|||||||     ]" style gauge with `cells` inner cells. */
+export function gauge(fraction: number, cells: number): string {
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  const filled = Math.round(f * cells);
+  return `[${'|'.repeat(filled)}${' '.repeat(Math.max(0, cells - filled))}]`;
+}
