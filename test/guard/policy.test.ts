@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { describeThresholds, parseGuardArgs } from '../../src/guard/policy.js';
+
+function err(argv: string[]): string {
+  const r = parseGuardArgs(argv);
+  if (r.ok || r.help) throw new Error('expected an error');
+  return r.message;
+}
+
+describe('parseGuardArgs', () => {
+  it('defaults: system scope, earlyoom thresholds 10/5, term timeout 5 s, intercept on', () => {
+    const r = parseGuardArgs([]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.policy.scopes).toEqual([{ kind: 'system' }]);
+    expect(r.policy.memTerm).toEqual({ pct: 10, kib: null });
+    expect(r.policy.memKill).toEqual({ pct: 5, kib: null });
+    expect(r.policy.swapKill).toEqual({ pct: 5, kib: null });
+    expect(r.policy.termTimeoutMs).toBe(5000);
+    expect(r.policy.intercept).toBe(true);
+    expect(r.policy.dryRun).toBe(false);
+  });
+
+  it('--cgroup is repeatable and replaces the system scope unless --scope system is given', () => {
+    const a = parseGuardArgs(['--cgroup', '/a', '--cgroup', '/b']);
+    expect(a.ok && a.policy.scopes).toEqual([
+      { kind: 'cgroup', path: '/a' },
+      { kind: 'cgroup', path: '/b' },
+    ]);
+    const b = parseGuardArgs(['--scope', 'system', '--cgroup', '/a']);
+    expect(b.ok && b.policy.scopes.map((s) => s.kind)).toEqual(['system', 'cgroup']);
+    const c = parseGuardArgs(['--all-cgroups']);
+    expect(c.ok && c.policy.scopes).toEqual([]);
+  });
+
+  it('KILL defaults to half of TERM; sizes alone replace percentages', () => {
+    const r = parseGuardArgs(['--mem-term', '20', '--swap-term-mib', '100']);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.policy.memKill).toEqual({ pct: 10, kib: null });
+    expect(r.policy.swapTerm).toEqual({ pct: null, kib: 100 * 1024 });
+    expect(r.policy.swapKill).toEqual({ pct: null, kib: 50 * 1024 });
+    expect(describeThresholds(r.policy)).toBe('mem 20%/10% swap 100MiB/50MiB');
+  });
+
+  it.each([
+    [['--mem-term', '101'], /out of range/],
+    [['--mem-kill=-1'], /out of range/],
+    [['--mem-term', 'ten'], /not a number/],
+    [['--mem-term', '5', '--mem-kill', '10'], /below --mem-kill/],
+    [['--swap-term', '2', '--swap-kill', '3'], /below --swap-kill/],
+    [['--mem-term-mib', '10', '--mem-kill-mib', '20'], /below --mem-kill-mib/],
+    [['--prefer', '(unclosed'], /--prefer: invalid regular expression/],
+    [['--ignore', '['], /--ignore: invalid regular expression/],
+    [['--scope', 'pod'], /not a scope/],
+    [['--psi-duration', '3'], /needs --psi-full/],
+    [['--term-timeout', '0'], /out of range/],
+    [['--min-interval', '500', '--max-interval', '100'], /above --max-interval/],
+    [['--bogus'], /Unknown option/],
+    [['--cgroup', ''], /empty path/],
+  ])('rejects %j with one line', (argv, re) => {
+    const m = err(argv);
+    expect(m).toMatch(re);
+    expect(m).not.toContain('\n');
+  });
+
+  it('asks for help with -h', () => {
+    expect(parseGuardArgs(['-h'])).toEqual({ ok: false, help: true });
+  });
+});
