@@ -1,0 +1,59 @@
+export type * from './types.js';
+export { parseMountinfo, hierarchyFromMounts, hierarchyFromRoot, detectMemoryHierarchy, type MountEntry } from './mountinfo.js';
+export { parseProcCgroup, toMountPath, cgroupDir, readProcMemoryCgroup } from './proccgroup.js';
+export {
+  UNLIMITED_BYTES,
+  parseLimitKiB,
+  parseBytesKiB,
+  parseKeyed,
+  effectiveLimit,
+  parentPath,
+  ancestorsOrSelf,
+  parsePids,
+} from './parse.js';
+export {
+  readCgroupMemory,
+  readCgroupUsageKiB,
+  readOwnLimitKiB,
+  readEffectiveLimitKiB,
+  listMemoryCgroups,
+  cgroupProcs,
+  type ReadCgroupOptions,
+  type ListOptions,
+} from './memory.js';
+export { recognizeContainer, shortId, containerLabel } from './container.js';
+export {
+  badnessPages,
+  cgroupNextVictim,
+  rankVictims,
+  oomTotalKiB,
+  OOM_SCORE_ADJ_MIN,
+  type VictimCandidate,
+  type RankedVictim,
+  type OomTotalInput,
+} from './victim.js';
+export { cgroupRiskPct, victimShare, processDanger, systemFillPct, type DomainExposure } from './risk.js';
+export {
+  analyzeCgroups,
+  nextVictimOf,
+  cgroupExposures,
+  type CgroupProc,
+  type OomDomain,
+  type CgroupAnalysis,
+  type AnalysisEnv,
+} from './analysis.js';
+export { cgroupJson, type CgroupJson } from './json.js';
+export {
+  parseDockerApi,
+  parseDockerPs,
+  parsePodmanPs,
+  parseCrictlPs,
+  parseCrictlPods,
+  parseKubectlPods,
+  dockerSocketSource,
+  cliSources,
+  type NameSource,
+  type NameTable,
+  type Runner,
+} from './sources.js';
+export { ContainerNamer, execaRunner, type NamerOptions, type NamerStatus } from './names.js';
