@@ -1,0 +1,141 @@
+/** Human and JSON renderings of an analysis; every string from a log goes through sanitize(). */
+import { sanitize } from '../util/sanitize.js';
+import type { KillSummary, SettingsReport } from './analysis.js';
+import type { OomEvent, OomTask } from './types.js';
+
+export interface AnalysisResult {
+  /** Where the log came from: a path, "stdin", "kmsg", "dmesg", "journalctl". */
+  input: string;
+  events: OomEvent[];
+  summary: KillSummary;
+  settings: SettingsReport | null;
+  recommendations: string[];
+}
+
+const PAGE_KIB = 4;
+
+function size(kib: number | null | undefined): string {
+  if (kib === null || kib === undefined) return '?';
+  if (kib >= 1024 * 1024) return `${(kib / 1024 / 1024).toFixed(1)} GiB`;
+  if (kib >= 1024) return `${(kib / 1024).toFixed(1)} MiB`;
+  return `${kib} KiB`;
+}
+
+function when(ev: OomEvent): string {
+  if (ev.time) return ev.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  if (ev.monotonicUs !== null) return `+${(ev.monotonicUs / 1e6).toFixed(3)}s after boot`;
+  return 'time unknown';
+}
+
+function task(t: OomTask): string {
+  const adj = t.oomScoreAdj !== null && t.oomScoreAdj !== 0 ? `, adj ${t.oomScoreAdj}` : '';
+  return `${sanitize(t.name)} (pid ${t.pid}, rss ${size(t.rssPages === null ? null : t.rssPages * PAGE_KIB)}${adj})`;
+}
+
+function eventLines(ev: OomEvent, n: number): string[] {
+  const out: string[] = [];
+  const v = ev.victim;
+  const where = ev.constraint === 'MEMCG' ? `memory cgroup ${sanitize(ev.memcg?.oomMemcg ?? '?')}` : ev.constraint ? `system-wide (${ev.constraint})` : 'constraint not in log';
+  if (ev.kind === 'kill' || ev.kind === 'group-kill') {
+    out.push(`${n}. ${when(ev)}  KILLED ${sanitize(v!.comm)} (pid ${v!.pid}${v!.uid !== null ? `, uid ${v!.uid}` : ''})  ${where}${ev.kind === 'group-kill' ? `  [memory.oom.group ${sanitize(ev.oomGroup ?? '')}]` : ''}`);
+    out.push(
+      `   anon ${size(v!.anonRssKiB)}, file ${size(v!.fileRssKiB)}, shmem ${size(v!.shmemRssKiB)}, total-vm ${size(v!.totalVmKiB)}` +
+        (v!.oomScoreAdj !== null ? `, oom_score_adj ${v!.oomScoreAdj}` : '') +
+        (ev.reaped === true ? '; memory reaped' : ev.reaped === false ? '; oom_reaper could not reap it' : ''),
+    );
+    if (ev.selected && ev.selected.pid !== v!.pid) {
+      out.push(`   chosen: ${sanitize(ev.selected.comm)} (pid ${ev.selected.pid}, score ${ev.selected.score ?? '?'}); its child was killed instead`);
+    }
+  } else if (ev.kind === 'no-killable') {
+    out.push(`${n}. ${when(ev)}  OUT OF MEMORY, no killable process  ${where}`);
+  } else {
+    out.push(`${n}. ${when(ev)}  OUT OF MEMORY without a kill${v ? ` (victim ${sanitize(v.comm)} pid ${v.pid})` : ''}  ${where}`);
+  }
+  if (ev.trigger) {
+    out.push(
+      `   triggered by ${sanitize(ev.trigger.comm)}${ev.trigger.pid !== null ? ` (pid ${ev.trigger.pid})` : ''}` +
+        `${ev.trigger.gfpMask ? `, gfp_mask ${sanitize(ev.trigger.gfpMask)}` : ''}${ev.trigger.order !== null ? `, order ${ev.trigger.order}` : ''}`,
+    );
+  }
+  if (ev.memcg && (ev.memcg.limitKiB !== null || ev.memcg.taskMemcg)) {
+    const parts = [];
+    if (ev.memcg.usageKiB !== null) parts.push(`usage ${size(ev.memcg.usageKiB)} of limit ${size(ev.memcg.limitKiB)}`);
+    if (ev.memcg.failcnt !== null) parts.push(`failcnt ${ev.memcg.failcnt}`);
+    if (ev.memcg.taskMemcg) parts.push(`victim's group ${sanitize(ev.memcg.taskMemcg)}`);
+    out.push(`   cgroup: ${parts.join(', ')}`);
+  }
+  if (ev.tasks.length > 0) out.push(`   largest tasks: ${ev.tasks.slice(0, 3).map(task).join('; ')}`);
+  if (ev.note) out.push(`   ${ev.incomplete ? 'incomplete: ' : ''}${sanitize(ev.note)}`);
+  else if (ev.incomplete) out.push('   incomplete report');
+  return out;
+}
+
+export function renderHuman(r: AnalysisResult): string {
+  const s = r.summary;
+  const out: string[] = [];
+  out.push(`OOM analysis of ${sanitize(r.input)}: ${s.kills} kill${s.kills === 1 ? '' : 's'}${s.withoutKill ? `, ${s.withoutKill} OOM report${s.withoutKill === 1 ? '' : 's'} without a kill` : ''}`);
+  out.push('');
+  if (r.events.length > 0) {
+    out.push('Events');
+    r.events.forEach((ev, i) => out.push(...eventLines(ev, i + 1).map((l) => `  ${l}`)));
+    out.push('');
+  }
+  if (s.kills > 0) {
+    out.push('Kills per process');
+    for (const c of s.byComm) out.push(`  ${String(c.kills).padStart(4)}  ${sanitize(c.comm)}${c.kills > 1 ? '   (killed repeatedly)' : ''}`);
+    out.push('');
+    out.push('Where');
+    out.push(`  ${s.memcgKills} in memory cgroups, ${s.systemKills} system-wide, ${s.unknownConstraintKills} not stated by the log`);
+    for (const g of s.byMemcg) out.push(`  ${String(g.kills).padStart(4)}  ${sanitize(g.memcg)}${g.limitKiB !== null ? ` (limit ${size(g.limitKiB)})` : ''}`);
+    out.push('');
+  }
+  if (s.largestTasks.length > 0) {
+    out.push('Largest tasks in the reports');
+    for (const t of s.largestTasks.slice(0, 5)) out.push(`  ${task(t)}`);
+    out.push('');
+  }
+  if (r.settings) {
+    out.push('OOM settings on this machine');
+    for (const e of r.settings.explanations) out.push(`  ${e.name} = ${e.value}: ${e.meaning}`);
+    out.push('');
+  }
+  out.push('Recommendations');
+  if (r.recommendations.length === 0) out.push('  none');
+  for (const rec of r.recommendations) out.push(`  - ${sanitize(rec)}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** The --json document: events without their raw lines, summary, settings. */
+export function renderJson(r: AnalysisResult): string {
+  const events = r.events.map((e) => ({
+    kind: e.kind,
+    time: e.time,
+    monotonicUs: e.monotonicUs,
+    victim: e.victim,
+    trigger: e.trigger,
+    constraint: e.constraint,
+    memcg: e.memcg,
+    tasks: e.tasks,
+    reaped: e.reaped,
+    incomplete: e.incomplete,
+    source: e.source,
+    selected: e.selected ?? null,
+    oomGroup: e.oomGroup ?? null,
+    cpuset: e.cpuset ?? null,
+    note: e.note ?? null,
+  }));
+  const settings = r.settings
+    ? {
+        panicOnOom: r.settings.settings.panicOnOom,
+        oomKillAllocatingTask: r.settings.settings.oomKillAllocatingTask,
+        oomDumpTasks: r.settings.settings.oomDumpTasks,
+        overcommitMemory: r.settings.settings.overcommitMemory,
+        overcommitRatio: r.settings.settings.overcommitRatio,
+        overcommitKbytes: r.settings.settings.overcommitKbytes,
+        committedKiB: r.settings.committedKiB,
+        commitLimitKiB: r.settings.commitLimitKiB,
+        explanations: r.settings.explanations,
+      }
+    : null;
+  return `${JSON.stringify({ input: r.input, events, summary: r.summary, settings, recommendations: r.recommendations }, null, 2)}\n`;
+}
