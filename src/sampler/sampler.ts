@@ -121,7 +121,8 @@ export class Sampler {
           s.cgroup = text !== null && this.opts.memoryCgroupOf ? this.opts.memoryCgroupOf(text) : null;
         }
       }
-      const estimate = detail ? null : estimateOomScore(s, totalKiB, this.scale);
+      // init is unkillable and reads 0: never estimate it.
+      const estimate = detail || pid === 1 ? null : estimateOomScore(s, totalKiB, this.scale);
       if (estimate === null) {
         const score = readOomScore(procRoot, pid);
         if (score === null) continue;
@@ -141,7 +142,7 @@ export class Sampler {
     if (this.settings === null || tick % (this.opts.settingsEvery ?? 10) === 0) {
       this.settings = readOomSettings(procRoot);
     }
-    if (pids.length > 0 && processes.length <= 1 && !existsSync(join(procRoot, '1'))) {
+    if (pids.length > 0 && !pids.includes(1) && existsSync(join(procRoot, 'self'))) {
       warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
     }
     const victim = pickNextVictim(processes);
