@@ -85,30 +85,22 @@ export function commandFor(key: KeyInfo): Command | null {
 
 /** Lines for the help screen: keys and what they do. */
 export const HELP: readonly [string, string][] = [
-  ['↑ ↓  j  PgUp PgDn  Home End', 'move the selection (it follows the process; k is kill, as in htop)'],
-  ['/', 'filter by name, command line or PID (Enter keeps it, Esc clears)'],
-  ['s  F6', 'cycle the sort: risk, RSS, adj, growth, PID, name'],
-  ['I', 'invert the sort'],
+  ['↑ ↓ j PgUp PgDn Home End', 'move; the selection follows the process (k is kill, as in htop)'],
+  ['/', 'filter by name, command line or PID (Enter keeps, Esc clears)'],
+  ['s F6   I', 'cycle the sort (risk, RSS, adj, growth, PID, name)   I: invert'],
   ['Z', 'pause / resume sampling'],
-  [']  +', 'raise oom_score_adj by the step (more likely to be killed)'],
-  ['[  -', 'lower oom_score_adj by the step (needs CAP_SYS_RESOURCE below the floor)'],
-  ['0', 'reset oom_score_adj to 0'],
-  ['p', 'protect: set oom_score_adj to the protect preset'],
+  [']  +   [  -   0', 'oom_score_adj up / down by the step, 0 resets (down needs CAP_SYS_RESOURCE below the floor)'],
+  ['p   x', 'protect (adj preset below 0)   expendable (adj preset above 0)'],
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
-  ['x', 'expendable: set oom_score_adj to the expendable preset'],
-  ['k  F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
-  ['Space', 'tag / untag; actions apply to all tagged processes'],
-  ['e', 'event details (OOM kills, actions, pressure changes)'],
-  ['?  F1  h', 'this help'],
-  ['q  F10  Ctrl-C', 'quit'],
+  ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
+  ['Space', 'tag / untag: actions apply to all tagged processes'],
+  ['e', 'event details: OOM kills, actions, pressure changes'],
+  ['? F1 h   q F10 ^C', 'this help   quit'],
 ];
 
 export const LEGEND: readonly [string, string][] = [
   ['V', 'next victim: the kernel would kill it first in a system-wide OOM now'],
-  ['N', 'never killed: oom_score_adj -1000'],
-  ['P', 'protected: oom_score_adj below 0'],
-  ['E', 'expendable: oom_score_adj above 0'],
-  ['*', 'tagged'],
+  ['N P E *', 'never killed (adj -1000), protected (adj < 0), expendable (adj > 0), tagged'],
   ['SCORE', "the kernel's /proc/PID/oom_score (0..1333 since Linux 5.9; idle reads 666)"],
   ['RISK', 'share of RAM+swap the kernel charges it, adj bonus included (badness)'],
 ];

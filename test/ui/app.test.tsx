@@ -1,0 +1,110 @@
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Commands } from '../../src/app/commands.js';
+import { DEFAULT_CONFIG } from '../../src/app/config.js';
+import { Sampler } from '../../src/sampler/sampler.js';
+import { createOomtopStore } from '../../src/store/store.js';
+import { App, layout } from '../../src/ui/App.js';
+import { makeTheme } from '../../src/ui/theme.js';
+import { makeFakeProc, removeFakeProc } from '../helpers/fakeproc.js';
+
+const roots: string[] = [];
+afterEach(() => roots.splice(0).forEach(removeFakeProc));
+
+function setup(processes: Parameters<typeof makeFakeProc>[0]['processes']) {
+  const root = makeFakeProc({ processes });
+  roots.push(root);
+  const config = { ...DEFAULT_CONFIG, procRoot: root, color: false };
+  const store = createOomtopStore();
+  const sampler = new Sampler({ procRoot: root, passwdPath: '/nonexistent', pageKiB: 4 });
+  const sample = () => store.getState().applySnapshot(sampler.sample());
+  sample();
+  let quit = 0;
+  const commands = new Commands(store, config, sample);
+  const ui = render(<App store={store} commands={commands} config={config} theme={makeTheme(false)} onQuit={() => quit++} />);
+  return { ui, store, root, quits: () => quit };
+}
+const tick = () => new Promise((r) => setTimeout(r, 30));
+
+describe('App', () => {
+  it('shows the header, the highest score first with the V badge, and the footer keys', () => {
+    const { ui } = setup([{ pid: 10, comm: 'small', rssPages: 1000 }, { pid: 11, comm: 'bigdb', rssPages: 900_000, cmdline: 'bigdb --port 5432' }]);
+    const frame = ui.lastFrame()!;
+    expect(frame).toMatch(/pressure: NORMAL/);
+    expect(frame).toMatch(/OOM kills since boot: 0/);
+    const rows = frame.split('\n').filter((l) => /^\s*\*?[VNPE ]\s+\d+ /.test(l));
+    expect(rows[0]).toMatch(/^ V\s+11 .*bigdb/);
+    expect(frame).toMatch(/q quit/);
+  });
+
+  it('never draws more lines than the terminal has', () => {
+    const { ui } = setup(Array.from({ length: 80 }, (_, i) => ({ pid: 100 + i, comm: `p${i}` })));
+    // ink-testing-library reports 24 rows by default to our hook.
+    expect(ui.lastFrame()!.split('\n').length).toBeLessThanOrEqual(23);
+    expect(layout(24).table + layout(24).log + 4 + 1).toBeLessThanOrEqual(23);
+  });
+
+  it('opens help on ?, returns on any key, quits on q', async () => {
+    const { ui, quits } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write('?');
+    await tick();
+    expect(ui.lastFrame()).toMatch(/oomtop help/);
+    expect(ui.lastFrame()).toMatch(/next victim/);
+    ui.stdin.write('x');
+    await tick();
+    expect(ui.lastFrame()).not.toMatch(/oomtop help/);
+    ui.stdin.write('q');
+    await tick();
+    expect(quits()).toBe(1);
+  });
+
+  it('filters with / and Enter, clears with Esc', async () => {
+    const { ui, store } = setup([{ pid: 10, comm: 'nginx' }, { pid: 11, comm: 'postgres' }]);
+    for (const ch of ['/', 'p', 'o', 's']) {
+      ui.stdin.write(ch);
+      await tick();
+    }
+    expect(ui.lastFrame()).toMatch(/Filter: pos/);
+    ui.stdin.write('\r');
+    await tick();
+    expect(store.getState().view.filter).toBe('pos');
+    expect(store.getState().rows.map((r) => r.pid)).toEqual([11]);
+    ui.stdin.write('/');
+    await tick();
+    ui.stdin.write('\u001b');
+    await tick();
+    expect(store.getState().view.filter).toBe('');
+  });
+
+  it('ignores a pasted string of letters instead of running each as a command', async () => {
+    const { ui, store } = setup([{ pid: 10, comm: 'a' }, { pid: 11, comm: 'b' }]);
+    ui.stdin.write('xkP');
+    await tick();
+    expect(store.getState().view.dialog).toBeNull();
+    expect(store.getState().events).toHaveLength(0);
+  });
+
+  it('x writes oom_score_adj and logs the result; k opens the kill dialog, Esc cancels', async () => {
+    const { ui, store, root } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write('x');
+    await tick();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${root}/10/oom_score_adj`, 'utf8').trim()).toBe('500');
+    expect(store.getState().events.at(-1)!.text).toMatch(/PID 10 \(a\): oom_score_adj 0 → 500/);
+    ui.stdin.write('k');
+    await tick();
+    expect(ui.lastFrame()).toMatch(/Send a signal to PID 10 \(a\)/);
+    expect(ui.lastFrame()).toMatch(/> SIGTERM/);
+    ui.stdin.write('\u001b');
+    await tick();
+    expect(store.getState().view.dialog).toBeNull();
+  });
+
+  it('P asks before setting -1000', async () => {
+    const { ui } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write('P');
+    await tick();
+    expect(ui.lastFrame()).toMatch(/Never kill PID 10 \(a\)\?/);
+  });
+});
