@@ -13,6 +13,8 @@ export {
 } from './parse.js';
 export {
   readCgroupMemory,
+  readCgroupsFor,
+  hierarchyPath,
   readCgroupUsageKiB,
   readOwnLimitKiB,
   readEffectiveLimitKiB,

@@ -165,8 +165,38 @@ export function readCgroupMemory(h: MemoryHierarchy, path: string, opts: ReadCgr
   const usageKiB = readCgroupUsageKiB(h, path);
   if (usageKiB === null) return null;
   const m = h.version === 2 ? readV2(h, path, usageKiB, opts) : readV1(h, path, usageKiB, opts);
-  if (opts.container !== false) m.container = recognizeContainer(path);
+  if (opts.container !== false) m.container = recognizeContainer(hierarchyPath(h, path));
   return m;
+}
+
+/** The path inside the whole hierarchy (re-adds the mount root a sub-tree mount strips). */
+export function hierarchyPath(h: MemoryHierarchy, path: string): string {
+  const mr = h.mountRoot ?? '/';
+  if (mr === '/' || mr === '') return path;
+  return path === '/' ? mr : `${mr}${path}`;
+}
+
+/**
+ * Read the given cgroups and all their ancestors once each (the OOM domains of a cgroup
+ * are among its ancestors), sharing one limit cache. Cheaper than walking the whole tree
+ * when only the cgroups that hold processes matter. Vanished cgroups are left out.
+ */
+export function readCgroupsFor(
+  h: MemoryHierarchy,
+  paths: Iterable<string>,
+  opts: ReadCgroupOptions = {},
+): Map<string, CgroupMemory> {
+  const want = new Set<string>();
+  for (const p of paths) for (const a of ancestorsOrSelf(p)) want.add(a);
+  const o: ReadCgroupOptions = { ...opts, limitCache: opts.limitCache ?? new Map() };
+  // Ancestors first, so the v2 effective-limit walk finds them cached.
+  const ordered = [...want].sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1));
+  const out = new Map<string, CgroupMemory>();
+  for (const p of ordered) {
+    const m = readCgroupMemory(h, p, o);
+    if (m) out.set(p, m);
+  }
+  return out;
 }
 
 export interface ListOptions {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   cgroupProcs,
+  hierarchyPath,
+  readCgroupsFor,
   listMemoryCgroups,
   readCgroupMemory,
   readCgroupUsageKiB,
@@ -158,5 +160,26 @@ describe('listing and processes', () => {
     expect(cgroupProcs(hybrid, `/kubepods/burstable/pod${UID.burst}`, true).sort()).toEqual([201, 202, 203]);
     expect(cgroupProcs(v2, '/', true).sort((a, b) => a - b)).toEqual([1, 21, 22, 23, 31, 32, 41, 42]);
     expect(cgroupProcs(v2, '/gone', true)).toEqual([]);
+  });
+});
+
+describe('reading only what processes need', () => {
+  it('readCgroupsFor reads the cgroups and their ancestors once, skipping ones without files', () => {
+    const leaf = `${guarV2}/cri-containerd-${ID.gpod}.scope`;
+    const got = readCgroupsFor(v2, [leaf, '/system.slice/sshd.service', leaf]);
+    expect([...got.keys()].sort()).toEqual(['/kubepods.slice', '/system.slice', '/system.slice/sshd.service', guarV2, leaf].sort());
+    expect(got.get(leaf)!.effectiveLimitKiB).toBe(1024 * MiB);
+    expect(got.get(leaf)).toEqual(readCgroupMemory(v2, leaf));
+  });
+
+  it('a mount of a sub-tree: container recognition sees the whole hierarchy path', () => {
+    const sub = { ...hybrid, root: `${hybrid.root}/docker/${ID.dockerA}`, mountRoot: `/docker/${ID.dockerA}` };
+    expect(hierarchyPath(sub, '/')).toBe(`/docker/${ID.dockerA}`);
+    expect(hierarchyPath(sub, '/x')).toBe(`/docker/${ID.dockerA}/x`);
+    expect(hierarchyPath(hybrid, '/x')).toBe('/x');
+    const m = readCgroupMemory(sub, '/')!;
+    expect(m.path).toBe('/');
+    expect(m.limitKiB).toBe(256 * MiB);
+    expect(m.container).toMatchObject({ runtime: 'docker', id: ID.dockerA });
   });
 });
