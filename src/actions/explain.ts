@@ -12,7 +12,7 @@ export function explainErrno(
       if (what === 'adj-lower' || what === 'adj') {
         return {
           code,
-          message: `${label}: the kernel refused to lower oom_score_adj${detail}: below the floor set for this process it needs CAP_SYS_RESOURCE, which oomtop lacks (even as root)`,
+          message: `${label}: lowering oom_score_adj${detail} needs CAP_SYS_RESOURCE, which oomtop lacks (EACCES, even as root: the floor is the last value a privileged writer set, usually 0)`,
           hint: 'run oomtop with CAP_SYS_RESOURCE (e.g. sudo capsh or a root shell that has it), or for a service set OOMScoreAdjust= in its systemd unit',
         };
       }

@@ -9,7 +9,19 @@ import { makeTheme } from '../ui/theme.js';
 import type { MonitorArgs } from './args.js';
 import { AltScreen } from './terminal.js';
 
-/** The live monitor: sampler → store → Ink, with the terminal restored on every exit path. */
+function attempt(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* the terminal may already be gone: cleanup is best effort */
+  }
+}
+
+/**
+ * The live monitor: sampler → store → Ink. Every way out (q, a signal, a hung-up
+ * terminal, an error) runs the same best-effort cleanup and then ends the process:
+ * a terminal that disappeared must never leave oomtop spinning in the background.
+ */
 export async function runTui(args: MonitorArgs): Promise<number> {
   const { config } = args;
   const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter });
@@ -19,45 +31,62 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf }, config.intervalMs);
 
   const screen = new AltScreen();
-  screen.enter();
-  let exitCode = 0;
-  let resolveDone: () => void = () => {};
-  const done = new Promise<void>((r) => (resolveDone = r));
   let app: ReturnType<typeof render> | null = null;
+  let finished = false;
+  let resolveDone: (code: number) => void = () => {};
+  const done = new Promise<number>((r) => (resolveDone = r));
 
-  const quit = (code = 0) => {
-    exitCode = code;
-    host?.stop();
-    app?.unmount();
-    screen.leave();
-    resolveDone();
+  const cleanup = () => {
+    attempt(() => host?.stop());
+    attempt(() => app?.unmount());
+    attempt(() => screen.leave());
   };
-  const onSignal = (sig: NodeJS.Signals) => quit(sig === 'SIGINT' ? 0 : 128 + (sig === 'SIGTERM' ? 15 : 1));
-  const onFatal = (err: unknown) => {
-    quit(1);
-    process.stderr.write(`oomtop: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const quit = (code: number) => {
+    if (finished) return;
+    finished = true;
+    cleanup();
+    resolveDone(code);
   };
+  // A signal or a dead terminal: clean up and leave now, without waiting for anything.
+  const hardExit = (code: number, message?: string) => {
+    if (!finished) {
+      finished = true;
+      cleanup();
+    }
+    if (message) attempt(() => process.stderr.write(message));
+    process.exit(code);
+  };
+  // The terminal hung up: nothing to restore, and Node 20's exit path asserts when it
+  // cannot reset a dead tty (node::ResetStdio, tcsetattr → EIO). End without it.
+  const onHangup = () => {
+    if (!finished) {
+      finished = true;
+      attempt(() => host?.stop());
+    }
+    process.kill(process.pid, 'SIGKILL');
+  };
+  const onSignal = (sig: NodeJS.Signals) => (sig === 'SIGHUP' ? onHangup() : hardExit(sig === 'SIGINT' ? 130 : 143));
+  const onFatal = (err: unknown) => hardExit(1, `oomtop: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  const onStdinGone = () => onHangup();
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   process.on('SIGINT', onSignal);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
+  process.stdin.on('end', onStdinGone);
+  process.stdin.on('error', onStdinGone);
+  process.stdout.on('error', onStdinGone);
 
   if (config.readOnly) store.getState().log('info', 'info', 'read-only: oomtop will not change or signal anything');
-  try {
-    app = render(React.createElement(App, { store, commands, config, theme: makeTheme(config.color), onQuit: () => quit(0) }), {
-      exitOnCtrlC: false,
-      patchConsole: true,
-    });
-    host.start();
-    await Promise.race([done, app.waitUntilExit()]);
-  } finally {
-    quit(exitCode);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
-    process.off('SIGINT', onSignal);
-    process.off('uncaughtException', onFatal);
-    process.off('unhandledRejection', onFatal);
-  }
-  return exitCode;
+  screen.enter();
+  app = render(React.createElement(App, { store, commands, config, theme: makeTheme(config.color), onQuit: () => quit(0) }), {
+    exitOnCtrlC: false,
+    patchConsole: true,
+  });
+  host.start();
+  void app.waitUntilExit().then(
+    () => quit(0),
+    (e: unknown) => onFatal(e),
+  );
+  return done;
 }

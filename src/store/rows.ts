@@ -28,10 +28,12 @@ function compare(a: Row, b: Row, sort: SortKey): number {
   }
 }
 
+/** A filter of digits alone means that PID; anything else matches name or command line, ignoring case. */
 export function matchesFilter(p: ProcessSample, filter: string): boolean {
   if (filter === '') return true;
+  if (/^\d+$/.test(filter)) return String(p.pid) === filter;
   const f = filter.toLowerCase();
-  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f) || String(p.pid) === filter;
+  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f);
 }
 
 /** The table's rows: filtered, with growth and the next-victim mark, sorted (ties by PID). */

@@ -169,8 +169,9 @@ export function App({ store, commands, config, theme, onQuit, guardLine }: AppPr
   if (tooSmall) {
     return (
       <Box flexDirection="column">
-        <Text wrap="truncate">{`oomtop: terminal ${columns}×${rows} is too small`}</Text>
-        <Text wrap="truncate">{`needs ${MIN_COLUMNS}×${MIN_ROWS}; q quits`}</Text>
+        <Text wrap="truncate">{`too small: ${columns}×${rows}`}</Text>
+        <Text wrap="truncate">{`need ${MIN_COLUMNS}×${MIN_ROWS}`}</Text>
+        <Text wrap="truncate">q quits</Text>
       </Box>
     );
   }

@@ -86,7 +86,7 @@ export function commandFor(key: KeyInfo): Command | null {
 /** Lines for the help screen: keys and what they do. */
 export const HELP: readonly [string, string][] = [
   ['↑ ↓ j PgUp PgDn Home End', 'move; the selection follows the process (k is kill, as in htop)'],
-  ['/', 'filter by name, command line or PID (Enter keeps, Esc clears)'],
+  ['/', 'filter by name or command line; digits alone: that PID (Enter keeps, Esc clears)'],
   ['s F6   I', 'cycle the sort (risk, RSS, adj, growth, PID, name)   I: invert'],
   ['Z', 'pause / resume sampling'],
   [']  +   [  -   0', 'oom_score_adj up / down by the step, 0 resets (down needs CAP_SYS_RESOURCE below the floor)'],

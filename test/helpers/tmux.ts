@@ -1,0 +1,62 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+/** A detached tmux session running one command, for driving the real TUI. */
+export class TmuxSession {
+  readonly name = `oomtop-test-${randomBytes(4).toString('hex')}`;
+
+  constructor(command: string, cols = 120, rows = 40, env: Record<string, string> = {}) {
+    const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(cols), '-y', String(rows), ...envArgs, command]);
+  }
+
+  capture(escapes = false): string {
+    return execFileSync('tmux', ['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name], { encoding: 'utf8' });
+  }
+
+  /** Send keys one at a time, as a person types them. */
+  async keys(...keys: string[]): Promise<void> {
+    for (const k of keys) {
+      execFileSync('tmux', ['send-keys', '-t', this.name, k]);
+      await sleep(150);
+    }
+  }
+
+  display(format: string): string {
+    return execFileSync('tmux', ['display-message', '-p', '-t', this.name, format], { encoding: 'utf8' }).trim();
+  }
+
+  resize(cols: number, rows: number): void {
+    execFileSync('tmux', ['resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows)]);
+  }
+
+  async waitFor(pred: (screen: string) => boolean, timeoutMs = 10_000, what = 'screen'): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let screen = '';
+    while (Date.now() < deadline) {
+      screen = this.capture();
+      if (pred(screen)) return screen;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}; screen was:\n${screen}`);
+  }
+
+  kill(): void {
+    spawnSync('tmux', ['kill-session', '-t', this.name]);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function until(pred: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (pred()) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
