@@ -60,7 +60,8 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!);
+    // One line on stderr, but keep node's hint (e.g. how to pass a negative value).
+    throw new UsageError((e as Error).message.split('\n').join(' '));
   }
   const v = parsed.values;
   const config: AppConfig = { ...DEFAULT_CONFIG };

@@ -65,7 +65,9 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
     const pid = hog.pid!;
     const s = start(`--filter ${pid} --interval 0.5 --kill-grace 1`);
     await s.waitFor((t) => new RegExp(`\\b${pid}\\b`).test(t), 10_000, 'the row');
-    await s.keys('k', 'Enter');
+    await s.keys('k');
+    await s.waitFor((t) => t.includes(`Send a signal to PID ${pid}`), 5000, 'the kill dialog');
+    await s.keys('Enter');
     await s.waitFor((t) => t.includes('still alive') && t.includes('Send SIGKILL?'), 8000, 'the escalation question');
     expect(hog.exitCode).toBeNull();
     await s.keys('y');

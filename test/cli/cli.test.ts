@@ -1,0 +1,98 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseDuration, parseMonitorArgs } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { killStarted, startHog } from '../helpers/children.js';
+import { makeFakeProc, removeFakeProc } from '../helpers/fakeproc.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
+const built = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', input, timeout: 20_000 });
+afterAll(killStarted);
+
+describe('argument parsing', () => {
+  it('parses durations and bounds them', () => {
+    expect(parseDuration('--interval', '1', 100, 60_000)).toBe(1000);
+    expect(parseDuration('--interval', '0.5', 100, 60_000)).toBe(500);
+    expect(parseDuration('--interval', '250ms', 100, 60_000)).toBe(250);
+    expect(() => parseDuration('--interval', '10ms', 100, 60_000)).toThrow(UsageError);
+    expect(() => parseDuration('--interval', 'soon', 100, 60_000)).toThrow(/not a duration/);
+  });
+  it('rejects bad values with a one-line message', () => {
+    expect(() => parseMonitorArgs(['--sort', 'size'])).toThrow(/--sort: "size" is not one of risk, rss/);
+    expect(() => parseMonitorArgs(['--protect-adj=-2000'])).toThrow(/out of range/);
+    expect(() => parseMonitorArgs(['--protect-adj', '-2000'])).toThrow(/--protect-adj=-XYZ/);
+    expect(() => parseMonitorArgs(['--kill-escalation', 'maybe'])).toThrow(/ask, auto, never/);
+    expect(() => parseMonitorArgs(['--what'])).toThrow(UsageError);
+  });
+  it('honours NO_COLOR and --no-color', () => {
+    expect(parseMonitorArgs([], { NO_COLOR: '1' }).config.color).toBe(false);
+    expect(parseMonitorArgs(['--no-color'], {}).config.color).toBe(false);
+    expect(parseMonitorArgs([], {}).config.color).toBe(true);
+  });
+});
+
+describe.skipIf(!built)('the oomtop command', () => {
+  it('prints --version from package.json and --help with every subcommand', () => {
+    expect(run(['--version']).stdout).toMatch(/^oomtop \d+\.\d+\.\d+\n$/);
+    const help = run(['--help']).stdout;
+    for (const word of ['analyze', 'guard', '--once', '--json', '--interval', '--read-only', 'Exit codes']) expect(help).toContain(word);
+  });
+
+  it('exits 2 with one line on bad flags, values or commands', () => {
+    for (const args of [['--bogus'], ['--interval', 'x'], ['--top', '0'], ['frobnicate']]) {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^oomtop: /);
+    }
+  });
+
+  it('--once --json has the documented shape, sorted by risk, with a real child in it', async () => {
+    const hog = await startHog(48);
+    execFileSync('sh', ['-c', `echo 900 > /proc/${hog.pid}/oom_score_adj`]);
+    const r = run(['--once', '--json']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['time', 'kernel', 'memory', 'pressure', 'settings', 'processes']));
+    expect(Object.keys(doc.memory)).toEqual(expect.arrayContaining(['totalKiB', 'availableKiB', 'swapTotalKiB', 'swapFreeKiB', 'committedKiB', 'commitLimitKiB']));
+    expect(doc.pressure === null || typeof doc.pressure.some.avg10 === 'number').toBe(true);
+    const keys = ['pid', 'name', 'cmdline', 'user', 'oomScore', 'oomScoreAdj', 'risk', 'rssKiB', 'anonKiB', 'fileKiB', 'shmemKiB', 'swapKiB', 'cgroup', 'nextVictim'];
+    for (const p of doc.processes) expect(Object.keys(p)).toEqual(expect.arrayContaining(keys));
+    const scores = doc.processes.map((p: { oomScore: number }) => p.oomScore);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // adj 900 makes the child the kernel's next victim.
+    expect(doc.processes[0]).toMatchObject({ pid: hog.pid, oomScoreAdj: 900, nextVictim: true });
+    expect(doc.processes[0].rssKiB).toBeGreaterThan(48 * 1024);
+  });
+
+  it('--top, --sort and --filter apply to --once', () => {
+    const doc = JSON.parse(run(['--once', '--json', '--top', '3', '--sort', 'pid']).stdout);
+    expect(doc.processes).toHaveLength(3);
+    const pids = doc.processes.map((p: { pid: number }) => p.pid);
+    expect(pids).toEqual([...pids].sort((a, b) => a - b));
+    const one = JSON.parse(run(['--once', '--json', '--filter', '1']).stdout);
+    expect(one.processes.map((p: { pid: number }) => p.pid)).toEqual([1]);
+  });
+
+  it('without a TTY prints a plain table (no escape sequences) and exits', () => {
+    const r = run([]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/PID USER\s+SCORE\s+ADJ\s+RISK/);
+    expect(r.stdout).not.toMatch(/\u001b/);
+  });
+
+  it('reads a fixture /proc given with --proc-root, hostile names escaped', () => {
+    const root = makeFakeProc({ processes: [{ pid: 4242, comm: 'evil\u001b[2J', cmdline: 'evil\u001b[2J --x', rssPages: 100_000 }] });
+    try {
+      const r = run(['--once', '--proc-root', root]);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toContain('evil\\x1b[2J --x');
+      expect(r.stdout).not.toMatch(/\u001b/);
+    } finally {
+      removeFakeProc(root);
+    }
+  });
+});
