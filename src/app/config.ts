@@ -3,6 +3,8 @@ import type { Escalation } from '../actions/kill.js';
 export interface AppConfig {
   procRoot: string;
   cgroupRoot: string | null;
+  /** Kernel log device (tests point it at a file). */
+  devKmsg: string;
   intervalMs: number;
   readOnly: boolean;
   adjStep: number;
@@ -16,6 +18,7 @@ export interface AppConfig {
 export const DEFAULT_CONFIG: AppConfig = {
   procRoot: '/proc',
   cgroupRoot: null,
+  devKmsg: '/dev/kmsg',
   intervalMs: 1000,
   readOnly: false,
   adjStep: 100,

@@ -48,6 +48,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         interval: { type: 'string', short: 'd' },
         'proc-root': { type: 'string' },
         'cgroup-root': { type: 'string' },
+        kmsg: { type: 'string' },
         'read-only': { type: 'boolean' },
         'adj-step': { type: 'string' },
         'protect-adj': { type: 'string' },
@@ -68,6 +69,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
   if (v.interval !== undefined) config.intervalMs = parseDuration('--interval', v.interval, 100, 3600_000);
   if (v['proc-root'] !== undefined) config.procRoot = v['proc-root'];
   if (v['cgroup-root'] !== undefined) config.cgroupRoot = v['cgroup-root'];
+  if (v.kmsg !== undefined) config.devKmsg = v.kmsg;
   config.readOnly = v['read-only'] ?? false;
   if (v['adj-step'] !== undefined) config.adjStep = parseIntFlag('--adj-step', v['adj-step'], 1, 2000);
   if (v['protect-adj'] !== undefined) config.protectAdj = parseIntFlag('--protect-adj', v['protect-adj'], -1000, 1000);

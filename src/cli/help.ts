@@ -24,6 +24,7 @@ Monitor options:
   --no-color           no colours (also NO_COLOR=1)
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)
   --cgroup-root DIR    read cgroups from DIR instead of the mounted hierarchy
+  --kmsg FILE          follow kernel messages from FILE instead of /dev/kmsg
   -h, --help           this help
   -V, --version        the version
 

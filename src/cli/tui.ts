@@ -2,6 +2,7 @@ import React from 'react';
 import { render } from 'ink';
 import { Commands } from '../app/commands.js';
 import { SamplerHost } from '../app/host.js';
+import { followKernelLog } from '../app/kernel-events.js';
 import { memcgResolver } from '../app/memcg.js';
 import { createOomtopStore } from '../store/store.js';
 import { App } from '../ui/App.js';
@@ -36,7 +37,9 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   let resolveDone: (code: number) => void = () => {};
   const done = new Promise<number>((r) => (resolveDone = r));
 
+  let follower: { stop(): void } | null = null;
   const cleanup = () => {
+    attempt(() => follower?.stop());
     attempt(() => host?.stop());
     attempt(() => app?.unmount());
     attempt(() => screen.leave());
@@ -84,6 +87,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     patchConsole: true,
   });
   host.start();
+  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg });
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),

@@ -178,6 +178,13 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
             crossed.delete(key);
           }
         }
+        // The kernel's kill counter is a second witness when its log cannot be read.
+        const before = state.snapshot?.system.oomKills;
+        const after = snap.system.oomKills;
+        if (before != null && after != null && after > before && state.kernelLog?.source === 'none') {
+          get().log('oom-kill', 'bad', `kernel OOM-kill counter rose by ${after - before} (to ${after}); the kernel log is not readable, so the victim is unknown`);
+          set({ lastOomKill: { time: snap.time, name: 'unknown (counter)', cgroup: null } });
+        }
         const mem = snap.system.memory;
         if (mem) pushSeries(system.availableKiB, snap.time, mem.availableKiB);
         const psi = snap.system.pressure;

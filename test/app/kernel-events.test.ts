@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { describeOomEvent, recordedFor } from '../../src/app/kernel-events.js';
+import type { FollowedEvent } from '../../src/kernel/follow.js';
+import { createOomtopStore } from '../../src/store/store.js';
+import type { ProcessHistory } from '../../src/store/history.js';
+import type { Snapshot } from '../../src/sampler/types.js';
+
+function ev(extra: Partial<FollowedEvent> = {}): FollowedEvent {
+  return {
+    kind: 'kill', time: '2026-11-22T04:00:00.000Z', monotonicUs: 1, constraint: 'MEMCG', tasks: [], reaped: true, incomplete: false,
+    source: 'Memory cgroup out of memory', lines: [], past: false, trigger: null,
+    victim: { pid: 4321, comm: 'postgres: check', uid: 70, anonRssKiB: 262_144, fileRssKiB: 1024, shmemRssKiB: 0, totalVmKiB: 900_000, pgtablesKiB: 600, oomScoreAdj: 0 },
+    memcg: { oomMemcg: '/docker/abc', taskMemcg: '/docker/abc', usageKiB: 262_144, limitKiB: 262_144, failcnt: 3 },
+    ...extra,
+  } as FollowedEvent;
+}
+
+describe('describeOomEvent', () => {
+  it('names victim, RSS, constraint and cgroup', () => {
+    expect(describeOomEvent(ev())).toBe('OOM kill: PID 4321 (postgres: check) anon-rss 256M file-rss 1.0M in cgroup /docker/abc (limit 256M)');
+    expect(describeOomEvent(ev({ constraint: 'NONE', memcg: null, past: true }))).toMatch(/\(system-wide\) \[before oomtop started\]$/);
+    expect(describeOomEvent(ev({ constraint: null, memcg: null, incomplete: true }))).toMatch(/anon-rss 256M file-rss 1.0M \[partial report\]$/);
+  });
+});
+
+describe('flight recorder', () => {
+  const hist = (pid: number, name: string, lastSeen: number): ProcessHistory => ({
+    pid, startTimeTicks: 1, name, lastSeen, oomScoreAdj: 100,
+    rssKiB: { times: [1000, 2000, 3000], values: [100, 200, 300] }, oomScore: { times: [1000, 2000, 3000], values: [700, 710, 720] },
+  });
+  it('finds the victim by pid and its comm cut at 15 bytes, newest first', () => {
+    const h = new Map([['4321:1', hist(4321, 'postgres: checkpointer', 5000)], ['4321:0', hist(4321, 'postgres: check', 1000)], ['9:1', hist(9, 'x', 9)]]);
+    const r = recordedFor(h, ev())!;
+    expect(r.rssKiB).toEqual([100, 200, 300]);
+    expect(r.oomScoreAdj).toBe(100);
+  });
+  it('records nothing for a pid it never saw or a different name', () => {
+    expect(recordedFor(new Map([['1:1', hist(4321, 'nginx', 1)]]), ev())).toBeUndefined();
+  });
+});
+
+describe('the kill counter as a second witness', () => {
+  const snap = (seq: number, oomKills: number): Snapshot => ({
+    seq, time: seq * 1000, processes: [], nextVictimPid: null, costMs: 0, warnings: [],
+    system: { kernel: null, scale: 'v5.9', memory: null, pressure: null, oomKills, settings: { panicOnOom: 0, oomKillAllocatingTask: 0, oomDumpTasks: 1, overcommitMemory: 0, overcommitRatio: 50, overcommitKbytes: 0 } },
+  });
+  it('logs a rising /proc/vmstat oom_kill when the kernel log is unreadable', () => {
+    const store = createOomtopStore();
+    store.setState({ kernelLog: { source: 'none', message: 'not readable' } });
+    store.getState().applySnapshot(snap(1, 5));
+    store.getState().applySnapshot(snap(2, 7));
+    expect(store.getState().events.at(-1)!.text).toMatch(/counter rose by 2 \(to 7\)/);
+    expect(store.getState().lastOomKill).not.toBeNull();
+  });
+  it('stays quiet when the kernel log reports the kills itself', () => {
+    const store = createOomtopStore();
+    store.setState({ kernelLog: { source: 'kmsg', message: null } });
+    store.getState().applySnapshot(snap(1, 5));
+    store.getState().applySnapshot(snap(2, 7));
+    expect(store.getState().events).toHaveLength(0);
+  });
+});

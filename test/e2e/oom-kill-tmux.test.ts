@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { canMakeMemcg, TestMemcg } from '../helpers/memcg.js';
+import { hasTmux, TmuxSession } from '../helpers/tmux.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
+const built = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+if (!canMakeMemcg) console.warn('not root or no writable cgroup v1 memory hierarchy: skipping the real OOM-kill TUI test');
+
+describe.skipIf(!hasTmux || !built || !canMakeMemcg)('a real kernel OOM kill in the TUI', () => {
+  it('shows the kill of a hog in a 32 MiB cgroup in the event log, with its pid, name and cgroup', async () => {
+    const cg = new TestMemcg(32);
+    cleanups.push(() => cg.remove());
+    // The filter keeps the table on nothing actionable: this test only watches.
+    const s = new TmuxSession(`node ${bin} --filter no-such-process-${cg.name}; sleep 60`, 160, 40);
+    cleanups.push(() => s.kill());
+    await s.waitFor((t) => t.includes('klog: kmsg'), 10_000, 'the kernel log follower');
+    const before = cg.oomKills();
+    const hog = cg.spawn('tail /dev/zero');
+    const pid = hog.pid!;
+    // sh execs tail: same pid. The kernel kills it when the cgroup fills.
+    await new Promise<void>((r) => hog.once('exit', () => r()));
+    expect(hog.signalCode).toBe('SIGKILL');
+    expect(cg.oomKills()).toBe(before + 1);
+    const screen = await s.waitFor((t) => t.includes(`OOM kill: PID ${pid} (tail)`), 5000, 'the kill in the event log');
+    const line = screen.split('\n').find((l) => l.includes(`OOM kill: PID ${pid} (tail)`))!;
+    expect(line).toContain(`in cgroup /${cg.name}`);
+    expect(line).toContain('limit 32M');
+    expect(line).not.toContain('before oomtop started');
+    expect(screen).toMatch(/last: \d+s ago — tail/);
+  });
+});

@@ -1,0 +1,61 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+export const V1_MEMORY = '/sys/fs/cgroup/memory';
+
+export const canMakeMemcg: boolean = (() => {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+  try {
+    accessSync(V1_MEMORY, constants.W_OK);
+    return existsSync(join(V1_MEMORY, 'memory.limit_in_bytes'));
+  } catch {
+    return false;
+  }
+})();
+
+/** A v1 memory cgroup with a small limit, for real OOM kills that cannot touch the rest of the machine. */
+export class TestMemcg {
+  readonly name = `oomtop-test-${randomBytes(4).toString('hex')}`;
+  readonly dir = join(V1_MEMORY, this.name);
+  private readonly children: ChildProcess[] = [];
+
+  constructor(limitMiB: number) {
+    mkdirSync(this.dir);
+    writeFileSync(join(this.dir, 'memory.limit_in_bytes'), String(limitMiB * 1024 * 1024));
+  }
+
+  /** Start a command inside the cgroup (it joins before exec, so all its memory is charged there). */
+  spawn(command: string): ChildProcess {
+    const child = spawn('sh', ['-c', `echo $$ > ${join(this.dir, 'cgroup.procs')} && exec ${command}`], { stdio: 'ignore' });
+    this.children.push(child);
+    return child;
+  }
+
+  oomKills(): number {
+    const m = /oom_kill (\d+)/.exec(readFileSync(join(this.dir, 'memory.oom_control'), 'utf8'));
+    return m ? Number(m[1]) : 0;
+  }
+
+  /** Kill what the test started, then remove the cgroup (retrying while tasks drain). */
+  async remove(): Promise<void> {
+    for (const c of this.children) {
+      if (c.pid && c.exitCode === null && c.signalCode === null) {
+        try {
+          process.kill(c.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(this.dir);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
