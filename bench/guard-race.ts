@@ -79,6 +79,8 @@ interface Trial {
   trigger: string | null;
   /** Signal time minus the moment the hog's allocations crossed the TERM threshold (ms). */
   latencyMs: number | null;
+  /** The hog's measured fill rate (MiB/s) over its trace. */
+  fillMiBps: number | null;
 }
 
 async function trial(rate: string): Promise<Trial> {
@@ -88,25 +90,45 @@ async function trial(rate: string): Promise<Trial> {
     await guard.started;
     await sleep(100);
     const before = g.oomControl().oomKill;
-    const hog = await g.startHog(['--rate', rate, '--trace']);
-    const baseMiB = g.usageBytes() / 1048576;
-    const how = await Promise.race([hog.exited, sleep(20_000).then(() => 'timeout' as const)]);
+    // "2xmax": that many hogs at once (the 2 cores then also compete with the guard).
+    const m = /^(\d+)x(.+)$/.exec(rate);
+    const n = m ? Number(m[1]) : 1;
+    const each = m ? m[2]! : rate;
+    const base0 = g.usageBytes() / 1048576;
+    const hogs = await Promise.all(Array.from({ length: n }, () => g.startHog(['--rate', each, '--trace'], { allowEarlyExit: true })));
+    const hog = hogs[0]!;
+    const baseMiB = Math.max(base0, g.usageBytes() / 1048576 - hogs.reduce((s, h) => s + (h.trace.at(-1)?.mib ?? 0), 0));
+    const how = await Promise.race([Promise.all(hogs.map((h) => h.exited)), sleep(20_000).then(() => 'timeout' as const)]);
     await sleep(50);
     const kernelKills = g.oomControl().oomKill - before;
-    const act = guard.lines.find((l) => l.pid === hog.pid && (l.event === 'term' || l.event === 'kill')) ?? null;
+    const pids = new Set(hogs.map((h) => h.pid));
+    const acts = guard.lines.filter((l) => l.pid !== undefined && pids.has(l.pid) && (l.event === 'term' || l.event === 'kill'));
+    const act = acts[0] ?? null;
+    const ended = new Set(acts.map((l) => l.pid));
     const thresholdMiB = LIMIT * (1 - TERM_PCT / 100);
-    const cross = hog.trace.find((t) => baseMiB + t.mib >= thresholdMiB);
+    // The moment the hogs' allocations together crossed the TERM threshold.
+    const merged = hogs.flatMap((h) => h.trace.map((t, i) => ({ t: t.t, d: i === 0 ? t.mib : t.mib - h.trace[i - 1]!.mib }))).sort((a, b) => a.t - b.t);
+    let sum = baseMiB;
+    const cross = merged.find((x) => (sum += x.d) >= thresholdMiB);
     return {
-      won: kernelKills === 0 && act !== null && how !== 'timeout',
+      won: kernelKills === 0 && ended.size === hogs.length && how !== 'timeout',
       kernelKills,
       signal: act?.signal ?? null,
       trigger: act?.trigger ?? null,
       latencyMs: act && cross ? act.timeMs - cross.t : null,
+      fillMiBps: fillRate(hog.trace),
     };
   } finally {
     await stopProcess(guard.child);
     await g.cleanup();
   }
+}
+
+function fillRate(trace: Array<{ t: number; mib: number }>): number | null {
+  if (trace.length < 2) return null;
+  const a = trace[0]!;
+  const b = trace[trace.length - 1]!;
+  return b.t > a.t ? ((b.mib - a.mib) * 1000) / (b.t - a.t) : null;
 }
 
 function quantile(xs: number[], q: number): number {
@@ -141,16 +163,17 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`# guard race: ${TRIALS} trials per rate, ${LIMIT} MiB cgroup v1 group, guard options: ${extra.join(' ') || '(defaults)'}\n`);
-  console.log('| hog rate (MiB/s) | won | kernel OOM kills | signal (TERM/KILL) | trigger (memory/held) | threshold→signal median | p95 | max |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  console.log('| hog rate (MiB/s) | measured fill (median MiB/s) | won | kernel OOM kills | signal (TERM/KILL) | trigger (memory/held) | threshold→signal median | p95 | max |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const rate of RATES) {
     const rs: Trial[] = [];
     for (let i = 0; i < TRIALS; i++) rs.push(await trial(rate));
     const lat = rs.map((r) => r.latencyMs).filter((x): x is number => x !== null);
     const count = (f: (r: Trial) => boolean) => rs.filter(f).length;
+    const fills = rs.map((r) => r.fillMiBps).filter((x): x is number => x !== null);
     const ms = (x: number | undefined) => (x === undefined ? 'n/a' : `${x.toFixed(1)} ms`);
     console.log(
-      `| ${rate} | ${count((r) => r.won)}/${rs.length} | ${rs.reduce((s, r) => s + r.kernelKills, 0)} | ${count((r) => r.signal === 'SIGTERM')}/${count(
+      `| ${rate} | ${fills.length ? quantile(fills, 0.5).toFixed(0) : 'n/a'} | ${count((r) => r.won)}/${rs.length} | ${rs.reduce((s, r) => s + r.kernelKills, 0)} | ${count((r) => r.signal === 'SIGTERM')}/${count(
         (r) => r.signal === 'SIGKILL',
       )} | ${count((r) => r.trigger === 'memory')}/${count((r) => r.trigger === 'held')} | ${ms(lat.length ? quantile(lat, 0.5) : undefined)} | ${ms(
         lat.length ? quantile(lat, 0.95) : undefined,

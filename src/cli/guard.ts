@@ -77,11 +77,12 @@ export async function run(argv: string[]): Promise<number> {
   loop.start();
   await loop.done;
 
+  const held = engine.scopes.some((s) => s.intercept !== null);
   engine.shutdown();
   for (const s of stopSignals) process.off(s, onStop);
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
   process.off('exit', onExit);
-  emit(makeEvent('stop', 'guard', null, preciseNow(), { message: 'stopped; cgroup settings restored' }));
+  emit(makeEvent('stop', 'guard', null, preciseNow(), { message: held ? 'stopped; memory.oom_control restored' : 'stopped' }));
   return 0;
 }

@@ -17,7 +17,7 @@ const VERB: Record<string, string> = {
 
 /** One human line per event. */
 export function formatHuman(e: GuardEvent): string {
-  const head = `${e.time} guard ${e.scope}:`;
+  const head = e.scope === 'guard' ? `${e.time} guard:` : `${e.time} guard ${e.scope}:`;
   const mem =
     e.availablePct !== undefined
       ? ` available ${e.availablePct}% (${mib(e.availableKiB)} of ${mib(e.totalKiB)})${
