@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
     if (args.once || args.json || !tty) {
-      return (await import('./once.js')).runOnce(args, out);
+      return await (await import('./once.js')).runOnce(args, out);
     }
     return await (await import('./tui.js')).runTui(args);
   } catch (e) {

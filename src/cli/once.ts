@@ -1,4 +1,5 @@
 import { memcgResolver } from '../app/memcg.js';
+import { ContainerNamer } from '../cgroup/index.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
 import { badge, fmtRisk } from '../ui/ProcessTable.js';
@@ -7,11 +8,17 @@ import type { MonitorArgs } from './args.js';
 import { snapshotJson } from './snapshot-json.js';
 
 /** --once: one full snapshot (every process read in detail), as a plain table or JSON. */
-export function runOnce(args: MonitorArgs, out: (s: string) => void): number {
+export async function runOnce(args: MonitorArgs, out: (s: string) => void): Promise<number> {
   const { config } = args;
-  const { memoryCgroupOf } = memcgResolver(config.procRoot, config.cgroupRoot);
-  const sampler = new Sampler({ procRoot: config.procRoot, memoryCgroupOf });
-  const snap = sampler.sample({ full: true });
+  const { memoryCgroupOf, hierarchy } = memcgResolver(config.procRoot, config.cgroupRoot);
+  const namer = hierarchy ? new ContainerNamer() : null;
+  const sampler = new Sampler({ procRoot: config.procRoot, memoryCgroupOf, hierarchy });
+  let snap = sampler.sample({ full: true });
+  // Ask the runtimes for names only when there are containers to name (each try is capped at 2 s).
+  if (namer && snap.cgroups.some((c) => c.memory.container && c.memory.container.runtime !== 'systemd-service' && c.memory.container.runtime !== 'systemd-scope' && c.memory.container.runtime !== 'user-session')) {
+    await namer.refresh();
+    snap = new Sampler({ procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }).sample({ full: true });
+  }
   let rows = buildRows(snap, new Map(), args.sort, args.inverted, args.filter);
   if (args.top !== null) rows = rows.slice(0, args.top);
   if (args.json) {
@@ -30,7 +37,16 @@ export function runOnce(args: MonitorArgs, out: (s: string) => void): number {
     `PSI memory: ${psi ? `some ${psi.some.avg10.toFixed(2)} full ${(psi.full?.avg10 ?? 0).toFixed(2)} (avg10 %)` : 'n/a'}  OOM kills since boot: ${snap.system.oomKills ?? '?'}  kernel ${snap.system.kernel?.release ?? '?'}`,
   );
   for (const w of snap.warnings) lines.push(`warning: ${w}`);
-  const head = ['', fit('PID', 7, 'right'), fit('USER', 8), fit('SCORE', 5, 'right'), fit('ADJ', 5, 'right'), fit('RISK', 6, 'right'), fit('RSS', 6, 'right'), fit('SWAP', 6, 'right'), fit('CGROUP', 24), 'COMMAND'];
+  const limited = snap.cgroups.filter((c) => c.memory.limitKiB !== null);
+  if (limited.length > 0) {
+    lines.push('Memory cgroups with a limit (least headroom first):');
+    for (const c of limited.slice(0, 10)) {
+      const m = c.memory;
+      const victim = c.nextVictimPid === null ? '-' : `${c.nextVictimPid} (${snap.processes.find((p) => p.pid === c.nextVictimPid)?.name ?? '?'})`;
+      lines.push(`  ${fit(c.label, 28)} ${fmtKiB(m.usageKiB)}/${fmtKiB(m.limitKiB)} (${c.domainFillPct === null ? '-' : Math.round(c.domainFillPct)}% working set), headroom ${fmtKiB(c.headroomKiB)}, oom_kill ${m.oomKills ?? '?'}, next victim ${victim}`);
+    }
+  }
+  const head = ['', fit('PID', 7, 'right'), fit('USER', 8), fit('SCORE', 5, 'right'), fit('ADJ', 5, 'right'), fit('RISK', 6, 'right'), fit('%LIM', 5, 'right'), fit('RSS', 6, 'right'), fit('SWAP', 6, 'right'), fit('CGROUP', 24), 'COMMAND'];
   lines.push(head.join(' '));
   for (const r of rows) {
     lines.push(
@@ -41,14 +57,15 @@ export function runOnce(args: MonitorArgs, out: (s: string) => void): number {
         fit(String(r.oomScore), 5, 'right'),
         fit(r.oomScoreAdj === null ? '?' : String(r.oomScoreAdj), 5, 'right'),
         fit(fmtRisk(r), 6, 'right'),
+        fit(r.limitPct === null ? '-' : `${Math.round(r.limitPct)}%`, 5, 'right'),
         fit(fmtKiB(r.rssKiB), 6, 'right'),
         fit(fmtKiB(r.swapKiB), 6, 'right'),
-        fit(r.cgroup ?? '-', 24),
+        fit(r.container ?? r.cgroup ?? '-', 24),
         fit(r.cmdline || `[${r.name}]`, 200).trimEnd(),
       ].join(' '),
     );
   }
-  lines.push('V = next victim (the kernel would kill it first in a system-wide OOM), P protected, N never killed, E expendable');
+  lines.push('V = next victim of a system-wide OOM, C = next victim if its cgroup runs out, P protected, N never killed, E expendable');
   out(`${lines.join('\n')}\n`);
   return 0;
 }

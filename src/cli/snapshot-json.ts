@@ -1,5 +1,6 @@
 import type { Row } from '../store/rows.js';
 import type { Snapshot } from '../sampler/types.js';
+import { cgroupJson } from '../cgroup/index.js';
 
 /** The --once --json document (the shape in the README). */
 export function snapshotJson(snap: Snapshot, rows: Row[], extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -39,8 +40,13 @@ export function snapshotJson(snap: Snapshot, rows: Row[], extra: Record<string, 
       swapKiB: r.swapKiB,
       pgtablesKiB: r.pgtablesKiB,
       cgroup: r.cgroup,
+      container: r.container,
+      limitPct: r.limitPct === null ? null : Math.round(r.limitPct * 10) / 10,
+      danger: Math.round(r.danger * 10) / 10,
       nextVictim: r.nextVictim,
+      cgroupVictim: r.cgroupVictim,
     })),
+    cgroups: snap.cgroups.map((c) => ({ ...cgroupJson(c.memory, c.oomDomain, c.nextVictimPid), headroomKiB: c.headroomKiB, label: c.label })),
     warnings: snap.warnings,
     ...extra,
   };

@@ -4,6 +4,7 @@ import { Commands } from '../app/commands.js';
 import { SamplerHost } from '../app/host.js';
 import { followKernelLog } from '../app/kernel-events.js';
 import { memcgResolver } from '../app/memcg.js';
+import { ContainerNamer } from '../cgroup/index.js';
 import { createOomtopStore } from '../store/store.js';
 import { App } from '../ui/App.js';
 import { makeTheme } from '../ui/theme.js';
@@ -26,10 +27,14 @@ function attempt(fn: () => void): void {
 export async function runTui(args: MonitorArgs): Promise<number> {
   const { config } = args;
   const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter });
-  const { memoryCgroupOf } = memcgResolver(config.procRoot, config.cgroupRoot);
+  const { memoryCgroupOf, hierarchy } = memcgResolver(config.procRoot, config.cgroupRoot);
+  if (hierarchy === null) store.getState().log('info', 'warn', 'no memory cgroup controller found: per-cgroup headroom is not shown');
+  // Container names come from runtimes in the background; the table shows short IDs until then.
+  const namer = hierarchy ? new ContainerNamer() : null;
+  namer?.onStatus((message) => store.getState().log('info', 'info', `containers: ${message}`));
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());
-  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf }, config.intervalMs);
+  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs);
 
   const screen = new AltScreen();
   let app: ReturnType<typeof render> | null = null;

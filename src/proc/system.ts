@@ -108,6 +108,7 @@ export function readOomSettings(procRoot: string): OomSettings {
     overcommitMemory: vm('overcommit_memory'),
     overcommitRatio: vm('overcommit_ratio'),
     overcommitKbytes: vm('overcommit_kbytes'),
+    swappiness: vm('swappiness'),
   };
 }
 

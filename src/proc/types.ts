@@ -38,6 +38,7 @@ export interface OomSettings {
   overcommitMemory: number | null;
   overcommitRatio: number | null;
   overcommitKbytes: number | null;
+  swappiness: number | null;
 }
 
 export interface KernelVersion {

@@ -6,12 +6,19 @@ import type { KernelVersion, OomSettings } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
+import type { ContainerNamer } from '../cgroup/index.js';
+import type { MemoryHierarchy } from '../cgroup/types.js';
+import { sampleCgroups } from './cgroups.js';
 import { existsSync } from 'node:fs';
 
 export interface SamplerOptions {
   procRoot: string;
   /** Maps /proc/PID/cgroup text to the memory cgroup path; omitted → cgroup stays null. */
   memoryCgroupOf?: (procCgroupText: string) => string | null;
+  /** The memory controller, for per-cgroup headroom and victims; null or omitted → none. */
+  hierarchy?: MemoryHierarchy | null;
+  /** Resolves container names (cached, never blocks). */
+  namer?: ContainerNamer | null;
   passwdPath?: string;
   pageKiB?: number;
   /** Every process gets a full detail read at least every N ticks. */
@@ -146,6 +153,7 @@ export class Sampler {
       warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
     }
     const victim = pickNextVictim(processes);
+    const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer);
     return {
       seq: tick,
       time,
@@ -160,6 +168,7 @@ export class Sampler {
       // Copies: the cache mutates its samples in place on the next tick.
       processes: processes.map((p) => ({ ...p })),
       nextVictimPid: victim?.pid ?? null,
+      cgroups,
       costMs: performance.now() - started,
       warnings,
     };
@@ -201,6 +210,10 @@ export class Sampler {
       pgtablesKiB: 0,
       cgroup: null,
       detailTime: 0,
+      limitPct: null,
+      danger: 0,
+      cgroupVictim: false,
+      container: null,
     };
   }
 }

@@ -1,5 +1,6 @@
 import type { KernelVersion, MemInfo, OomSettings, Pressure } from '../proc/types.js';
 import type { ScoreScale } from '../proc/risk.js';
+import type { CgroupMemory } from '../cgroup/types.js';
 
 export interface ProcessSample {
   pid: number;
@@ -29,6 +30,29 @@ export interface ProcessSample {
   cgroup: string | null;
   /** Epoch ms of the last status read (RSS split, swap, page tables). */
   detailTime: number;
+  /** Working set of the memcg an OOM from its cgroup would hit, as % of that memcg's limit; null without a limit. */
+  limitPct: number | null;
+  /** Combined danger 0..100: max over its OOM domains (limited cgroups and the system) of fill% × its share of the victim's badness. */
+  danger: number;
+  /** The kernel would kill it first if its cgroup's OOM domain ran out. */
+  cgroupVictim: boolean;
+  /** Container, pod or service label from its cgroup path, when recognised. */
+  container: string | null;
+}
+
+/** One memory cgroup as the cgroup view and the JSON show it. */
+export interface CgroupSample {
+  memory: CgroupMemory;
+  /** The memcg whose limit an OOM from here would hit (itself or an ancestor); null when unlimited. */
+  oomDomain: string | null;
+  /** Fill of that domain: working set over its limit, percent. */
+  domainFillPct: number | null;
+  /** Headroom of that domain (limit − usage), KiB; null when unlimited. */
+  headroomKiB: number | null;
+  nextVictimPid: number | null;
+  /** Processes directly in this cgroup. */
+  processCount: number;
+  label: string;
 }
 
 export interface SystemSample {
@@ -48,6 +72,8 @@ export interface Snapshot {
   /** Every user-space process with an mm, in /proc order. */
   processes: ProcessSample[];
   nextVictimPid: number | null;
+  /** Memory cgroups of the processes seen (and their ancestors); empty without a memory controller. */
+  cgroups: CgroupSample[];
   /** Milliseconds spent producing this snapshot. */
   costMs: number;
   /** Problems worth telling the user (unreadable /proc, hidepid...). */

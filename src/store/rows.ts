@@ -14,7 +14,8 @@ export interface Row extends ProcessSample {
 function compare(a: Row, b: Row, sort: SortKey): number {
   switch (sort) {
     case 'risk':
-      return b.oomScore - a.oomScore || b.rssKiB - a.rssKiB;
+      // Combined danger (cgroup headroom included), then the kernel's own score.
+      return b.danger - a.danger || b.oomScore - a.oomScore || b.rssKiB - a.rssKiB;
     case 'rss':
       return b.rssKiB - a.rssKiB;
     case 'adj':
@@ -36,6 +37,13 @@ export function matchesFilter(p: ProcessSample, filter: string): boolean {
   return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f);
 }
 
+/** In this memory cgroup or below it. */
+export function inCgroup(p: ProcessSample, cgroup: string | null): boolean {
+  if (cgroup === null) return true;
+  if (p.cgroup === null) return false;
+  return cgroup === '/' || p.cgroup === cgroup || p.cgroup.startsWith(`${cgroup}/`);
+}
+
 /** The table's rows: filtered, with growth and the next-victim mark, sorted (ties by PID). */
 export function buildRows(
   snap: Snapshot | null,
@@ -43,11 +51,12 @@ export function buildRows(
   sort: SortKey,
   inverted: boolean,
   filter: string,
+  cgroup: string | null = null,
 ): Row[] {
   if (!snap) return [];
   const rows: Row[] = [];
   for (const p of snap.processes) {
-    if (!matchesFilter(p, filter)) continue;
+    if (!matchesFilter(p, filter) || !inCgroup(p, cgroup)) continue;
     const key = processKey(p.pid, p.startTimeTicks);
     const h = history.get(key);
     rows.push({ ...p, key, growthKiBps: h ? slopePerSecond(h.rssKiB) : null, nextVictim: p.pid === snap.nextVictimPid });

@@ -5,7 +5,7 @@ import { HISTORY_LENGTH, processKey, pushSeries, type ProcessHistory, type Serie
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
 import { buildRows, SORT_KEYS, type Row, type SortKey } from './rows.js';
 
-export type Screen = 'main' | 'help' | 'event';
+export type Screen = 'main' | 'help' | 'event' | 'cgroups';
 
 export interface Target {
   pid: number;
@@ -38,6 +38,10 @@ export interface ViewState {
   scroll: number;
   /** The event selected in the event view. */
   eventIndex: number;
+  /** Show only the processes of this memory cgroup (and below); null for all. */
+  cgroupFilter: string | null;
+  /** The row selected in the cgroup view. */
+  cgroupIndex: number;
 }
 
 export interface StatusLine {
@@ -88,7 +92,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
 
   return createStore<OomtopState>()((set, get) => {
     const refreshRows = (view: ViewState, snap = get().snapshot): Partial<OomtopState> => {
-      const rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter);
+      const rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter, view.cgroupFilter);
       let selectedKey = view.selectedKey;
       let idx = selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey);
       if (idx < 0) {
@@ -135,6 +139,8 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         pageSize: 20,
         scroll: 0,
         eventIndex: 0,
+        cgroupFilter: null,
+        cgroupIndex: 0,
         ...initial,
       },
 
@@ -185,6 +191,17 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
           get().log('oom-kill', 'bad', `kernel OOM-kill counter rose by ${after - before} (to ${after}); the kernel log is not readable, so the victim is unknown`);
           set({ lastOomKill: { time: snap.time, name: 'unknown (counter)', cgroup: null } });
         }
+        // Kills counted by each cgroup: noticed even where the kernel log is unreadable.
+        if (state.snapshot) {
+          const prevKills = new Map(state.snapshot.cgroups.map((c) => [c.memory.path, c.memory.oomKills]));
+          for (const c of snap.cgroups) {
+            const was = prevKills.get(c.memory.path);
+            const now = c.memory.oomKills;
+            if (was != null && now != null && now > was) {
+              get().log('cgroup', 'bad', `cgroup ${c.label === c.memory.path ? c.memory.path : `${c.label} (${c.memory.path})`}: oom_kill ${was} → ${now}`);
+            }
+          }
+        }
         const mem = snap.system.memory;
         if (mem) pushSeries(system.availableKiB, snap.time, mem.availableKiB);
         const psi = snap.system.pressure;
@@ -220,7 +237,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
 
       setView(patch) {
         const view = { ...get().view, ...patch };
-        const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch;
+        const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch || 'cgroupFilter' in patch;
         if (rowsChanged || 'selectedKey' in patch || 'pageSize' in patch || 'scroll' in patch) set(refreshRows(view));
         else set({ view });
       },

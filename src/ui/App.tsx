@@ -5,6 +5,7 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { Commands } from '../app/commands.js';
 import { KILL_SIGNALS, type AppConfig } from '../app/config.js';
 import type { OomtopState } from '../store/store.js';
+import { CgroupView, cgroupRows } from './CgroupView.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
 import { EventDetail } from './EventDetail.js';
 import { EventLog } from './EventLog.js';
@@ -80,6 +81,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine }: AppPr
       case 'kill': return commands.openKillDialog();
       case 'tag': return s.toggleTag();
       case 'events': return s.setView({ screen: 'event', eventIndex: Math.max(0, s.events.length - 1) });
+      case 'cgroups': return s.setView({ screen: 'cgroups' });
     }
   };
 
@@ -125,6 +127,24 @@ export function App({ store, commands, config, theme, onQuit, guardLine }: AppPr
       return;
     }
     if (v.screen === 'help') return s.setView({ screen: 'main' });
+    if (v.screen === 'cgroups') {
+      const list = cgroupRows(s.snapshot);
+      if (key.upArrow) return s.setView({ cgroupIndex: Math.max(0, v.cgroupIndex - 1) });
+      if (key.downArrow) return s.setView({ cgroupIndex: Math.min(list.length - 1, v.cgroupIndex + 1) });
+      if (key.return) {
+        const c = list[Math.max(0, Math.min(v.cgroupIndex, list.length - 1))];
+        if (c) {
+          s.setView({ screen: 'main', cgroupFilter: c.memory.path });
+          s.setStatus(`showing the processes of ${c.label} (c then Esc shows all again)`);
+        }
+        return;
+      }
+      if (key.escape || input === 'c' || input === 'q') {
+        s.setView({ screen: 'main', ...(key.escape && v.cgroupFilter ? { cgroupFilter: null } : {}) });
+        return;
+      }
+      return;
+    }
     if (v.screen === 'event') {
       if (key.upArrow) return s.setView({ eventIndex: Math.max(0, v.eventIndex - 1) });
       if (key.downArrow) return s.setView({ eventIndex: Math.min(s.events.length - 1, v.eventIndex + 1) });
@@ -207,6 +227,9 @@ export function App({ store, commands, config, theme, onQuit, guardLine }: AppPr
     }
     if (state.view.screen === 'help') {
       return <HelpScreen width={width} height={h} theme={theme} presets={`presets: step ${config.adjStep}, protect ${config.protectAdj}, expendable ${config.expendableAdj}, kill grace ${config.killGraceMs / 1000} s, escalation ${config.killEscalation}${config.readOnly ? ', read-only' : ''}`} />;
+    }
+    if (state.view.screen === 'cgroups') {
+      return <CgroupView snapshot={state.snapshot} index={state.view.cgroupIndex} width={width} height={h} theme={theme} />;
     }
     if (state.view.screen === 'event') {
       return <EventDetail events={state.events} index={state.view.eventIndex} width={width} height={h} theme={theme} />;

@@ -34,6 +34,7 @@ export function Footer({ view, status, readOnly, width, theme, now }: FooterProp
   const flags = [
     `sort:${view.sort}${view.inverted ? '↑' : ''}`,
     view.filter ? `filter:"${view.filter}"` : '',
+    view.cgroupFilter ? `cgroup:${view.cgroupFilter}` : '',
     view.paused ? 'PAUSED' : '',
     readOnly ? 'READ-ONLY' : '',
     view.tagged.size ? `${view.tagged.size} tagged` : '',

@@ -6,9 +6,10 @@ import { fmtKiB, fmtRate } from './format.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 
-/** V next victim, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0); * tagged. */
+/** V next victim, C next victim of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0); * tagged. */
 export function badge(r: Row): string {
   if (r.nextVictim) return 'V';
+  if (r.cgroupVictim) return 'C';
   if (r.oomScoreAdj === -1000) return 'N';
   if ((r.oomScoreAdj ?? 0) < 0) return 'P';
   if ((r.oomScoreAdj ?? 0) > 0) return 'E';
@@ -25,7 +26,7 @@ export function processColumns(theme: Theme, tagged: ReadonlySet<string>): Colum
   const badgeColor = (r: Row) => {
     if (!theme.color) return undefined;
     const b = badge(r);
-    return b === 'V' ? 'red' : b === 'N' ? 'cyan' : b === 'P' ? 'green' : b === 'E' ? 'yellow' : undefined;
+    return b === 'V' || b === 'C' ? 'red' : b === 'N' ? 'cyan' : b === 'P' ? 'green' : b === 'E' ? 'yellow' : undefined;
   };
   return [
     { key: 'flag', title: '', width: 2, priority: Infinity, value: (r) => `${tagged.has(r.key) ? '*' : ' '}${badge(r)}`, color: badgeColor },
@@ -38,7 +39,16 @@ export function processColumns(theme: Theme, tagged: ReadonlySet<string>): Colum
     { key: 'anon', title: 'ANON', width: 6, align: 'right', priority: 1, value: (r) => fmtKiB(r.anonKiB) },
     { key: 'swap', title: 'SWAP', width: 6, align: 'right', priority: 4, value: (r) => fmtKiB(r.swapKiB) },
     { key: 'growth', title: 'GROWTH', width: 8, align: 'right', priority: 5, value: (r) => fmtRate(r.growthKiBps), color: (r) => ((r.growthKiBps ?? 0) > 1024 ? theme.severity('warn') : undefined) },
-    { key: 'cgroup', title: 'CGROUP', width: 18, priority: 2, value: (r) => r.cgroup ?? '-' },
+    {
+      key: 'limit',
+      title: '%LIM',
+      width: 5,
+      align: 'right',
+      priority: 7.5,
+      value: (r) => (r.limitPct === null ? '-' : `${Math.round(r.limitPct)}%`),
+      color: (r) => (r.limitPct === null ? undefined : r.limitPct >= 90 ? theme.severity('bad') : r.limitPct >= 75 ? theme.severity('warn') : undefined),
+    },
+    { key: 'cgroup', title: 'CGROUP', width: 18, priority: 2, value: (r) => r.container ?? r.cgroup ?? '-' },
     { key: 'cmd', title: 'COMMAND', width: 0, priority: Infinity, value: (r) => (r.cmdline ? r.cmdline : `[${r.name}]`) },
   ];
 }

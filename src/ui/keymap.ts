@@ -20,7 +20,8 @@ export type Command =
   | 'expendable'
   | 'kill'
   | 'tag'
-  | 'events';
+  | 'events'
+  | 'cgroups';
 
 export interface KeyInfo {
   input: string;
@@ -70,6 +71,7 @@ const CHARS: Record<string, Command> = {
   x: 'expendable',
   ' ': 'tag',
   e: 'events',
+  c: 'cgroups',
 };
 
 export function commandFor(key: KeyInfo): Command | null {
@@ -94,13 +96,13 @@ export const HELP: readonly [string, string][] = [
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
   ['Space', 'tag / untag: actions apply to all tagged processes'],
-  ['e', 'event details: OOM kills, actions, pressure changes'],
+  ['e   c', 'event details (OOM kills, actions, pressure)   cgroup view (Enter: its processes)'],
   ['? F1 h   q F10 ^C', 'this help   quit'],
 ];
 
 export const LEGEND: readonly [string, string][] = [
-  ['V', 'next victim: the kernel would kill it first in a system-wide OOM now'],
+  ['V   C', 'next victim of a system-wide OOM now   next victim if its cgroup runs out'],
   ['N P E *', 'never killed (adj -1000), protected (adj < 0), expendable (adj > 0), tagged'],
   ['SCORE', "the kernel's /proc/PID/oom_score (0..1333 since Linux 5.9; idle reads 666)"],
-  ['RISK', 'share of RAM+swap the kernel charges it, adj bonus included (badness)'],
+  ['RISK  %LIM', 'share of RAM+swap the kernel charges it (adj included)   its cgroup limit used'],
 ];

@@ -41,8 +41,8 @@ describe('flight recorder', () => {
 
 describe('the kill counter as a second witness', () => {
   const snap = (seq: number, oomKills: number): Snapshot => ({
-    seq, time: seq * 1000, processes: [], nextVictimPid: null, costMs: 0, warnings: [],
-    system: { kernel: null, scale: 'v5.9', memory: null, pressure: null, oomKills, settings: { panicOnOom: 0, oomKillAllocatingTask: 0, oomDumpTasks: 1, overcommitMemory: 0, overcommitRatio: 50, overcommitKbytes: 0 } },
+    seq, time: seq * 1000, processes: [], nextVictimPid: null, cgroups: [], costMs: 0, warnings: [],
+    system: { kernel: null, scale: 'v5.9', memory: null, pressure: null, oomKills, settings: { panicOnOom: 0, oomKillAllocatingTask: 0, oomDumpTasks: 1, overcommitMemory: 0, overcommitRatio: 50, overcommitKbytes: 0, swappiness: 60 } },
   });
   it('logs a rising /proc/vmstat oom_kill when the kernel log is unreadable', () => {
     const store = createOomtopStore();

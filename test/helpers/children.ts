@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 const started = new Set<ChildProcess>();
 
 /** Start a node child that allocates and touches `mib` MiB, then sleeps; resolves once allocated. */
-export async function startHog(mib: number, opts: { ignoreTerm?: boolean; title?: string } = {}): Promise<ChildProcess> {
+export async function startHog(mib: number, opts: { ignoreTerm?: boolean; title?: string; cgroupDir?: string } = {}): Promise<ChildProcess> {
   const code = `
     ${opts.ignoreTerm ? "process.on('SIGTERM', () => {});" : ''}
     ${opts.title ? `process.title = ${JSON.stringify(opts.title)};` : ''}
@@ -13,7 +13,10 @@ export async function startHog(mib: number, opts: { ignoreTerm?: boolean; title?
     process.stdout.write('ready\\n');
     setInterval(() => keep.length, 1000);
   `;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // In a cgroup, join it before exec: v1 does not move memory already charged elsewhere.
+  const child = opts.cgroupDir
+    ? spawn('sh', ['-c', `echo $$ > '${opts.cgroupDir}/cgroup.procs' && exec "${process.execPath}" -e "$0"`, code], { stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   started.add(child);
   await new Promise<void>((resolve, reject) => {
     child.once('error', reject);

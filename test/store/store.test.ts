@@ -7,15 +7,15 @@ function proc(pid: number, oomScore: number, extra: Partial<ProcessSample> = {})
   return {
     pid, startTimeTicks: pid * 10, name: `p${pid}`, cmdline: `/bin/p${pid} --flag`, state: 'S', ppid: 1, pgrp: pid, uid: 0, user: 'root',
     oomScore, oomScoreExact: true, oomScoreAdj: 0, badnessPermille: Math.round(oomScore * 1.5 - 1000), rssKiB: 1000 * pid, anonKiB: null, fileKiB: null, shmemKiB: null,
-    swapKiB: 0, pgtablesKiB: 0, cgroup: null, detailTime: 0, ...extra,
+    swapKiB: 0, pgtablesKiB: 0, cgroup: null, detailTime: 0, limitPct: null, danger: oomScore / 20, cgroupVictim: false, container: null, ...extra,
   };
 }
 function snap(seq: number, processes: ProcessSample[], availableKiB = 5_000_000, nextVictimPid: number | null = null): Snapshot {
   return {
-    seq, time: seq * 1000, processes, nextVictimPid, costMs: 1, warnings: [],
+    seq, time: seq * 1000, processes, nextVictimPid, cgroups: [], costMs: 1, warnings: [],
     system: {
       kernel: null, scale: 'v5.9', pressure: null, oomKills: 0,
-      settings: { panicOnOom: 0, oomKillAllocatingTask: 0, oomDumpTasks: 1, overcommitMemory: 0, overcommitRatio: 50, overcommitKbytes: 0 },
+      settings: { panicOnOom: 0, oomKillAllocatingTask: 0, oomDumpTasks: 1, overcommitMemory: 0, overcommitRatio: 50, overcommitKbytes: 0, swappiness: 60 },
       memory: { totalKiB: 10_000_000, freeKiB: 0, availableKiB, buffersKiB: 0, cachedKiB: 0, shmemKiB: 0, swapTotalKiB: 0, swapFreeKiB: 0, committedKiB: 0, commitLimitKiB: 0, availableEstimated: false },
     },
   };

@@ -1,0 +1,97 @@
+import {
+  analyzeCgroups,
+  cgroupExposures,
+  containerLabel,
+  nextVictimOf,
+  processDanger,
+  readCgroupsFor,
+  systemFillPct,
+  type ContainerNamer,
+} from '../cgroup/index.js';
+import type { MemoryHierarchy } from '../cgroup/types.js';
+import { isKillable } from '../proc/risk.js';
+import type { MemInfo } from '../proc/types.js';
+import type { CgroupSample, ProcessSample } from './types.js';
+
+/**
+ * Fill the cgroup side of a snapshot: read the memory cgroups of the processes seen (and
+ * their ancestors), rank each limited cgroup's processes with the kernel's memcg rule, and
+ * give each process its "% of limit", combined danger and per-cgroup victim mark.
+ */
+export function sampleCgroups(
+  h: MemoryHierarchy | null,
+  processes: ProcessSample[],
+  memory: MemInfo | null,
+  swappiness: number | null,
+  systemVictim: ProcessSample | null,
+  namer?: ContainerNamer | null,
+): CgroupSample[] {
+  const sysFill = memory ? systemFillPct(memory) : 0;
+  const sysVictimPoints = systemVictim?.badnessPermille ?? 0;
+  const systemExposure = (p: ProcessSample) =>
+    p.badnessPermille === null ? [] : [{ fillPct: sysFill, points: p.badnessPermille, victimPoints: sysVictimPoints }];
+
+  if (h === null) {
+    for (const p of processes) {
+      p.limitPct = null;
+      p.cgroupVictim = false;
+      p.container = null;
+      p.danger = processDanger(systemExposure(p));
+    }
+    return [];
+  }
+
+  const paths = new Set<string>();
+  const direct = new Map<string, number>();
+  for (const p of processes) {
+    if (p.cgroup === null) continue;
+    paths.add(p.cgroup);
+    direct.set(p.cgroup, (direct.get(p.cgroup) ?? 0) + 1);
+  }
+  const memories = readCgroupsFor(h, paths);
+  if (namer) for (const m of memories.values()) if (m.container) m.container = namer.resolve(m.container);
+  const analysis = analyzeCgroups(
+    memories.values(),
+    processes.map((p) => ({
+      pid: p.pid,
+      rssKiB: p.rssKiB,
+      swapKiB: p.swapKiB,
+      pgtablesKiB: p.pgtablesKiB,
+      oomScoreAdj: p.oomScoreAdj,
+      killable: isKillable(p),
+      startTimeTicks: p.startTimeTicks,
+      cgroup: p.cgroup,
+    })),
+    { swapTotalKiB: memory?.swapTotalKiB ?? 0, vmSwappiness: swappiness },
+  );
+
+  const victimOfDomain = new Map<string, number | null>();
+  for (const [path, d] of analysis.domains) victimOfDomain.set(path, d.ranked[0]?.pid ?? null);
+
+  for (const p of processes) {
+    const m = p.cgroup === null ? undefined : memories.get(p.cgroup);
+    const domain = p.cgroup === null ? null : (analysis.domainOf.get(p.cgroup) ?? null);
+    p.limitPct = domain ? (analysis.domains.get(domain)?.fillPct ?? null) : null;
+    p.cgroupVictim = domain !== null && victimOfDomain.get(domain) === p.pid;
+    p.container = m?.container ? containerLabel(m.container) : null;
+    p.danger = processDanger([...cgroupExposures(analysis, p.pid, p.cgroup), ...systemExposure(p)]);
+  }
+
+  const out: CgroupSample[] = [];
+  for (const m of memories.values()) {
+    const domain = analysis.domainOf.get(m.path) ?? null;
+    const dm = domain ? memories.get(domain) : undefined;
+    out.push({
+      memory: m,
+      oomDomain: domain,
+      domainFillPct: domain ? (analysis.domains.get(domain)?.fillPct ?? null) : null,
+      headroomKiB: dm && dm.limitKiB !== null ? dm.limitKiB - dm.usageKiB : null,
+      nextVictimPid: nextVictimOf(analysis, m.path),
+      processCount: direct.get(m.path) ?? 0,
+      label: m.container ? containerLabel(m.container) : m.path,
+    });
+  }
+  // Least headroom first; unlimited last.
+  out.sort((a, b) => (a.headroomKiB ?? Infinity) - (b.headroomKiB ?? Infinity) || a.memory.path.localeCompare(b.memory.path));
+  return out;
+}
