@@ -13,6 +13,8 @@ export interface MonitorArgs {
   filter: string;
   help: boolean;
   version: boolean;
+  /** Options for the TUI's guard (`g`), as `oomtop guard` takes them. */
+  guardArgs: string[];
 }
 
 /** "1", "0.5", "250ms", "2s" → milliseconds. */
@@ -56,6 +58,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
         'kill-grace': { type: 'string' },
         'kill-escalation': { type: 'string' },
         'no-color': { type: 'boolean' },
+        'guard-opts': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -96,5 +99,6 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     filter: v.filter ?? '',
     help: v.help ?? false,
     version: v.version ?? false,
+    guardArgs: (v['guard-opts'] ?? '').split(/\s+/).filter(Boolean),
   };
 }

@@ -22,6 +22,8 @@ Monitor options:
   --kill-grace DUR     wait this long after SIGTERM (default 5 s)
   --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
   --no-color           no colours (also NO_COLOR=1)
+  --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
+                       (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)
   --cgroup-root DIR    read cgroups from DIR instead of the mounted hierarchy
   --kmsg FILE          follow kernel messages from FILE instead of /dev/kmsg

@@ -4,12 +4,14 @@ import { Commands } from '../app/commands.js';
 import { SamplerHost } from '../app/host.js';
 import { followKernelLog } from '../app/kernel-events.js';
 import { memcgResolver } from '../app/memcg.js';
+import { GuardLink } from '../app/guard-link.js';
 import { ContainerNamer } from '../cgroup/index.js';
 import { createOomtopStore } from '../store/store.js';
 import { App } from '../ui/App.js';
 import { makeTheme } from '../ui/theme.js';
 import type { MonitorArgs } from './args.js';
 import { AltScreen } from './terminal.js';
+import { UsageError } from './errors.js';
 
 function attempt(fn: () => void): void {
   try {
@@ -32,6 +34,8 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   // Container names come from runtimes in the background; the table shows short IDs until then.
   const namer = hierarchy ? new ContainerNamer() : null;
   namer?.onStatus((message) => store.getState().log('info', 'info', `containers: ${message}`));
+  const guard = GuardLink.create(store, args.guardArgs);
+  if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());
   host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs);
@@ -44,6 +48,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
 
   let follower: { stop(): void } | null = null;
   const cleanup = () => {
+    attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
     attempt(() => host?.stop());
     attempt(() => app?.unmount());
@@ -69,6 +74,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const onHangup = () => {
     if (!finished) {
       finished = true;
+      attempt(() => guard.dispose());
       attempt(() => host?.stop());
     }
     process.kill(process.pid, 'SIGKILL');
@@ -87,7 +93,15 @@ export async function runTui(args: MonitorArgs): Promise<number> {
 
   if (config.readOnly) store.getState().log('info', 'info', 'read-only: oomtop will not change or signal anything');
   screen.enter();
-  app = render(React.createElement(App, { store, commands, config, theme: makeTheme(config.color), onQuit: () => quit(0) }), {
+  app = render(React.createElement(App, {
+      store,
+      commands,
+      config,
+      theme: makeTheme(config.color),
+      onQuit: () => quit(0),
+      guardLine: () => guard.headerLine(),
+      onGuard: () => store.getState().setStatus(guard.cycle(), 'warn'),
+    }), {
     exitOnCtrlC: false,
     patchConsole: true,
   });

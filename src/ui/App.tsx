@@ -36,10 +36,11 @@ export interface AppProps {
   theme: Theme;
   onQuit(): void;
   guardLine?: () => string | null;
-  extraCommand?: (cmd: string) => boolean;
+  /** The `g` key: cycle the guard off / dry-run / armed. */
+  onGuard?: () => void;
 }
 
-export function App({ store, commands, config, theme, onQuit, guardLine }: AppProps): React.ReactElement {
+export function App({ store, commands, config, theme, onQuit, guardLine, onGuard }: AppProps): React.ReactElement {
   const state = useStore(store);
   const { columns, rows } = useTerminalSize();
   const { table, log } = layout(rows);
@@ -82,6 +83,10 @@ export function App({ store, commands, config, theme, onQuit, guardLine }: AppPr
       case 'tag': return s.toggleTag();
       case 'events': return s.setView({ screen: 'event', eventIndex: Math.max(0, s.events.length - 1) });
       case 'cgroups': return s.setView({ screen: 'cgroups' });
+      case 'guard':
+        if (!onGuard) return s.setStatus('the guard is not available here', 'warn');
+        if (config.readOnly) return s.setStatus('--read-only: the guard cannot be armed', 'warn');
+        return onGuard();
     }
   };
 

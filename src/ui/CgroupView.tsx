@@ -18,7 +18,7 @@ export function CgroupView({ snapshot, index, width, height, theme }: { snapshot
     c.domainFillPct === null ? undefined : c.domainFillPct >= 90 ? theme.severity('bad') : c.domainFillPct >= 75 ? theme.severity('warn') : undefined;
   const columns: Column<CgroupSample>[] = [
     { key: 'name', title: 'CGROUP / CONTAINER', width: 0, priority: Infinity, value: (c) => (c.label === c.memory.path ? c.memory.path : `${c.label}  ${c.memory.path}`) },
-    { key: 'bar', title: 'WORKING SET / LIMIT', width: 14, priority: 5, value: (c) => (c.domainFillPct === null ? 'no limit' : gauge(c.domainFillPct / 100, 12)), color: fillColor },
+    { key: 'bar', title: 'WSET/LIMIT', width: 14, priority: 5, value: (c) => (c.domainFillPct === null ? 'no limit' : gauge(c.domainFillPct / 100, 12)), color: fillColor },
     { key: 'pct', title: 'FILL', width: 5, align: 'right', priority: 8, value: (c) => (c.domainFillPct === null ? '-' : `${Math.round(c.domainFillPct)}%`), color: fillColor },
     { key: 'usage', title: 'USAGE', width: 6, align: 'right', priority: 7, value: (c) => fmtKiB(c.memory.usageKiB) },
     { key: 'limit', title: 'LIMIT', width: 6, align: 'right', priority: 7, value: (c) => (c.memory.effectiveLimitKiB === null ? 'none' : fmtKiB(c.memory.effectiveLimitKiB)) },

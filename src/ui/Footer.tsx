@@ -4,7 +4,7 @@ import type { StatusLine, ViewState } from '../store/store.js';
 import { fit } from './format.js';
 import type { Theme } from './theme.js';
 
-export const FOOTER_KEYS = 'q quit  ? help  k kill  p protect  x expendable  [/] adj±  / filter  s sort  Z pause';
+export const FOOTER_KEYS = 'q quit  ? help  k kill  p protect  x expendable  [/] adj±  / filter  s sort  c cgroups  g guard';
 
 export interface FooterProps {
   view: ViewState;

@@ -21,7 +21,8 @@ export type Command =
   | 'kill'
   | 'tag'
   | 'events'
-  | 'cgroups';
+  | 'cgroups'
+  | 'guard';
 
 export interface KeyInfo {
   input: string;
@@ -72,6 +73,7 @@ const CHARS: Record<string, Command> = {
   ' ': 'tag',
   e: 'events',
   c: 'cgroups',
+  g: 'guard',
 };
 
 export function commandFor(key: KeyInfo): Command | null {
@@ -95,7 +97,7 @@ export const HELP: readonly [string, string][] = [
   ['p   x', 'protect (adj preset below 0)   expendable (adj preset above 0)'],
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
-  ['Space', 'tag / untag: actions apply to all tagged processes'],
+  ['Space   g', 'tag / untag (actions apply to all tagged)   guard: off → dry-run → armed'],
   ['e   c', 'event details (OOM kills, actions, pressure)   cgroup view (Enter: its processes)'],
   ['? F1 h   q F10 ^C', 'this help   quit'],
 ];
