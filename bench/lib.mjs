@@ -77,15 +77,35 @@ export function countProcesses() {
 
 /** utime+stime of one process in ms (and its reaped children's, separately). */
 export function procCpuMs(pid) {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  let s;
+  try {
+    s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return { self: NaN, children: NaN, gone: true };
+  }
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   // f[0] is field 3 (state); utime = field 14 → f[11], stime f[12], cutime f[13], cstime f[14]
   const tick = 1000 / CLK_TCK;
   return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
 }
 
+/** write(2) calls and bytes so far (frames drawn ≈ write bursts to the tty). */
+export function procIo(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { syscw: Number(/syscw:\s+(\d+)/.exec(s)?.[1]), wchar: Number(/wchar:\s+(\d+)/.exec(s)?.[1]) };
+  } catch {
+    return { syscw: NaN, wchar: NaN };
+  }
+}
+
 export function procMem(pid) {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  let s;
+  try {
+    s = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return { rssKiB: NaN, hwmKiB: NaN, gone: true };
+  }
   const kib = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(s)?.[1] ?? NaN);
   return { rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
 }
@@ -136,7 +156,7 @@ export function makeTmux(tag = 'oomtop-bench') {
   const socket = `${tag}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const dir = mkdtempSync(join(tmpdir(), `${tag}-`));
   const conf = join(dir, 'tmux.conf');
-  writeFileSync(conf, 'set -g default-terminal screen-256color\nset -g status off\nset -g escape-time 0\nset -g history-limit 0\n');
+  writeFileSync(conf, 'set -g default-terminal screen-256color\nset -g status off\nset -g escape-time 0\nset -g history-limit 0\nset -g remain-on-exit on\n');
   const env = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', TERM: 'xterm-256color' };
   delete env.TMUX;
   const run = (...args) => execFileSync('tmux', ['-L', socket, '-f', conf, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureProcessCount, countProcesses, killAll, makeTmux, procCpuMs, procMem, sleep, median } from './lib.mjs';
+import { ensureProcessCount, countProcesses, killAll, makeTmux, procCpuMs, procIo, procMem, sleep, median } from './lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,7 +32,11 @@ export async function benchTui({ processes = 1000, warmupS = 5, windowS = 20, wi
     const out = { processes: countProcesses(), windowS, warmupS, mode: 'concurrent', windows: [] };
     for (let w = 0; w < windows; w++) {
       const c0 = {};
-      for (const [n, p] of Object.entries(pids)) c0[n] = procCpuMs(p);
+      const io0 = {};
+      for (const [n, p] of Object.entries(pids)) {
+        c0[n] = procCpuMs(p);
+        io0[n] = procIo(p);
+      }
       const t0 = performance.now();
       await sleep(windowS * 1000);
       const secs = (performance.now() - t0) / 1000;
@@ -40,7 +44,10 @@ export async function benchTui({ processes = 1000, warmupS = 5, windowS = 20, wi
       for (const [n, p] of Object.entries(pids)) {
         const c1 = procCpuMs(p);
         const m = procMem(p);
+        const io = procIo(p);
         row[n] = {
+          writesPerS: (io.syscw - io0[n].syscw) / secs,
+          ttyKiBPerS: (io.wchar - io0[n].wchar) / 1024 / secs,
           cpuMs: c1.self - c0[n].self,
           childCpuMs: c1.children - c0[n].children,
           cpuPct: ((c1.self - c0[n].self) / (secs * 1000)) * 100,
@@ -62,6 +69,8 @@ export async function benchTui({ processes = 1000, warmupS = 5, windowS = 20, wi
         cpuMsPerS: median(out.windows.map((r) => r[n].cpuMs / r.seconds)),
         rssMiB: out.windows.at(-1)[n].rssMiB,
         hwmMiB: out.windows.at(-1)[n].hwmMiB,
+        writesPerS: median(out.windows.map((r) => r[n].writesPerS)),
+        ttyKiBPerS: median(out.windows.map((r) => r[n].ttyKiBPerS)),
       };
     }
     for (const n of Object.keys(pids)) out.summary[n].cpuRatioVsTop = out.summary[n].cpuPct / out.summary.top.cpuPct;

@@ -1,0 +1,101 @@
+// oomtop's benchmarks (issue 6): runs everything, prints a table, writes
+// bench/results/latest.json and bench/results/latest.md. `npm run bench` builds first.
+// QUICK=1 shortens every part (for a smoke run).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { benchSampler } from './sampler.mjs';
+import { benchTui } from './tui.mjs';
+import { benchFirstFrame, benchOomKill } from './latency.mjs';
+import { profileTui } from './profile.mjs';
+import { machine, countProcesses } from './lib.mjs';
+
+const quick = process.env.QUICK === '1';
+const only = (process.env.ONLY ?? 'sampler,tui,start,oom,profile').split(',');
+const log = (s) => process.stderr.write(`${s}\n`);
+const res = { date: new Date().toISOString(), machine: machine(), baselineProcesses: countProcesses(), notes: [] };
+res.notes.push('Other engineers ran test suites on this 2-core machine at the same time: peers are measured concurrently in the same window so the noise is shared.');
+
+if (only.includes('sampler')) {
+  log('(a) sampler cost per tick vs top -b -d 1');
+  res.sampler = await benchSampler({ sizes: quick ? [100, 1000] : [100, 1000, 5000], ticks: quick ? 5 : 20, warmup: 3, log });
+}
+if (only.includes('tui')) {
+  log('(b) TUI at 1 s, ~1000 processes, tmux 120x40, all four tools concurrently');
+  res.tui = await benchTui({ processes: 1000, warmupS: 5, windowS: quick ? 5 : 20, windows: quick ? 1 : 3, log });
+}
+if (only.includes('start')) {
+  log('(c) start → first full frame');
+  res.firstFrame = await benchFirstFrame({ runs: quick ? 2 : 7, log });
+}
+if (only.includes('oom')) {
+  log('(d) kernel OOM kill → event-log line');
+  res.oomKill = await benchOomKill({ runs: quick ? 1 : 5, log });
+}
+if (only.includes('profile')) {
+  log('(e) profile: V8 flag variants side by side, --cpu-prof by component');
+  res.profile = await profileTui({ seconds: quick ? 15 : 60, cpuProfEnv: '', log });
+}
+
+const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+const md = [];
+md.push(`# oomtop benchmarks — ${res.date}`, '');
+const m = res.machine;
+md.push(`Machine: Linux ${m.kernel}, ${m.cores} × ${m.cpu}, ${m.ramGiB} GiB RAM, Node ${m.node}; ${m.tools.top}, ${m.tools.htop}, ${m.tools.btop}, ${m.tools.tmux}. Load at start: ${m.loadavg}. ${res.notes.join(' ')}`, '');
+if (res.sampler) {
+  md.push('## Sampler cost per tick (oomtop `Sampler.sample()` vs one `top -b -d 1` iteration)', '');
+  md.push('Both run at 1 s in the same window; oomtop CPU = process.cpuUsage() around sample() (all threads, GC included), mean of the ticks after a 3-tick warm-up; top CPU = utime+stime of the top process (/proc stat, 10 ms clock ticks) over the same iterations after the same warm-up, divided by the iterations. top -b prints every process each iteration.', '');
+  md.push('| processes | ticks | oomtop CPU ms/tick (median, p90) | oomtop wall ms/tick | top CPU ms/iteration | ratio oomtop/top |', '|---:|---:|---:|---:|---:|---:|');
+  for (const r of res.sampler) md.push(`| ${r.processes} | ${r.ticks} | ${f(r.oomtop.cpuMsPerTick)} (${f(r.oomtop.cpuMsMedian)}, ${f(r.oomtop.cpuMsP90)}) | ${f(r.oomtop.wallMsPerTick)} | ${f(r.top.cpuMsPerIteration)} | ${f(r.ratioCpu, 2)} |`);
+  md.push('');
+}
+if (res.tui) {
+  const t = res.tui;
+  md.push(`## Interactive, 1 s refresh, ${t.processes} processes, tmux 120×40`, '');
+  md.push(`All four ran concurrently on the same process set; ${t.windows.length} windows of ${t.windowS} s after a ${t.warmupS} s warm-up; CPU = utime+stime delta of the tool's process (median of the windows); RSS = VmRSS at the end, peak = VmHWM; writes/s = write(2) calls to the tty (frames).`, '');
+  md.push('| tool | command | CPU % of a core | ratio vs top | RSS MiB | peak RSS MiB | writes/s | tty KiB/s |', '|---|---|---:|---:|---:|---:|---:|---:|');
+  const cmds = { oomtop: 'node bin/oomtop.js', top: 'top -d 1', htop: 'htop -d 10', btop: 'btop (update_ms = 1000)' };
+  for (const [n, s] of Object.entries(t.summary)) md.push(`| ${n} | \`${cmds[n] ?? n}\` | ${f(s.cpuPct, 2)} | ${f(s.cpuRatioVsTop, 2)} | ${f(s.rssMiB)} | ${f(s.hwmMiB)} | ${f(s.writesPerS)} | ${f(s.ttyKiBPerS)} |`);
+  md.push('', 'Per window (CPU %, RSS MiB):', '');
+  for (const w of t.windows) md.push(`- ${f(w.seconds)} s: ` + Object.keys(t.summary).map((n) => `${n} ${f(w[n].cpuPct, 2)}% ${f(w[n].rssMiB, 0)} MiB`).join(', '));
+  md.push('', `Targets (issue 6): CPU ≤ top's (ratio ≤ 1.0; > 1.5 is a defect) — oomtop ${f(t.summary.oomtop.cpuRatioVsTop, 2)}; RSS < 100 MiB — oomtop ${f(t.summary.oomtop.rssMiB)} MiB (peak ${f(t.summary.oomtop.hwmMiB)}).`, '');
+}
+if (res.firstFrame) {
+  const ff = res.firstFrame;
+  md.push(`## Start → first full frame (${ff.processes} processes, median of ${ff.runs})`, '', ff.method + '.', '');
+  md.push('| tool | median ms | runs (ms) | ratio vs top |', '|---|---:|---|---:|');
+  for (const [n, s] of Object.entries(ff.tools)) md.push(`| ${n} | ${f(s.medianMs, 0)} | ${s.ms.map((x) => f(x, 0)).join(', ')} | ${f(s.ratioVsTop, 2)} |`);
+  md.push('');
+}
+if (res.oomKill) {
+  const o = res.oomKill;
+  md.push('## Kernel OOM kill → oomtop event-log line', '');
+  if (o.skipped) md.push(`Skipped: ${o.skipped}`, '');
+  else {
+    md.push(o.method + '.', '');
+    md.push('| hog PID | kernel timestamp → on screen (ms) | parent saw exit → on screen (ms) |', '|---:|---:|---:|');
+    for (const r of o.runs) md.push(`| ${r.pid} | ${f(r.kernelToScreenMs, 0)} | ${f(r.exitToScreenMs, 0)} |`);
+    md.push(`| median | ${f(o.medianKernelToScreenMs, 0)} | ${f(o.medianExitToScreenMs, 0)} |`, '');
+  }
+}
+if (res.profile) {
+  const p = res.profile;
+  md.push(`## Profile: oomtop TUI variants side by side (${p.processes} processes, ${f(p.seconds, 0)} s, tmux 120×40)`, '');
+  md.push('| variant | CPU % | RSS MiB every 5 s | peak RSS MiB |', '|---|---:|---|---:|');
+  for (const [n, v] of Object.entries(p.variants)) md.push(`| ${n} (\`${v.flags}\`) | ${f(v.cpuPct)} | ${v.rssMiBEvery5s.map((x) => f(x, 0)).join(' ')}${v.died ? ' — **crashed** (V8 heap limit)' : ''} | ${f(v.hwmMiB, 0)} |`);
+  if (p.cpuProfile) {
+    md.push('', `--cpu-prof of the default build over ${f(p.cpuProfile.spanS, 0)} s (busy ${f(p.cpuProfile.busyMs, 0)} ms; profiler overhead included), self time by component:`, '');
+    md.push('| component | ms per second | share |', '|---|---:|---:|');
+    for (const c of p.cpuProfile.components) md.push(`| ${c.component} | ${f(c.msPerS)} | ${f(c.share * 100)}% |`);
+    md.push('', 'Top functions (self time):', '');
+    for (const c of p.cpuProfile.topFunctions) md.push(`- ${c.fn}: ${f(c.ms, 0)} ms (${f(c.share * 100)}%)`);
+  }
+  md.push('');
+}
+
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${dir}latest.json`, JSON.stringify(res, null, 2) + '\n');
+writeFileSync(`${dir}latest.md`, md.join('\n') + '\n');
+process.stdout.write(md.join('\n') + '\n');
+log(`wrote ${dir}latest.json and latest.md`);
+process.exit(0);
