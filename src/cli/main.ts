@@ -33,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
     if (args.once || args.json || !tty) {
       return await (await import('./once.js')).runOnce(args, out);
     }
+    // Ink draws no live frames when it believes it runs in CI (is-in-ci reads CI and
+    // CONTINUOUS_INTEGRATION once, at import). Both ends are a terminal here: it is not CI.
+    delete process.env['CI'];
+    delete process.env['CONTINUOUS_INTEGRATION'];
     return await (await import('./tui.js')).runTui(args);
   } catch (e) {
     if (e instanceof UsageError) {

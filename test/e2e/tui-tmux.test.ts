@@ -92,6 +92,12 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
     expect(rows[0]).toMatch(/^oomtop/); // the header did not scroll away
   });
 
+  it('draws live frames even when CI=true is set in an interactive terminal', async () => {
+    const c = startSleeper();
+    const s = start(`--filter ${c.pid} --interval 0.5`, 100, 30, { CI: 'true', CONTINUOUS_INTEGRATION: '1' });
+    await s.waitFor((t) => t.includes(String(c.pid)) && t.includes('Mem ['), 10_000, 'a live frame');
+  });
+
   it('leaves the alternate screen when killed by SIGTERM', async () => {
     const c = startSleeper();
     const s = start(`--filter ${c.pid}`);
