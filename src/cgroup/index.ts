@@ -10,6 +10,7 @@ export {
   parentPath,
   ancestorsOrSelf,
   parsePids,
+  parseOomControl,
 } from './parse.js';
 export {
   readCgroupMemory,
@@ -18,6 +19,10 @@ export {
   readCgroupUsageKiB,
   readOwnLimitKiB,
   readEffectiveLimitKiB,
+  readCgroupInactiveFileKiB,
+  readCgroupSwapKiB,
+  readCgroupOomControl,
+  readCgroupPressure,
   listMemoryCgroups,
   cgroupProcs,
   type ReadCgroupOptions,

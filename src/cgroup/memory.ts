@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSmall } from '../proc/read.js';
-import { parsePressure } from '../proc/system.js';
+import { parsePressure, parseVmstatField } from '../proc/system.js';
 import type { Pressure } from '../proc/types.js';
 import { recognizeContainer } from './container.js';
 import {
@@ -12,10 +12,11 @@ import {
   parseBytesKiB,
   parseKeyed,
   parseLimitKiB,
+  parseOomControl,
   parsePids,
 } from './parse.js';
 import { cgroupDir } from './proccgroup.js';
-import type { CgroupMemory, MemoryHierarchy } from './types.js';
+import type { CgroupMemory, CgroupSwap, MemoryHierarchy, OomControl } from './types.js';
 
 function file(h: MemoryHierarchy, path: string, name: string): string | null {
   return readSmall(join(cgroupDir(h, path), name));
@@ -57,6 +58,64 @@ export function readEffectiveLimitKiB(
     limits.push(l);
   }
   return effectiveLimit(limits);
+}
+
+/*
+ * Single readers for a caller that samples one figure often (the guard's loop): each reads
+ * only the file(s) it needs, where readCgroupMemory reads them all.
+ */
+
+/**
+ * Inactive file pages in KiB (memory.stat; v1 the hierarchical total_inactive_file), which
+ * reclaim can take back: usage minus this is the working set. null when unreadable.
+ */
+export function readCgroupInactiveFileKiB(h: MemoryHierarchy, path: string): number | null {
+  const t = file(h, path, 'memory.stat');
+  if (t === null) return null;
+  const n =
+    h.version === 2
+      ? parseVmstatField(t, 'inactive_file')
+      : (parseVmstatField(t, 'total_inactive_file') ?? parseVmstatField(t, 'inactive_file'));
+  return n === null ? null : Math.floor(n / 1024);
+}
+
+/**
+ * Swap allowance and use of a cgroup in KiB. v2: memory.swap.max and memory.swap.current.
+ * v1 counts memory and swap together (memsw): the use is memsw usage minus usage, and the
+ * allowance is what the memsw limit adds over `memLimitKiB`, the memory limit that applies
+ * (this cgroup's own, or a tighter one up the tree). null without swap accounting or
+ * without a swap limit.
+ */
+export function readCgroupSwapKiB(h: MemoryHierarchy, path: string, memLimitKiB: number): CgroupSwap | null {
+  if (h.version === 2) {
+    const limitKiB = limitFile(h, path, 'memory.swap.max');
+    const cur = file(h, path, 'memory.swap.current');
+    const usageKiB = cur === null ? null : parseBytesKiB(cur);
+    return limitKiB === undefined || limitKiB === null || usageKiB === null ? null : { limitKiB, usageKiB };
+  }
+  const memsw = limitFile(h, path, 'memory.memsw.limit_in_bytes');
+  const use = file(h, path, 'memory.memsw.usage_in_bytes');
+  const useKiB = use === null ? null : parseBytesKiB(use);
+  const memKiB = readCgroupUsageKiB(h, path);
+  if (memsw === undefined || memsw === null || useKiB === null || memKiB === null) return null;
+  return { limitKiB: Math.max(0, memsw - memLimitKiB), usageKiB: Math.max(0, useKiB - memKiB) };
+}
+
+/** v1 memory.oom_control of a cgroup; null on v2 (no such file) or when it is gone. */
+export function readCgroupOomControl(h: MemoryHierarchy, path: string): OomControl | null {
+  const t = file(h, path, 'memory.oom_control');
+  return t === null ? null : parseOomControl(t);
+}
+
+/**
+ * Memory PSI of a cgroup: its memory.pressure on v2; in a hybrid layout that of the
+ * same-named cgroup of the v2 tree, when there is one; else null.
+ */
+export function readCgroupPressure(h: MemoryHierarchy, path: string): Pressure | null {
+  if (h.version === 2) return readPressureAt(cgroupDir(h, path));
+  if (h.unifiedRoot === null) return null;
+  const dir = path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path);
+  return existsSync(dir) ? readPressureAt(dir) : null;
 }
 
 export interface ReadCgroupOptions {

@@ -1,5 +1,7 @@
 /** Pure parsers for memory cgroup files (v1 and v2). Sizes come in bytes and leave as KiB. */
 
+import type { OomControl } from './types.js';
+
 /**
  * v1 prints PAGE_COUNTER_MAX × PAGE_SIZE (9223372036854771712 with 4 KiB pages) for "no
  * limit"; any value at or above 2^60 bytes is treated as unlimited.
@@ -87,4 +89,13 @@ export function parsePids(text: string): number[] {
     if (Number.isInteger(n) && n > 0) out.push(n);
   }
   return out;
+}
+
+/** v1 memory.oom_control; null when oom_kill_disable or under_oom is missing. */
+export function parseOomControl(text: string): OomControl | null {
+  const m = parseKeyed(text);
+  const disable = m.get('oom_kill_disable');
+  const under = m.get('under_oom');
+  if (disable === undefined || under === undefined) return null;
+  return { oomKillDisable: disable === 1, underOom: under === 1, oomKill: m.get('oom_kill') ?? null };
 }

@@ -79,3 +79,19 @@ export interface CgroupMemory {
   /** memory.swappiness (v1); null where the file is absent (v2 uses the global value). */
   swappiness?: number | null;
 }
+
+/** v1 memory.oom_control. */
+export interface OomControl {
+  /** oom_kill_disable: the kernel holds tasks at the limit instead of killing. */
+  oomKillDisable: boolean;
+  /** under_oom: tasks are being held at the limit right now. */
+  underOom: boolean;
+  /** oom_kill: kills by the kernel's OOM killer in this cgroup (null on kernels before 4.13). */
+  oomKill: number | null;
+}
+
+/** A cgroup's swap in KiB: the allowance and what is in use. */
+export interface CgroupSwap {
+  limitKiB: number;
+  usageKiB: number;
+}

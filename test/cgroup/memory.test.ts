@@ -7,6 +7,11 @@ import {
   readCgroupMemory,
   readCgroupUsageKiB,
   readEffectiveLimitKiB,
+  readCgroupInactiveFileKiB,
+  readCgroupOomControl,
+  readCgroupPressure,
+  readCgroupSwapKiB,
+  readOwnLimitKiB,
 } from '../../src/cgroup/memory.js';
 import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
 import { ID, MiB, UID, layout } from './fixtures.js';
@@ -181,5 +186,66 @@ describe('reading only what processes need', () => {
     expect(m.path).toBe('/');
     expect(m.limitKiB).toBe(256 * MiB);
     expect(m.container).toMatchObject({ runtime: 'docker', id: ID.dockerA });
+  });
+});
+
+describe('single readers (the guard samples these on every tick)', () => {
+  const trees = { hybrid, v1, v2 };
+
+  it('inactive file and swap agree with readCgroupMemory on every cgroup of every fixture', () => {
+    let swaps = 0;
+    for (const [name, h] of Object.entries(trees)) {
+      for (const path of listMemoryCgroups(h)) {
+        const m = readCgroupMemory(h, path);
+        if (!m) continue;
+        expect(readCgroupInactiveFileKiB(h, path), `${name} ${path}`).toBe(m.inactiveFileKiB);
+        const own = readOwnLimitKiB(h, path);
+        const swap = readCgroupSwapKiB(h, path, own ?? 0);
+        if (own !== null && own !== undefined && m.swapLimitKiB !== null) {
+          expect(swap, `${name} ${path}`).toEqual({ limitKiB: m.swapLimitKiB, usageKiB: m.swapUsageKiB });
+          swaps++;
+        }
+      }
+    }
+    expect(swaps).toBeGreaterThan(1);
+  });
+
+  it('inactive file: v1 takes the hierarchical total, v2 its own; a vanished cgroup is null', () => {
+    expect(readCgroupInactiveFileKiB(hybrid, `/docker/${ID.dockerA}`)).toBe(10 * MiB);
+    expect(readCgroupInactiveFileKiB(v2, `${guarV2}/cri-containerd-${ID.gpod}.scope`)).toBe(24 * MiB);
+    expect(readCgroupInactiveFileKiB(v2, '/gone')).toBeNull();
+  });
+
+  it('swap: v1 allowance is what memsw adds over the memory limit that applies', () => {
+    const gpod = `/kubepods/pod${UID.guar}/${ID.gpod}`;
+    expect(readCgroupSwapKiB(v1, gpod, 1024 * MiB)).toEqual({ limitKiB: 256 * MiB, usageKiB: 8 * MiB });
+    // A tighter memory limit further up leaves more of the memsw limit to swap.
+    expect(readCgroupSwapKiB(v1, gpod, 512 * MiB)).toEqual({ limitKiB: 768 * MiB, usageKiB: 8 * MiB });
+    expect(readCgroupSwapKiB(v1, gpod, 2048 * MiB)).toEqual({ limitKiB: 0, usageKiB: 8 * MiB });
+    // No memsw limit, no swap accounting, or gone: null.
+    expect(readCgroupSwapKiB(hybrid, `/docker/${ID.dockerA}`, 256 * MiB)).toBeNull();
+    expect(readCgroupSwapKiB(v1, '/gone', 0)).toBeNull();
+  });
+
+  it('swap: v2 swap.max and swap.current, "max" is null', () => {
+    expect(readCgroupSwapKiB(v2, `${guarV2}/cri-containerd-${ID.gpod}.scope`, 1024 * MiB)).toEqual({ limitKiB: 0, usageKiB: 4 * MiB });
+    const best = `/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID.best.replaceAll('-', '_')}.slice/cri-containerd-${ID.cri2}.scope`;
+    expect(readCgroupSwapKiB(v2, best, 0)).toBeNull();
+  });
+
+  it('oom_control: v1 only', () => {
+    expect(readCgroupOomControl(v1, `/kubepods/pod${UID.guar}/${ID.gpod}`)).toEqual({ oomKillDisable: true, underOom: true, oomKill: 0 });
+    expect(readCgroupOomControl(hybrid, `/docker/${ID.dockerA}`)).toEqual({ oomKillDisable: false, underOom: false, oomKill: 2 });
+    expect(readCgroupOomControl(v2, `${guarV2}/cri-containerd-${ID.gpod}.scope`)).toBeNull();
+    expect(readCgroupOomControl(v1, '/gone')).toBeNull();
+  });
+
+  it('pressure: v2 own file, hybrid from the v2 mirror, pure v1 none', () => {
+    const leaf = `${guarV2}/cri-containerd-${ID.gpod}.scope`;
+    expect(readCgroupPressure(v2, leaf)).toEqual(readCgroupMemory(v2, leaf)!.pressure);
+    expect(readCgroupPressure(v2, leaf)?.some.avg10).toBe(12.5);
+    expect(readCgroupPressure(hybrid, '/system.slice/nginx.service')?.some.avg10).toBe(1.25);
+    expect(readCgroupPressure(hybrid, `/docker/${ID.dockerA}`)).toBeNull();
+    expect(readCgroupPressure(v1, `/kubepods/pod${UID.guar}/${ID.gpod}`)).toBeNull();
   });
 });

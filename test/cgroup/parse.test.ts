@@ -7,6 +7,7 @@ import {
   parseBytesKiB,
   parseKeyed,
   parseLimitKiB,
+  parseOomControl,
   parsePids,
 } from '../../src/cgroup/parse.js';
 
@@ -66,5 +67,22 @@ describe('paths', () => {
   it('cgroup.procs', () => {
     expect(parsePids('12\n7\n\n')).toEqual([12, 7]);
     expect(parsePids('')).toEqual([]);
+  });
+});
+
+describe('memory.oom_control', () => {
+  it('reads the flags and the kill counter', () => {
+    expect(parseOomControl('oom_kill_disable 1\nunder_oom 0\noom_kill 7\n')).toEqual({ oomKillDisable: true, underOom: false, oomKill: 7 });
+    expect(parseOomControl('oom_kill_disable 0\nunder_oom 1\noom_kill 0\n')).toEqual({ oomKillDisable: false, underOom: true, oomKill: 0 });
+  });
+
+  it('kernels before 4.13 have no oom_kill line', () => {
+    expect(parseOomControl('oom_kill_disable 0\nunder_oom 0\n')).toEqual({ oomKillDisable: false, underOom: false, oomKill: null });
+  });
+
+  it('not an oom_control file: null', () => {
+    expect(parseOomControl('')).toBeNull();
+    expect(parseOomControl('under_oom 1\n')).toBeNull();
+    expect(parseOomControl('0\n')).toBeNull();
   });
 });
