@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,5 +34,36 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('a real kernel OOM kill in 
     expect(line).toContain('limit 32M');
     expect(line).not.toContain('before oomtop started');
     expect(screen).toMatch(/last: \d+s ago — tail/);
+
+    // The same kill, after the fact, from the kernel's buffer.
+    const r = spawnSync(process.execPath, [bin, 'analyze', '--json'], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+    expect(r.status).toBe(0);
+    const kill = JSON.parse(r.stdout).events.find((e: { victim?: { pid: number } }) => e.victim?.pid === pid);
+    expect(kill).toMatchObject({ constraint: 'MEMCG', victim: { pid, comm: 'tail' } });
+    expect(kill.victim.anonRssKiB).toBeGreaterThan(20_000);
+  });
+
+  it('shows the cgroup in the cgroup view with its limit and next victim, and Enter lists its processes', async () => {
+    const cg = new TestMemcg(200);
+    cleanups.push(() => cg.remove());
+    const sleeper = cg.spawn('sleep 120');
+    const s = new TmuxSession(`node ${bin} --interval 0.5; sleep 60`, 160, 40);
+    cleanups.push(() => s.kill());
+    await s.waitFor((t) => t.includes('Mem ['), 10_000, 'the first frame');
+    await s.keys('c');
+    const view = await s.waitFor((t) => t.includes(`/${cg.name}`), 5000, 'the cgroup row');
+    const row = view.split('\n').find((l) => l.includes(`/${cg.name}`))!;
+    expect(row).toMatch(/200M/);
+    expect(row).toContain(`${sleeper.pid} sleep`);
+    // Other tests' cgroups may sort above ours and move: step down until the highlighted
+    // (inverse) row is ours, then Enter: only its processes remain.
+    const inverse = /\u001b\[(?:\d+;)*7m/;
+    const selectedIsOurs = () => s.capture(true).split('\n').some((l) => inverse.test(l) && l.includes(`/${cg.name}`));
+    for (let i = 0; i < 40 && !selectedIsOurs(); i++) await s.keys('Down');
+    expect(selectedIsOurs()).toBe(true);
+    await s.keys('Enter');
+    const table = await s.waitFor((t) => t.includes(`showing the processes of /${cg.name}`), 5000, 'the cgroup filter');
+    const pids = table.split('\n').map((l) => /^\s*\*?[VCNPE ]\s+(\d+) /.exec(l)?.[1]).filter(Boolean);
+    expect(pids).toEqual([String(sleeper.pid)]);
   });
 });

@@ -84,6 +84,17 @@ describe('store', () => {
     expect(store.getState().pressureLevel).toBe('critical');
   });
 
+  it("logs a cgroup's oom_kill counter rising", () => {
+    const store = createOomtopStore();
+    const cg = (oomKills: number) => ({
+      memory: { path: '/docker/abc', version: 1, usageKiB: 1, limitKiB: 2, effectiveLimitKiB: 2, highKiB: null, swapUsageKiB: null, swapLimitKiB: null, workingSetKiB: 1, inactiveFileKiB: 0, oomKills, oomEvents: null, underOom: false, pressure: null, container: null },
+      oomDomain: '/docker/abc', domainFillPct: 50, headroomKiB: 1, nextVictimPid: null, processCount: 0, label: 'web-1',
+    });
+    store.getState().applySnapshot({ ...snap(1, []), cgroups: [cg(2)] } as Snapshot);
+    store.getState().applySnapshot({ ...snap(2, []), cgroups: [cg(3)] } as Snapshot);
+    expect(store.getState().events.at(-1)).toMatchObject({ kind: 'cgroup', text: 'cgroup web-1 (/docker/abc): oom_kill 2 → 3' });
+  });
+
   it('freezes while paused', () => {
     const store = createOomtopStore();
     store.getState().applySnapshot(snap(1, [proc(10, 700)]));
