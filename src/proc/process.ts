@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcStat, ProcStatus } from './types.js';
-import { readInt, readSmall } from './read.js';
+import { readInt, readRecord, readSmall } from './read.js';
 
 export const PF_KTHREAD = 0x00200000;
 
@@ -95,12 +95,12 @@ export function listPids(procRoot: string): number[] {
 }
 
 export function readStat(procRoot: string, pid: number): ProcStat | null {
-  const text = readSmall(join(procRoot, String(pid), 'stat'));
+  const text = readRecord(join(procRoot, String(pid), 'stat'));
   return text === null ? null : parseStat(text);
 }
 
 export function readStatus(procRoot: string, pid: number): ProcStatus | null {
-  const text = readSmall(join(procRoot, String(pid), 'status'));
+  const text = readRecord(join(procRoot, String(pid), 'status'));
   return text === null ? null : parseStatus(text);
 }
 
@@ -121,7 +121,10 @@ export function readProcCgroupText(procRoot: string, pid: number): string | null
   return readSmall(join(procRoot, String(pid), 'cgroup'));
 }
 
-/** A kernel thread: PF_KTHREAD in stat flags (or pid 2's children on old kernels). */
+/**
+ * A kernel thread: PF_KTHREAD in the stat flags (set since 2.6.27). Not "pid 2 or a child
+ * of pid 2": in a PID namespace pid 2 is an ordinary process.
+ */
 export function isKernelThread(stat: ProcStat): boolean {
-  return (stat.flags & PF_KTHREAD) !== 0 || stat.pid === 2 || stat.ppid === 2;
+  return (stat.flags & PF_KTHREAD) !== 0;
 }

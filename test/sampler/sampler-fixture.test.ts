@@ -38,6 +38,19 @@ describe('Sampler on a fixture /proc', () => {
     expect(snap.system.settings.oomDumpTasks).toBe(1);
   });
 
+  it('in a PID namespace, pid 2 and its children are ordinary processes (only PF_KTHREAD marks a kernel thread)', () => {
+    const root = tree({
+      processes: [
+        { pid: 1, comm: 'tini', rssPages: 100, flags: 0x00400100 },
+        { pid: 2, comm: 'app', ppid: 1, rssPages: 50_000, flags: 0x00400100 },
+        { pid: 3, comm: 'worker', ppid: 2, rssPages: 90_000, flags: 0x00400140 },
+      ],
+    });
+    const snap = new Sampler({ procRoot: root, passwdPath, pageKiB: 4 }).sample();
+    expect(snap.processes.map((p) => p.pid).sort()).toEqual([1, 2, 3]);
+    expect(snap.nextVictimPid).toBe(3);
+  });
+
   it('does not choose adj -1000 or init even when they are the largest', () => {
     const root = tree({
       processes: [
