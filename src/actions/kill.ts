@@ -1,4 +1,4 @@
-import { signalProcess, waitForExit } from './signal.js';
+import { signalProcess, waitForExit, type GroupOptions } from './signal.js';
 import type { ActionError, ActionOptions, ProcessRef } from './types.js';
 
 export type Escalation = 'auto' | 'ask' | 'never';
@@ -17,7 +17,7 @@ export type KillOutcome =
 export async function killSafely(
   ref: ProcessRef,
   signal: NodeJS.Signals,
-  opts: ActionOptions & { graceMs: number; escalation: Escalation; group?: boolean; onSent?: () => void },
+  opts: ActionOptions & GroupOptions & { graceMs: number; escalation: Escalation; onSent?: () => void },
 ): Promise<KillOutcome> {
   const started = Date.now();
   const sent = signalProcess(ref, signal, opts);

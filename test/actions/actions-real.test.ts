@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTarget, killSafely, setOomScoreAdj, signalProcess } from '../../src/actions/index.js';
 import { adjOf, exited, killStarted, startHog, startSleeper, startTimeOf } from '../helpers/children.js';
+import { until } from '../helpers/tmux.js';
 
 afterEach(killStarted);
 const opts = { procRoot: '/proc' };
@@ -84,5 +85,36 @@ describe('killSafely on real children', () => {
     expect(out.kind).toBe('still-alive');
     expect(c.exitCode).toBeNull();
     expect(c.signalCode).toBeNull();
+  });
+});
+
+describe('group signals on real children', () => {
+  it('signals every member of a group that holds only allowed processes', async () => {
+    const { spawn } = await import('node:child_process');
+    // A new group: sh (leader) with two sleeping children.
+    const leader = spawn('sh', ['-c', 'sleep 60 & sleep 60 & wait'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const members = () =>
+      readFileSync(`/proc/${leader.pid}/task/${leader.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    const kids = members();
+    expect(kids).toHaveLength(2);
+    const r = signalProcess(refOf(leader.pid!), 'SIGKILL', { ...opts, group: true });
+    expect(r).toEqual({ ok: true });
+    await exited(leader);
+    for (const k of kids) await until(() => { try { return readFileSync(`/proc/${k}/stat`, 'utf8').split(') ')[1]!.startsWith('Z'); } catch { return true; } });
+  });
+
+  it('refuses the whole group when a member is excluded, and signals nobody', async () => {
+    const { spawn } = await import('node:child_process');
+    const leader = spawn('sh', ['-c', 'sleep 60 & sleep 60 & wait'], { detached: true, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    const kids = readFileSync(`/proc/${leader.pid}/task/${leader.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    const r = signalProcess(refOf(leader.pid!), 'SIGKILL', { ...opts, group: true, groupMemberAllowed: (pid) => pid !== kids[1] });
+    expect(r).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    if (!r.ok) expect(r.error.message).toMatch(/excluded by the policy/);
+    expect(leader.exitCode).toBeNull();
+    for (const k of kids) expect(readFileSync(`/proc/${k}/stat`, 'utf8')).toMatch(/\) S /);
+    process.kill(-leader.pid!, 'SIGKILL');
+    await exited(leader);
   });
 });
