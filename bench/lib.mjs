@@ -71,8 +71,19 @@ process.on('unhandledRejection', (e) => {
 });
 
 // ---------------------------------------------------------------- /proc
+/** Live processes (zombies not counted: killed sleepers linger until reaped). */
 export function countProcesses() {
-  return readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
+  let n = 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (s[s.lastIndexOf(')') + 2] !== 'Z') n++;
+    } catch {
+      /* gone */
+    }
+  }
+  return n;
 }
 
 /** utime+stime of one process in ms (and its reaped children's, separately). */
@@ -138,7 +149,8 @@ export async function startSleepers(count, seconds = 900) {
 }
 
 export function killAll(pids) {
-  for (const p of pids) {
+  // The shell parent last-first: its sleepers are reaped by init as soon as it is gone.
+  for (const p of [...pids].reverse()) {
     if (owned.has(p)) killOwned(p);
   }
 }
@@ -167,6 +179,7 @@ export function makeTmux(tag = 'oomtop-bench') {
     env,
     run,
     /** A session running `command` (a shell line, exec'd); returns the pane's PID. */
+    /** Session names are used as `-t` targets: avoid tmux's pane tokens (top, bottom, left...). */
     newSession(name, command, { width = 120, height = 40, cwd = process.cwd() } = {}) {
       run('new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), '-c', cwd, `exec ${command}`);
       started = true;

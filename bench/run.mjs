@@ -1,7 +1,7 @@
 // oomtop's benchmarks (issue 6): runs everything, prints a table, writes
 // bench/results/latest.json and bench/results/latest.md. `npm run bench` builds first.
 // QUICK=1 shortens every part (for a smoke run).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchSampler } from './sampler.mjs';
 import { benchTui } from './tui.mjs';
@@ -12,7 +12,10 @@ import { machine, countProcesses } from './lib.mjs';
 const quick = process.env.QUICK === '1';
 const only = (process.env.ONLY ?? 'sampler,tui,start,oom,profile').split(',');
 const log = (s) => process.stderr.write(`${s}\n`);
-const res = { date: new Date().toISOString(), machine: machine(), baselineProcesses: countProcesses(), notes: [] };
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+// ONLY=part,part re-runs some parts and keeps the others from the last latest.json.
+const prev = process.env.ONLY && existsSync(`${dir}latest.json`) ? JSON.parse(readFileSync(`${dir}latest.json`, 'utf8')) : {};
+const res = { ...prev, date: new Date().toISOString(), machine: machine(), baselineProcesses: countProcesses(), notes: [] };
 res.notes.push('Other engineers ran test suites on this 2-core machine at the same time: peers are measured concurrently in the same window so the noise is shared.');
 
 if (only.includes('sampler')) {
@@ -92,7 +95,6 @@ if (res.profile) {
   md.push('');
 }
 
-const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}latest.json`, JSON.stringify(res, null, 2) + '\n');
 writeFileSync(`${dir}latest.md`, md.join('\n') + '\n');

@@ -27,7 +27,7 @@ export async function benchTui({ processes = 1000, warmupS = 5, windowS = 20, wi
     sleepers = await ensureProcessCount(processes, sleepers);
     const cmds = { ...tuiCommands(tmux.dir), ...extra };
     const pids = {};
-    for (const [name, cmd] of Object.entries(cmds)) pids[name] = tmux.newSession(name, cmd, { width: 120, height: 40, cwd: ROOT });
+    for (const [name, cmd] of Object.entries(cmds)) pids[name] = tmux.newSession(`tool-${name}`, cmd, { width: 120, height: 40, cwd: ROOT });
     await sleep(warmupS * 1000);
     const out = { processes: countProcesses(), windowS, warmupS, mode: 'concurrent', windows: [] };
     for (let w = 0; w < windows; w++) {
@@ -60,7 +60,7 @@ export async function benchTui({ processes = 1000, warmupS = 5, windowS = 20, wi
       log(`  tui window ${w + 1}/${windows} (${secs.toFixed(1)} s): ` + Object.keys(pids).map((n) => `${n} ${row[n].cpuPct.toFixed(2)}% ${row[n].rssMiB.toFixed(0)}M`).join(', '));
     }
     out.screens = {};
-    for (const n of Object.keys(pids)) out.screens[n] = tmux.capture(n).split('\n').slice(0, 6).join('\n');
+    for (const n of Object.keys(pids)) out.screens[n] = tmux.capture(`tool-${n}`).split('\n').slice(0, 6).join('\n');
     // Summary: median over windows, peak RSS over the whole run.
     out.summary = {};
     for (const n of Object.keys(pids)) {
