@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla';
-import { clampAdj, killSafely, setOomScoreAdj, signalProcess, waitForExit } from '../actions/index.js';
+import { clampAdj, hasExited, killSafely, setOomScoreAdj, signalProcess, waitForExit } from '../actions/index.js';
 import type { OomtopState, Target } from '../store/store.js';
 import type { AppConfig } from './config.js';
 
@@ -10,6 +10,9 @@ export type AdjustRequest = { delta: number } | { set: number };
  * src/actions, and every outcome lands in the event log and on the status line.
  */
 export class Commands {
+  /** SIGKILL questions waiting for the dialog on screen to close. */
+  private readonly pendingEscalations: { target: Target; afterMs: number }[] = [];
+
   constructor(
     private readonly store: StoreApi<OomtopState>,
     private readonly config: AppConfig,
@@ -30,7 +33,25 @@ export class Commands {
     this.s.setStatus(text, ok ? 'good' : 'bad');
   }
 
-  adjust(req: AdjustRequest, targets: Target[] = this.s.targets()): void {
+  /**
+   * The selected process just exited and the selection slid onto its neighbour: a key
+   * meant for the old row must not act on the new one. The first press says so; the next
+   * acts.
+   */
+  private selectionJustMoved(): boolean {
+    const v = this.s.view;
+    if (v.tagged.size > 0 || v.selectionMovedAt === null || Date.now() - v.selectionMovedAt > 3000) return false;
+    const row = this.s.selectedRow();
+    this.s.setView({ selectionMovedAt: null });
+    this.s.setStatus(`the process you had selected exited; the selection moved to ${row ? `PID ${row.pid} (${row.name})` : 'another row'}: press again to act on it`, 'warn');
+    return true;
+  }
+
+  adjust(req: AdjustRequest, targets?: Target[]): void {
+    if (targets === undefined) {
+      if (this.selectionJustMoved()) return;
+      targets = this.s.targets();
+    }
     if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
     for (const t of targets) {
       const value = 'set' in req ? clampAdj(req.set) : clampAdj((t.oomScoreAdj ?? 0) + req.delta);
@@ -43,12 +64,14 @@ export class Commands {
 
   /** 'P': never kill (-1000) asks first. */
   askNeverKill(): void {
+    if (this.selectionJustMoved()) return;
     const targets = this.s.targets();
     if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
     this.s.setView({ dialog: { kind: 'never-kill', targets } });
   }
 
   openKillDialog(): void {
+    if (this.selectionJustMoved()) return;
     const targets = this.s.targets();
     if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
     if (this.config.readOnly) return this.report(false, 'oomtop runs with --read-only: killing is disabled');
@@ -88,7 +111,8 @@ export class Commands {
       case 'still-alive':
         if (signal === 'SIGTERM' && this.config.killEscalation === 'ask') {
           this.s.log('action', 'warn', `${label} still alive ${(outcome.afterMs / 1000).toFixed(1)} s after SIGTERM`);
-          this.s.setView({ dialog: { kind: 'escalate', target: t, afterMs: outcome.afterMs } });
+          this.pendingEscalations.push({ target: t, afterMs: outcome.afterMs });
+          this.showPendingEscalation();
         } else if (signal === 'SIGSTOP' || signal === 'SIGCONT' || signal === 'SIGUSR1' || signal === 'SIGUSR2' || signal === 'SIGHUP') {
           // Signals that do not mean "exit": running on is the expected outcome.
           this.s.log('action', 'info', `${label} runs on after ${signal}`);
@@ -98,6 +122,23 @@ export class Commands {
         break;
     }
     this.resample();
+  }
+
+  /**
+   * Ask about the next process that outlived SIGTERM, once no other dialog is open (the UI
+   * calls this whenever a dialog closes): a question never replaces one being answered.
+   */
+  showPendingEscalation(): void {
+    if (this.s.view.dialog !== null) return;
+    while (this.pendingEscalations.length > 0) {
+      const next = this.pendingEscalations.shift()!;
+      if (hasExited(next.target, this.config.procRoot)) {
+        this.s.log('action', 'good', `PID ${next.target.pid} (${next.target.name}) exited after SIGTERM after all`);
+        continue;
+      }
+      this.s.setView({ dialog: { kind: 'escalate', target: next.target, afterMs: next.afterMs } });
+      return;
+    }
   }
 
   /** The escalation dialog's yes: SIGKILL after checking it is still the same process. */

@@ -31,7 +31,8 @@ export class SamplerHost {
   }
 
   sampleNow(): void {
-    if (this.stopped) return;
+    // Paused: the store would throw the snapshot away, so do not take it.
+    if (this.stopped || this.store.getState().view.paused) return;
     const snap = this.sampler.sample({ detailPids: this.detailPids() });
     this.store.getState().applySnapshot(snap);
     this.onTick?.();

@@ -61,6 +61,8 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
       const s = store.getState();
       const entry = s.log('oom-kill', ev.past ? 'warn' : 'bad', describeOomEvent(ev), { oom: ev, recorded: recordedFor(s.history, ev), time: eventTimeMs(ev) });
       entries.set(ev, entry);
+      // Only recent events still get reaper/group updates: keep the map small.
+      if (entries.size > 64) entries.delete(entries.keys().next().value!);
       noteKill(ev);
       if (!ev.past) s.setStatus(entry.text, 'bad');
     },

@@ -1,6 +1,6 @@
 export type * from './types.js';
 export { parseMountinfo, hierarchyFromMounts, hierarchyFromRoot, detectMemoryHierarchy, type MountEntry } from './mountinfo.js';
-export { parseProcCgroup, toMountPath, cgroupDir, readProcMemoryCgroup } from './proccgroup.js';
+export { parseProcCgroup, toMountPath, cgroupDir, subHierarchy, readProcMemoryCgroup } from './proccgroup.js';
 export {
   UNLIMITED_BYTES,
   parseLimitKiB,

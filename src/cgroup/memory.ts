@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { readSmall } from '../proc/read.js';
+import { readRecord, readSmall } from '../proc/read.js';
 import { parsePressure, parseVmstatField } from '../proc/system.js';
 import type { Pressure } from '../proc/types.js';
 import { recognizeContainer } from './container.js';
@@ -22,6 +22,25 @@ function file(h: MemoryHierarchy, path: string, name: string): string | null {
   return readSmall(join(cgroupDir(h, path), name));
 }
 
+/**
+ * A file the kernel builds as one record (a value, memory.stat, memory.oom_control,
+ * memory.pressure): one read(2) returns all of it. Not for cgroup.procs.
+ */
+function record(h: MemoryHierarchy, path: string, name: string): string | null {
+  return readRecord(join(cgroupDir(h, path), name));
+}
+
+function recordKiB(h: MemoryHierarchy, path: string, name: string): number | null {
+  const t = record(h, path, name);
+  return t === null ? null : parseBytesKiB(t);
+}
+
+/** A limit in KiB; null when unlimited or unreadable. */
+function recordLimitKiB(h: MemoryHierarchy, path: string, name: string): number | null {
+  const t = record(h, path, name);
+  return t === null ? null : (parseLimitKiB(t) ?? null);
+}
+
 function limitFile(h: MemoryHierarchy, path: string, name: string): number | null | undefined {
   const t = file(h, path, name);
   return t === null ? undefined : parseLimitKiB(t);
@@ -29,8 +48,7 @@ function limitFile(h: MemoryHierarchy, path: string, name: string): number | nul
 
 /** Usage in KiB: memory.current (v2) or memory.usage_in_bytes (v1). One small read. */
 export function readCgroupUsageKiB(h: MemoryHierarchy, path: string): number | null {
-  const t = file(h, path, h.version === 2 ? 'memory.current' : 'memory.usage_in_bytes');
-  return t === null ? null : parseBytesKiB(t);
+  return recordKiB(h, path, h.version === 2 ? 'memory.current' : 'memory.usage_in_bytes');
 }
 
 /** This cgroup's own limit in KiB (null: unlimited, undefined: unreadable). */
@@ -70,7 +88,7 @@ export function readEffectiveLimitKiB(
  * reclaim can take back: usage minus this is the working set. null when unreadable.
  */
 export function readCgroupInactiveFileKiB(h: MemoryHierarchy, path: string): number | null {
-  const t = file(h, path, 'memory.stat');
+  const t = record(h, path, 'memory.stat');
   if (t === null) return null;
   const n =
     h.version === 2
@@ -88,22 +106,21 @@ export function readCgroupInactiveFileKiB(h: MemoryHierarchy, path: string): num
  */
 export function readCgroupSwapKiB(h: MemoryHierarchy, path: string, memLimitKiB: number): CgroupSwap | null {
   if (h.version === 2) {
-    const limitKiB = limitFile(h, path, 'memory.swap.max');
-    const cur = file(h, path, 'memory.swap.current');
-    const usageKiB = cur === null ? null : parseBytesKiB(cur);
-    return limitKiB === undefined || limitKiB === null || usageKiB === null ? null : { limitKiB, usageKiB };
+    const limitKiB = recordLimitKiB(h, path, 'memory.swap.max');
+    const usageKiB = limitKiB === null ? null : recordKiB(h, path, 'memory.swap.current');
+    return limitKiB === null || usageKiB === null ? null : { limitKiB, usageKiB };
   }
-  const memsw = limitFile(h, path, 'memory.memsw.limit_in_bytes');
-  const use = file(h, path, 'memory.memsw.usage_in_bytes');
-  const useKiB = use === null ? null : parseBytesKiB(use);
+  const memsw = recordLimitKiB(h, path, 'memory.memsw.limit_in_bytes');
+  if (memsw === null) return null;
+  const useKiB = recordKiB(h, path, 'memory.memsw.usage_in_bytes');
   const memKiB = readCgroupUsageKiB(h, path);
-  if (memsw === undefined || memsw === null || useKiB === null || memKiB === null) return null;
+  if (useKiB === null || memKiB === null) return null;
   return { limitKiB: Math.max(0, memsw - memLimitKiB), usageKiB: Math.max(0, useKiB - memKiB) };
 }
 
 /** v1 memory.oom_control of a cgroup; null on v2 (no such file) or when it is gone. */
 export function readCgroupOomControl(h: MemoryHierarchy, path: string): OomControl | null {
-  const t = file(h, path, 'memory.oom_control');
+  const t = record(h, path, 'memory.oom_control');
   return t === null ? null : parseOomControl(t);
 }
 
@@ -112,10 +129,11 @@ export function readCgroupOomControl(h: MemoryHierarchy, path: string): OomContr
  * same-named cgroup of the v2 tree, when there is one; else null.
  */
 export function readCgroupPressure(h: MemoryHierarchy, path: string): Pressure | null {
-  if (h.version === 2) return readPressureAt(cgroupDir(h, path));
-  if (h.unifiedRoot === null) return null;
-  const dir = path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path);
-  return existsSync(dir) ? readPressureAt(dir) : null;
+  let t: string | null;
+  if (h.version === 2) t = record(h, path, 'memory.pressure');
+  else if (h.unifiedRoot === null) return null;
+  else t = readRecord(join(path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path), 'memory.pressure'));
+  return t === null ? null : parsePressure(t);
 }
 
 export interface ReadCgroupOptions {

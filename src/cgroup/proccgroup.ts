@@ -46,6 +46,24 @@ export function cgroupDir(h: MemoryHierarchy, path: string): string {
   return path === '/' || path === '' ? h.root : join(h.root, path);
 }
 
+/**
+ * The hierarchy as seen from one cgroup: rooted at its directory (and, in a hybrid, at the
+ * same-named cgroup of the v2 tree), so that "/" of the result reads as `path` of `h`. A
+ * loop that reads the same cgroup over and over reads (sub, "/") and is spared joining the
+ * path on every read. Ancestors are out of its view: walks up the tree (the v2 effective
+ * limit) stop at the cgroup itself.
+ */
+export function subHierarchy(h: MemoryHierarchy, path: string): MemoryHierarchy {
+  if (path === '/' || path === '') return h;
+  const mr = h.mountRoot ?? '/';
+  return {
+    ...h,
+    root: cgroupDir(h, path),
+    unifiedRoot: h.unifiedRoot === null ? null : join(h.unifiedRoot, path),
+    mountRoot: mr === '/' || mr === '' ? path : `${mr}${path}`,
+  };
+}
+
 /** The memory cgroup path of a process, relative to the mounted hierarchy; null when unknown. */
 export function readProcMemoryCgroup(procRoot: string, pid: number, h: MemoryHierarchy): string | null {
   const text = readSmall(join(procRoot, String(pid), 'cgroup'));

@@ -1,8 +1,9 @@
 import { memcgResolver } from '../app/memcg.js';
 import { ContainerNamer } from '../cgroup/index.js';
+import { sanitize } from '../util/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
-import { badge, fmtRisk } from '../ui/ProcessTable.js';
+import { badge, fmtLimitPct, fmtRisk } from '../ui/cells.js';
 import { fit, fmtKiB } from '../ui/format.js';
 import type { MonitorArgs } from './args.js';
 import { snapshotJson } from './snapshot-json.js';
@@ -42,7 +43,7 @@ export async function runOnce(args: MonitorArgs, out: (s: string) => void): Prom
     lines.push('Memory cgroups with a limit (least headroom first):');
     for (const c of limited.slice(0, 10)) {
       const m = c.memory;
-      const victim = c.nextVictimPid === null ? '-' : `${c.nextVictimPid} (${snap.processes.find((p) => p.pid === c.nextVictimPid)?.name ?? '?'})`;
+      const victim = c.nextVictimPid === null ? '-' : `${c.nextVictimPid} (${sanitize(snap.processes.find((p) => p.pid === c.nextVictimPid)?.name ?? '?')})`;
       lines.push(`  ${fit(c.label, 28)} ${fmtKiB(m.usageKiB)}/${fmtKiB(m.limitKiB)} (${c.domainFillPct === null ? '-' : Math.round(c.domainFillPct)}% working set), headroom ${fmtKiB(c.headroomKiB)}, oom_kill ${m.oomKills ?? '?'}, next victim ${victim}`);
     }
   }
@@ -57,7 +58,7 @@ export async function runOnce(args: MonitorArgs, out: (s: string) => void): Prom
         fit(String(r.oomScore), 5, 'right'),
         fit(r.oomScoreAdj === null ? '?' : String(r.oomScoreAdj), 5, 'right'),
         fit(fmtRisk(r), 6, 'right'),
-        fit(r.limitPct === null ? '-' : `${Math.round(r.limitPct)}%`, 5, 'right'),
+        fit(fmtLimitPct(r), 5, 'right'),
         fit(fmtKiB(r.rssKiB), 6, 'right'),
         fit(fmtKiB(r.swapKiB), 6, 'right'),
         fit(r.container ?? r.cgroup ?? '-', 24),

@@ -75,6 +75,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     if (!finished) {
       finished = true;
       attempt(() => guard.dispose());
+      attempt(() => follower?.stop()); // a dmesg/journalctl child must not outlive us
       attempt(() => host?.stop());
     }
     process.kill(process.pid, 'SIGKILL');

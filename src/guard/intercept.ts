@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readCgroupOomControl } from '../cgroup/memory.js';
+import type { OomControl } from '../cgroup/types.js';
 import { readStat } from '../proc/process.js';
-import { readOomControl } from './cgroupfs.js';
 
 /**
  * Cgroup v1 OOM interception: with memory.oom_control oom_kill_disable=1 the kernel does
@@ -32,6 +33,11 @@ interface StateFile {
   pid: number;
   startTimeTicks: number;
   dirs: string[];
+}
+
+/** The intercept works on cgroup directories (the state file records them): read the one at `dir`. */
+function readOomControl(dir: string): OomControl | null {
+  return readCgroupOomControl({ version: 1, root: dir, hybrid: false, unifiedRoot: null }, '/');
 }
 
 function writeOomKillDisable(dir: string, value: 0 | 1): string | null {

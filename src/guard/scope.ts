@@ -1,18 +1,17 @@
-import { join } from 'node:path';
-import { readSmall } from '../proc/read.js';
-import { parsePressure, readMeminfo, readPressure } from '../proc/system.js';
-import { readAllCandidates, readCandidates } from './candidates.js';
 import {
-  ancestry,
-  readInactiveFileKiB,
-  readLimitKiB,
-  readOomControl,
-  readSwapKiB,
-  readUsageKiB,
-  subtreePids,
-  type CgroupDir,
-  type MemHierarchy,
-} from './cgroupfs.js';
+  cgroupProcs,
+  readCgroupInactiveFileKiB,
+  readCgroupOomControl,
+  readCgroupPressure,
+  readCgroupSwapKiB,
+  readCgroupUsageKiB,
+  readOwnLimitKiB,
+} from '../cgroup/memory.js';
+import { ancestorsOrSelf } from '../cgroup/parse.js';
+import { subHierarchy } from '../cgroup/proccgroup.js';
+import type { MemoryHierarchy } from '../cgroup/types.js';
+import { readMeminfo, readPressure } from '../proc/system.js';
+import { readAllCandidates, readCandidates } from './candidates.js';
 import { thresholdKiB } from './level.js';
 import type { Candidate, GuardPolicy, ScopeSample } from './types.js';
 
@@ -55,7 +54,10 @@ export class SystemScope implements ScopeReader {
 }
 
 interface Level {
-  dir: string;
+  /** Path relative to the controller root. */
+  path: string;
+  /** The hierarchy rooted at this level: its files are read as (at, "/"), without joining the path each tick. */
+  at: MemoryHierarchy;
   limitKiB: number;
   inactiveKiB: number;
   inactiveAtMs: number;
@@ -76,21 +78,26 @@ const HELD_NEAR_KIB = 16 * 1024;
  */
 export class CgroupScope implements ScopeReader {
   readonly kind = 'cgroup' as const;
+  /** The cgroup's path relative to the controller root ("/docker/abc"). */
   readonly label: string;
+  /** Its absolute directory (the v1 intercept writes memory.oom_control there). */
   readonly dir: string;
   /** Set while the v1 intercept holds this cgroup: under_oom is then read near the limit. */
   intercepting = false;
+  /** The hierarchy rooted at this cgroup, for the per-tick reads of its own files. */
+  private readonly self: MemoryHierarchy;
   private levels: Level[] = [];
   private levelsAtMs = -Infinity;
   private sysSwapTotalKiB = 0;
 
   constructor(
-    private readonly h: MemHierarchy,
-    cg: CgroupDir,
+    private readonly h: MemoryHierarchy,
+    path: string,
     private readonly policy: ReaderPolicy,
   ) {
-    this.label = cg.path;
-    this.dir = cg.dir;
+    this.label = path;
+    this.self = subHierarchy(h, path);
+    this.dir = this.self.root;
   }
 
   get version(): 1 | 2 {
@@ -100,19 +107,20 @@ export class CgroupScope implements ScopeReader {
   /** True when this cgroup's own limit is the one that binds (so its oom_control governs its OOMs). */
   ownsLimit(nowMs: number): boolean {
     this.refresh(nowMs);
-    return this.levels.length > 0 && this.levels[0]!.dir === this.dir;
+    return this.levels.length > 0 && this.levels[0]!.path === this.label;
   }
 
   private refresh(nowMs: number): void {
     if (nowMs - this.levelsAtMs < SLOW_REFRESH_MS) return;
     this.levelsAtMs = nowMs;
-    const prev = new Map(this.levels.map((l) => [l.dir, l]));
+    const prev = new Map(this.levels.map((l) => [l.path, l]));
     const next: Level[] = [];
-    for (const d of ancestry(this.h, this.dir)) {
-      const lim = readLimitKiB(this.h.version, d);
-      if (lim === null) continue;
-      const old = prev.get(d);
-      next.push({ dir: d, limitKiB: lim, inactiveKiB: old?.inactiveKiB ?? 0, inactiveAtMs: old?.inactiveAtMs ?? -Infinity });
+    for (const p of ancestorsOrSelf(this.label)) {
+      const lim = readOwnLimitKiB(this.h, p);
+      if (lim === null || lim === undefined) continue;
+      const old = prev.get(p);
+      const at = p === this.label ? this.self : subHierarchy(this.h, p);
+      next.push({ path: p, at, limitKiB: lim, inactiveKiB: old?.inactiveKiB ?? 0, inactiveAtMs: old?.inactiveAtMs ?? -Infinity });
     }
     this.levels = next;
     this.sysSwapTotalKiB = readMeminfo(this.policy.procRoot)?.swapTotalKiB ?? 0;
@@ -124,7 +132,7 @@ export class CgroupScope implements ScopeReader {
     s.held = false;
     s.psiFullAvg10 = null;
     if (this.levels.length === 0) {
-      if (readUsageKiB(this.h.version, this.dir) === null) return false;
+      if (readCgroupUsageKiB(this.self, '/') === null) return false;
       const m = readMeminfo(this.policy.procRoot);
       if (m === null) return false;
       s.totalKiB = m.totalKiB;
@@ -137,16 +145,16 @@ export class CgroupScope implements ScopeReader {
       let nearest = Infinity;
       for (let i = 0; i < this.levels.length; i++) {
         const l = this.levels[i]!;
-        const usage = readUsageKiB(this.h.version, l.dir);
+        const usage = readCgroupUsageKiB(l.at, '/');
         if (usage === null) {
-          if (l.dir === this.dir) return false;
+          if (l.path === this.label) return false;
           continue;
         }
         const room = l.limitKiB - usage;
         if (room < nearest) nearest = room;
         const near = room <= 2 * thresholdKiB(this.policy.memTerm, l.limitKiB) + 8192;
         if (near || nowMs - l.inactiveAtMs >= INACTIVE_REFRESH_MS) {
-          l.inactiveKiB = readInactiveFileKiB(this.h.version, l.dir) ?? 0;
+          l.inactiveKiB = readCgroupInactiveFileKiB(l.at, '/') ?? 0;
           l.inactiveAtMs = nowMs;
         }
         const avail = Math.max(0, Math.min(l.limitKiB, room + l.inactiveKiB));
@@ -162,12 +170,11 @@ export class CgroupScope implements ScopeReader {
       s.swapFreeKiB = 0;
       if (this.sysSwapTotalKiB > 0) this.readSwap(s, bestLimit);
       if (this.intercepting && this.h.version === 1 && nearest <= HELD_NEAR_KIB) {
-        s.held = readOomControl(this.dir)?.underOom ?? false;
+        s.held = readCgroupOomControl(this.self, '/')?.underOom ?? false;
       }
     }
     if (this.policy.psi && this.h.version === 2) {
-      const text = readSmall(join(this.dir, 'memory.pressure'));
-      s.psiFullAvg10 = text === null ? null : (parsePressure(text)?.full?.avg10 ?? null);
+      s.psiFullAvg10 = readCgroupPressure(this.self, '/')?.full?.avg10 ?? null;
     }
     return true;
   }
@@ -176,7 +183,7 @@ export class CgroupScope implements ScopeReader {
     const m = readMeminfo(this.policy.procRoot);
     let total = m?.swapTotalKiB ?? 0;
     let free = m?.swapFreeKiB ?? 0;
-    const cg = readSwapKiB(this.h.version, this.dir, limitKiB);
+    const cg = readCgroupSwapKiB(this.self, '/', limitKiB);
     if (cg !== null) {
       total = Math.min(total, cg.limitKiB);
       free = Math.min(free, Math.max(0, cg.limitKiB - cg.usageKiB));
@@ -186,6 +193,6 @@ export class CgroupScope implements ScopeReader {
   }
 
   processes(): Candidate[] {
-    return readCandidates(this.policy.procRoot, subtreePids(this.dir));
+    return readCandidates(this.policy.procRoot, cgroupProcs(this.self, '/', true));
   }
 }

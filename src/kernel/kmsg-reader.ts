@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 /**
  * Non-blocking reader for /dev/kmsg. Every read() returns one record; at the end of
  * the buffer a non-blocking fd gives EAGAIN; if the ring buffer wrapped past our
@@ -37,7 +38,9 @@ export class KmsgReader {
     while (this.handle && records.length < max) {
       let n: number;
       try {
-        ({ bytesRead: n } = await this.handle.read(this.buf, 0, this.buf.length, null));
+        // The fd is O_NONBLOCK: a plain read(2) answers at once (EAGAIN at the end), so
+        // there is no need for a threadpool round trip on every poll.
+        n = readSync(this.handle.fd, this.buf, 0, this.buf.length, null);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EWOULDBLOCK') return { records, lost, atEnd: true };

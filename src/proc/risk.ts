@@ -54,23 +54,45 @@ export function isKillable(p: { pid: number; oomScoreAdj: number | null; kernelT
 }
 
 /**
- * The process the kernel would pick in a system-wide OOM now: the highest score among
- * killable processes; on a tie the kernel keeps the later one in task-list order
- * (select_bad_process replaces on >=), which is the newest process.
+ * The badness in pages as the kernel counts it for a system-wide OOM: rss + swap + page
+ * tables + adj × ⌊totalpages / 1000⌋ (mm/oom_kill.c oom_badness).
  */
-export function pickNextVictim<
-  T extends { pid: number; oomScore: number; oomScoreAdj: number | null; kernelThread?: boolean; startTimeTicks: number },
->(procs: Iterable<T>): T | null {
+export function badnessPoints(
+  p: { rssKiB: number; swapKiB: number; pgtablesKiB: number; oomScoreAdj: number | null },
+  totalKiB: number,
+  pageKiB = 4,
+): number {
+  const totalPages = Math.floor(totalKiB / pageKiB);
+  return (p.rssKiB + p.swapKiB + p.pgtablesKiB) / pageKiB + (p.oomScoreAdj ?? 0) * Math.floor(totalPages / 1000);
+}
+
+type VictimCandidate = { pid: number; oomScore: number; oomScoreAdj: number | null; kernelThread?: boolean; startTimeTicks: number };
+type WithMemory = { rssKiB: number; swapKiB: number; pgtablesKiB: number };
+
+/**
+ * The process the kernel would pick in a system-wide OOM now: the highest score among
+ * killable processes. oom_score is rounded to steps of ~1.5‰ (about 110 MiB on a 72 GiB
+ * box), so equal scores are split by the exact points when the figures are known; a true
+ * tie goes to the later one in task-list order (select_bad_process replaces on >=), the
+ * newest process.
+ */
+export function pickNextVictim<T extends VictimCandidate>(procs: Iterable<T>, memory?: { totalKiB: number; pageKiB?: number }): T | null {
   let best: T | null = null;
+  let bestPoints = 0;
+  const points = (p: T) =>
+    memory && 'rssKiB' in p ? badnessPoints(p as T & WithMemory, memory.totalKiB, memory.pageKiB) : 0;
   for (const p of procs) {
     if (!isKillable(p)) continue;
-    if (
-      best === null ||
-      p.oomScore > best.oomScore ||
-      (p.oomScore === best.oomScore &&
-        (p.startTimeTicks > best.startTimeTicks || (p.startTimeTicks === best.startTimeTicks && p.pid > best.pid)))
-    ) {
+    if (best === null || p.oomScore > best.oomScore) {
       best = p;
+      bestPoints = points(p);
+      continue;
+    }
+    if (p.oomScore < best.oomScore) continue;
+    const pp = points(p);
+    if (pp > bestPoints || (pp === bestPoints && (p.startTimeTicks > best.startTimeTicks || (p.startTimeTicks === best.startTimeTicks && p.pid > best.pid)))) {
+      best = p;
+      bestPoints = pp;
     }
   }
   return best;
@@ -85,11 +107,12 @@ export function estimateOomScore(
   p: { rssKiB: number; swapKiB: number; pgtablesKiB: number; oomScoreAdj: number | null },
   totalKiB: number,
   scale: ScoreScale,
+  pageKiB = 4,
 ): number | null {
   if (scale === 'legacy' || totalKiB <= 0) return null;
   if (p.oomScoreAdj === -1000) return 0;
-  const points = p.rssKiB + p.swapKiB + p.pgtablesKiB + ((p.oomScoreAdj ?? 0) * totalKiB) / 1000;
-  const permille = Math.trunc((points * 1000) / totalKiB);
+  const totalPages = Math.floor(totalKiB / pageKiB);
+  const permille = Math.trunc((badnessPoints(p, totalKiB, pageKiB) * 1000) / totalPages);
   if (scale === 'v5.9') return Math.max(0, Math.trunc(((1000 + permille) * 2) / 3));
   return Math.max(permille > 0 ? permille : 1, 0);
 }

@@ -129,7 +129,7 @@ export class Sampler {
         }
       }
       // init is unkillable and reads 0: never estimate it.
-      const estimate = detail || pid === 1 ? null : estimateOomScore(s, totalKiB, this.scale);
+      const estimate = detail || pid === 1 ? null : estimateOomScore(s, totalKiB, this.scale, this.pageKiB);
       if (estimate === null) {
         const score = readOomScore(procRoot, pid);
         if (score === null) continue;
@@ -152,7 +152,8 @@ export class Sampler {
     if (pids.length > 0 && !pids.includes(1) && existsSync(join(procRoot, 'self'))) {
       warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
     }
-    const victim = pickNextVictim(processes);
+    const victim = pickNextVictim(processes, { totalKiB, pageKiB: this.pageKiB });
+    for (const p of processes) p.nextVictim = p === victim;
     const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer);
     return {
       seq: tick,
@@ -165,8 +166,8 @@ export class Sampler {
         oomKills: readOomKillCount(procRoot),
         settings: this.settings,
       },
-      // Copies: the cache mutates its samples in place on the next tick.
-      processes: processes.map((p) => ({ ...p })),
+      // The cached objects themselves: they change in place on the next tick (see ProcessSample).
+      processes,
       nextVictimPid: victim?.pid ?? null,
       cgroups,
       costMs: performance.now() - started,
@@ -189,6 +190,7 @@ export class Sampler {
 
   private blank(pid: number, startTimeTicks: number): ProcessSample {
     return {
+      key: `${pid}:${startTimeTicks}`,
       pid,
       startTimeTicks,
       name: '',
@@ -214,6 +216,8 @@ export class Sampler {
       danger: 0,
       cgroupVictim: false,
       container: null,
+      nextVictim: false,
+      growthKiBps: null,
     };
   }
 }

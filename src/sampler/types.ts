@@ -2,7 +2,13 @@ import type { KernelVersion, MemInfo, OomSettings, Pressure } from '../proc/type
 import type { ScoreScale } from '../proc/risk.js';
 import type { CgroupMemory } from '../cgroup/types.js';
 
+/**
+ * One process in a snapshot. The sampler reuses these objects from tick to tick (no copy
+ * per tick): read them while handling a snapshot, do not keep them across ticks.
+ */
 export interface ProcessSample {
+  /** pid:starttime, the identity of the process. */
+  key: string;
   pid: number;
   startTimeTicks: number;
   /** comm from stat: at most 15 bytes, raw (sanitize before drawing). */
@@ -38,6 +44,10 @@ export interface ProcessSample {
   cgroupVictim: boolean;
   /** Container, pod or service label from its cgroup path, when recognised. */
   container: string | null;
+  /** The kernel would pick it first in a system-wide OOM now. */
+  nextVictim: boolean;
+  /** RSS slope over the recent history, KiB/s; filled by the store for the rows that need it. */
+  growthKiBps: number | null;
 }
 
 /** One memory cgroup as the cgroup view and the JSON show it. */

@@ -1,14 +1,18 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
-import { processKey, slopePerSecond, type ProcessHistory } from './history.js';
+import { slopePerSecond, type ProcessHistory } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
 export const SORT_KEYS: readonly SortKey[] = ['risk', 'rss', 'adj', 'growth', 'pid', 'name'];
 
-export interface Row extends ProcessSample {
-  key: string;
-  /** RSS slope over the recent history, KiB/s (null until there are 3 samples). */
-  growthKiBps: number | null;
-  nextVictim: boolean;
+/** A table row is the sample itself (no copy per tick). */
+export type Row = ProcessSample;
+
+/** Fill growthKiBps (RSS slope over the recent history) for these rows. */
+export function fillGrowth(rows: Iterable<Row>, history: ReadonlyMap<string, ProcessHistory>): void {
+  for (const r of rows) {
+    const h = history.get(r.key);
+    r.growthKiBps = h ? slopePerSecond(h.rssKiB) : null;
+  }
 }
 
 function compare(a: Row, b: Row, sort: SortKey): number {
@@ -44,7 +48,7 @@ export function inCgroup(p: ProcessSample, cgroup: string | null): boolean {
   return cgroup === '/' || p.cgroup === cgroup || p.cgroup.startsWith(`${cgroup}/`);
 }
 
-/** The table's rows: filtered, with growth and the next-victim mark, sorted (ties by PID). */
+/** The table's rows: filtered and sorted (ties by PID); growth is filled only when sorting by it. */
 export function buildRows(
   snap: Snapshot | null,
   history: ReadonlyMap<string, ProcessHistory>,
@@ -54,13 +58,8 @@ export function buildRows(
   cgroup: string | null = null,
 ): Row[] {
   if (!snap) return [];
-  const rows: Row[] = [];
-  for (const p of snap.processes) {
-    if (!matchesFilter(p, filter) || !inCgroup(p, cgroup)) continue;
-    const key = processKey(p.pid, p.startTimeTicks);
-    const h = history.get(key);
-    rows.push({ ...p, key, growthKiBps: h ? slopePerSecond(h.rssKiB) : null, nextVictim: p.pid === snap.nextVictimPid });
-  }
+  const rows = filter === '' && cgroup === null ? snap.processes.slice() : snap.processes.filter((p) => matchesFilter(p, filter) && inCgroup(p, cgroup));
+  if (sort === 'growth') fillGrowth(rows, history);
   rows.sort((a, b) => {
     const c = compare(a, b, sort) || a.pid - b.pid;
     return inverted ? -c : c;

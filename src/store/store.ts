@@ -1,9 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../sampler/types.js';
 import { PressureTracker, pressureInputs, type PressureLevel } from '../sampler/pressure.js';
-import { HISTORY_LENGTH, processKey, pushSeries, type ProcessHistory, type Series } from './history.js';
+import { HISTORY_LENGTH, pushSeries, type ProcessHistory, type Series } from './history.js';
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
-import { buildRows, SORT_KEYS, type Row, type SortKey } from './rows.js';
+import { buildRows, fillGrowth, SORT_KEYS, type Row, type SortKey } from './rows.js';
 
 export type Screen = 'main' | 'help' | 'event' | 'cgroups';
 
@@ -42,6 +42,8 @@ export interface ViewState {
   cgroupFilter: string | null;
   /** The row selected in the cgroup view. */
   cgroupIndex: number;
+  /** When the selected process exited and the selection slid to a neighbour (epoch ms). */
+  selectionMovedAt: number | null;
 }
 
 export interface StatusLine {
@@ -91,11 +93,13 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
   let nextId = 1;
 
   return createStore<OomtopState>()((set, get) => {
-    const refreshRows = (view: ViewState, snap = get().snapshot): Partial<OomtopState> => {
+    const refreshRows = (view: ViewState, snap = get().snapshot, fromSample = false): Partial<OomtopState> => {
       const rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter, view.cgroupFilter);
       let selectedKey = view.selectedKey;
+      let selectionMovedAt = view.selectionMovedAt;
       let idx = selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey);
       if (idx < 0) {
+        if (fromSample && selectedKey !== null) selectionMovedAt = Date.now();
         // The selected process is gone or filtered out: keep the position, not the process.
         const prev = get().rows.findIndex((r) => r.key === selectedKey);
         idx = rows.length === 0 ? -1 : Math.min(Math.max(prev, 0), rows.length - 1);
@@ -108,8 +112,9 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         if (idx >= scroll + page) scroll = idx - page + 1;
       }
       scroll = Math.max(0, Math.min(scroll, Math.max(0, rows.length - page)));
-      const tagged = new Set([...view.tagged].filter((k) => rows.some((r) => r.key === k) || get().history.has(k)));
-      return { rows, view: { ...view, selectedKey, scroll, tagged } };
+      if (view.sort !== 'growth') fillGrowth(rows.slice(scroll, scroll + page), get().history);
+      const tagged = view.tagged.size === 0 ? view.tagged : new Set([...view.tagged].filter((k) => get().history.has(k)));
+      return { rows, view: { ...view, selectedKey, scroll, tagged, selectionMovedAt } };
     };
 
     return {
@@ -141,6 +146,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         eventIndex: 0,
         cgroupFilter: null,
         cgroupIndex: 0,
+        selectionMovedAt: null,
         ...initial,
       },
 
@@ -149,7 +155,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         if (state.view.paused) return;
         const { history, system } = state;
         for (const p of snap.processes) {
-          const key = processKey(p.pid, p.startTimeTicks);
+          const key = p.key;
           let h = history.get(key);
           if (!h) {
             h = {
@@ -220,7 +226,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
             level = next;
           }
         }
-        set({ snapshot: snap, pressureLevel: level, ...refreshRows(get().view, snap) });
+        set({ snapshot: snap, pressureLevel: level, ...refreshRows(get().view, snap, true) });
       },
 
       log(kind, severity, text, extra = {}) {
@@ -257,7 +263,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         const cur = Math.max(0, rows.findIndex((r) => r.key === view.selectedKey));
         const idx =
           delta === 'home' ? 0 : delta === 'end' ? rows.length - 1 : Math.max(0, Math.min(rows.length - 1, cur + delta));
-        get().setView({ selectedKey: rows[idx]!.key });
+        get().setView({ selectedKey: rows[idx]!.key, selectionMovedAt: null });
       },
 
       toggleTag() {

@@ -1,4 +1,4 @@
-import React, { useEffect, useState } from 'react';
+import React, { useEffect } from 'react';
 import { Box, Text, useInput, useStdin } from 'ink';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
@@ -45,12 +45,9 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
   const { columns, rows } = useTerminalSize();
   const { table, log } = layout(rows);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
-  const [now, setNow] = useState(Date.now());
-
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(t);
-  }, []);
+  // No clock of its own: every sample re-renders, so "now" is fresh enough, and a timer
+  // would draw a second frame per second.
+  const now = Date.now();
   useEffect(() => {
     if (state.view.pageSize !== table - 1) state.setView({ pageSize: table - 1 });
   }, [table]);
@@ -70,9 +67,11 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
       case 'filter': return s.setView({ filterDraft: s.view.filter });
       case 'sort': return s.cycleSort();
       case 'invert': return s.setView({ inverted: !s.view.inverted });
-      case 'pause':
-        s.setView({ paused: !s.view.paused });
-        return s.setStatus(s.view.paused ? 'paused: the table is frozen (Z resumes)' : 'resumed');
+      case 'pause': {
+        const paused = !s.view.paused;
+        s.setView({ paused });
+        return s.setStatus(paused ? 'paused: the table is frozen (Z resumes)' : 'resumed');
+      }
       case 'adjUp': return commands.adjust({ delta: config.adjStep });
       case 'adjDown': return commands.adjust({ delta: -config.adjStep });
       case 'adjReset': return commands.adjust({ set: 0 });
@@ -114,9 +113,13 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
         if (key.return) {
           s.setView({ dialog: null });
           void commands.kill(d.targets, KILL_SIGNALS[d.signalIndex]!);
+          commands.showPendingEscalation();
           return;
         }
-        if (key.escape || input === 'q') return s.setView({ dialog: null });
+        if (key.escape || input === 'q') {
+          s.setView({ dialog: null });
+          commands.showPendingEscalation();
+        }
         return;
       }
       const yes = input === 'y' || input === 'Y' || key.return;
@@ -129,6 +132,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
         s.setView({ dialog: null });
         if (d.kind === 'escalate') s.log('action', 'warn', `left PID ${d.target.pid} (${d.target.name}) running after SIGTERM`);
       }
+      if (yes || no) commands.showPendingEscalation();
       return;
     }
     if (v.screen === 'help') return s.setView({ screen: 'main' });

@@ -2,25 +2,10 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { Row } from '../store/rows.js';
 import type { ViewState } from '../store/store.js';
-import { fmtKiB, fmtRate } from './format.js';
+import { badge, fmtLimitPct, fmtRisk } from './cells.js';
+import { fit, fmtKiB, fmtRate } from './format.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
-
-/** V next victim, C next victim of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0); * tagged. */
-export function badge(r: Row): string {
-  if (r.nextVictim) return 'V';
-  if (r.cgroupVictim) return 'C';
-  if (r.oomScoreAdj === -1000) return 'N';
-  if ((r.oomScoreAdj ?? 0) < 0) return 'P';
-  if ((r.oomScoreAdj ?? 0) > 0) return 'E';
-  return ' ';
-}
-
-export function fmtRisk(r: Row): string {
-  if (r.oomScoreAdj === -1000 || r.pid === 1) return 'never';
-  if (r.badnessPermille === null) return '?';
-  return `${(r.badnessPermille / 10).toFixed(r.badnessPermille < 100 && r.badnessPermille > -100 ? 1 : 0)}%`;
-}
 
 export function processColumns(theme: Theme, tagged: ReadonlySet<string>): Column<Row>[] {
   const badgeColor = (r: Row) => {
@@ -45,7 +30,7 @@ export function processColumns(theme: Theme, tagged: ReadonlySet<string>): Colum
       width: 5,
       align: 'right',
       priority: 7.5,
-      value: (r) => (r.limitPct === null ? '-' : `${Math.round(r.limitPct)}%`),
+      value: fmtLimitPct,
       color: (r) => (r.limitPct === null ? undefined : r.limitPct >= 90 ? theme.severity('bad') : r.limitPct >= 75 ? theme.severity('warn') : undefined),
     },
     { key: 'cgroup', title: 'CGROUP', width: 18, priority: 2, value: (r) => r.container ?? r.cgroup ?? '-' },
@@ -72,9 +57,8 @@ export function ProcessTable({ rows, view, width, height, theme }: ProcessTableP
         rowKey={(r) => r.key}
         width={width}
         selected={(r) => r.key === view.selectedKey}
-        headerColor={theme.color ? 'black' : undefined}
       />
-      {rows.length === 0 && <Text color={theme.dim}>{view.filter ? `no process matches "${view.filter}"` : 'waiting for the first sample…'}</Text>}
+      {rows.length === 0 && <Text color={theme.dim}>{fit(view.filter ? `no process matches "${view.filter}"` : 'waiting for the first sample…', width)}</Text>}
     </Box>
   );
 }

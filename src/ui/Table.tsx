@@ -35,6 +35,22 @@ function widths<R>(columns: Column<R>[], total: number): number[] {
   return columns.map((c) => (c.width === 0 ? Math.max(1, total - fixed) : c.width));
 }
 
+/**
+ * A row as few styled spans as possible: neighbouring cells of the same colour are one
+ * string, so Ink has a handful of spans per row to measure and colour, not one per cell.
+ */
+function spans<R>(cols: Column<R>[], ws: number[], row: R, selected: boolean): { text: string; color: string | undefined }[] {
+  const out: { text: string; color: string | undefined }[] = [];
+  cols.forEach((c, i) => {
+    const text = fit(c.value(row), ws[i]!, c.align) + (i < cols.length - 1 ? ' ' : '');
+    const color = selected ? undefined : c.color?.(row);
+    const last = out[out.length - 1];
+    if (last && last.color === color) last.text += text;
+    else out.push({ text, color });
+  });
+  return out;
+}
+
 export interface TableProps<R> {
   columns: Column<R>[];
   rows: R[];
@@ -61,12 +77,9 @@ export function Table<R>({ columns, rows, rowKey, width, selected, headerColor }
         const isSel = selected?.(row) ?? false;
         return (
           <Text key={rowKey(row)} inverse={isSel} wrap="truncate">
-            {cols.map((c, i) => (
-              <Text key={c.key} color={isSel ? undefined : c.color?.(row)}>
-                {fit(c.value(row), ws[i]!, c.align)}
-                {i < cols.length - 1 ? ' ' : ''}
-              </Text>
-            ))}
+            {spans(cols, ws, row, isSel).map((sp, i) =>
+              sp.color === undefined ? sp.text : <Text key={i} color={sp.color}>{sp.text}</Text>,
+            )}
           </Text>
         );
       })}

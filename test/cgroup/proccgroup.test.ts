@@ -2,7 +2,20 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectMemoryHierarchy } from '../../src/cgroup/mountinfo.js';
-import { cgroupDir, parseProcCgroup, readProcMemoryCgroup, toMountPath } from '../../src/cgroup/proccgroup.js';
+import {
+  readCgroupInactiveFileKiB,
+  readCgroupMemory,
+  readCgroupOomControl,
+  readCgroupPressure,
+  readCgroupSwapKiB,
+  readCgroupUsageKiB,
+  readOwnLimitKiB,
+  cgroupProcs,
+  hierarchyPath,
+  listMemoryCgroups,
+} from '../../src/cgroup/memory.js';
+import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
+import { cgroupDir, parseProcCgroup, readProcMemoryCgroup, subHierarchy, toMountPath } from '../../src/cgroup/proccgroup.js';
 import type { MemoryHierarchy } from '../../src/cgroup/types.js';
 import { ID, UID, layout } from './fixtures.js';
 
@@ -75,5 +88,46 @@ describe('readProcMemoryCgroup', () => {
     expect(path).not.toBeNull();
     const procs = readFileSync(join(cgroupDir(h, path!), 'cgroup.procs'), 'utf8').split('\n').map(Number);
     expect(procs).toContain(process.pid);
+  });
+});
+
+describe('subHierarchy', () => {
+  it('roots the hierarchy at a cgroup: "/" is that cgroup, "/x" its child', () => {
+    expect(subHierarchy(V1, '/a/b')).toEqual({ version: 1, root: '/x/a/b', hybrid: true, unifiedRoot: '/u/a/b', mountRoot: '/a/b' });
+    expect(subHierarchy(V2, '/a')).toEqual({ version: 2, root: '/x/a', hybrid: false, unifiedRoot: null, mountRoot: '/a' });
+    expect(subHierarchy(V2, '/')).toBe(V2);
+    const sub = subHierarchy({ ...V1, mountRoot: '/docker/abc' }, '/a');
+    expect(sub.mountRoot).toBe('/docker/abc/a');
+    expect(hierarchyPath(sub, '/b')).toBe('/docker/abc/a/b');
+    expect(cgroupDir(sub, '/')).toBe('/x/a');
+    expect(cgroupDir(sub, '/b')).toBe('/x/a/b');
+  });
+
+  it('reading (sub, "/") gives what reading (h, path) gives, on every cgroup of every fixture', () => {
+    for (const name of ['hybrid', 'v1', 'v2'] as const) {
+      const h = hierarchyFromRoot(layout(name).cgroupRoot)!;
+      for (const path of listMemoryCgroups(h)) {
+        const sub = subHierarchy(h, path);
+        const at = `${name} ${path}`;
+        expect(readCgroupUsageKiB(sub, '/'), at).toBe(readCgroupUsageKiB(h, path));
+        expect(readOwnLimitKiB(sub, '/'), at).toBe(readOwnLimitKiB(h, path));
+        expect(readCgroupInactiveFileKiB(sub, '/'), at).toBe(readCgroupInactiveFileKiB(h, path));
+        expect(readCgroupSwapKiB(sub, '/', 100), at).toEqual(readCgroupSwapKiB(h, path, 100));
+        expect(readCgroupOomControl(sub, '/'), at).toEqual(readCgroupOomControl(h, path));
+        expect(readCgroupPressure(sub, '/'), at).toEqual(readCgroupPressure(h, path));
+        expect(cgroupProcs(sub, '/', true).sort(), at).toEqual(cgroupProcs(h, path, true).sort());
+        const m = readCgroupMemory(h, path);
+        const ms = readCgroupMemory(sub, '/');
+        if (m === null) {
+          expect(ms, at).toBeNull();
+          continue;
+        }
+        // Everything but the path and the limit walk above the cgroup (v2 only; v1 reads the kernel's figure).
+        const { path: _p, effectiveLimitKiB: e, ...rest } = m;
+        const { path: _q, effectiveLimitKiB: es, ...restSub } = ms!;
+        expect(restSub, at).toEqual(rest);
+        if (h.version === 1) expect(es, at).toBe(e);
+      }
+    }
   });
 });

@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findMemoryHierarchy, limitedCgroups, resolveCgroup, subtreePids } from '../../src/guard/cgroupfs.js';
+import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
 import { readStat } from '../../src/proc/process.js';
 import { recoverStale } from '../../src/guard/intercept.js';
 import { CgroupScope, emptySample } from '../../src/guard/scope.js';
-import { buildScopes } from '../../src/guard/setup.js';
+import { buildScopes, limitedCgroups, resolveCgroupArg } from '../../src/guard/setup.js';
 import { policy } from './helpers.js';
 
 let root: string;
@@ -33,20 +33,24 @@ afterEach(() => rmSync(root, { recursive: true, force: true }));
 describe('cgroup v1 scope on a fake tree', () => {
   it('finds the hierarchy and resolves relative and absolute paths, refusing unknown ones', () => {
     v1Group('docker/abc', { limit: 256 * MiB, usage: 10 * MiB });
-    const h = findMemoryHierarchy(root)!;
-    expect(h).toEqual({ version: 1, root: join(root, 'memory') });
-    expect(resolveCgroup(h, '/docker/abc')?.path).toBe('/docker/abc');
-    expect(resolveCgroup(h, 'docker/abc')?.path).toBe('/docker/abc');
-    expect(resolveCgroup(h, join(root, 'memory', 'docker', 'abc'))?.path).toBe('/docker/abc');
-    expect(resolveCgroup(h, '/docker/nope')).toBeNull();
-    expect(resolveCgroup(h, '/../../etc')).toBeNull();
-    expect(limitedCgroups(h).map((c) => c.path)).toEqual(['/docker/abc']);
+    const h = hierarchyFromRoot(root)!;
+    expect(h).toMatchObject({ version: 1, root: join(root, 'memory') });
+    expect(resolveCgroupArg(h, '/docker/abc')).toBe('/docker/abc');
+    expect(resolveCgroupArg(h, 'docker/abc')).toBe('/docker/abc');
+    expect(resolveCgroupArg(h, join(root, 'memory', 'docker', 'abc'))).toBe('/docker/abc');
+    expect(resolveCgroupArg(h, join(root, 'memory'))).toBe('/');
+    expect(resolveCgroupArg(h, '/')).toBe('/');
+    expect(resolveCgroupArg(h, '/docker/nope')).toBeNull();
+    expect(resolveCgroupArg(h, '/docker')).toBeNull(); // a directory without memory files
+    expect(resolveCgroupArg(h, '/memory.stat')).toBeNull(); // a file, not a cgroup
+    expect(resolveCgroupArg(h, '/../../etc')).toBeNull();
+    expect(limitedCgroups(h)).toEqual(['/docker/abc']);
   });
 
   it('headroom is limit minus working set (usage minus inactive file)', () => {
     v1Group('app', { limit: 256 * MiB, usage: 200 * MiB, inactive: 30 * MiB });
-    const h = findMemoryHierarchy(root)!;
-    const scope = new CgroupScope(h, resolveCgroup(h, '/app')!, policy(['--proc-root', join(root, 'noproc')]));
+    const h = hierarchyFromRoot(root)!;
+    const scope = new CgroupScope(h, '/app', policy(['--proc-root', join(root, 'noproc')]));
     const s = emptySample();
     expect(scope.read(s, 1000)).toBe(true);
     expect(s.totalKiB).toBe(256 * 1024);
@@ -57,8 +61,8 @@ describe('cgroup v1 scope on a fake tree', () => {
   it('honours the tightest limit up the hierarchy', () => {
     v1Group('pod', { limit: 512 * MiB, usage: 500 * MiB });
     v1Group('pod/c1', { usage: 100 * MiB });
-    const h = findMemoryHierarchy(root)!;
-    const scope = new CgroupScope(h, resolveCgroup(h, '/pod/c1')!, policy(['--proc-root', join(root, 'noproc')]));
+    const h = hierarchyFromRoot(root)!;
+    const scope = new CgroupScope(h, '/pod/c1', policy(['--proc-root', join(root, 'noproc')]));
     const s = emptySample();
     scope.read(s, 1000);
     expect(s.totalKiB).toBe(512 * 1024);
@@ -68,8 +72,8 @@ describe('cgroup v1 scope on a fake tree', () => {
 
   it('reads under_oom near the limit only while intercepting', () => {
     v1Group('app', { limit: 256 * MiB, usage: 256 * MiB, oom: 'oom_kill_disable 1\nunder_oom 1\noom_kill 0\n' });
-    const h = findMemoryHierarchy(root)!;
-    const scope = new CgroupScope(h, resolveCgroup(h, '/app')!, policy(['--proc-root', join(root, 'noproc')]));
+    const h = hierarchyFromRoot(root)!;
+    const scope = new CgroupScope(h, '/app', policy(['--proc-root', join(root, 'noproc')]));
     const s = emptySample();
     scope.read(s, 1000);
     expect(s.held).toBe(false);
@@ -78,10 +82,32 @@ describe('cgroup v1 scope on a fake tree', () => {
     expect(s.held).toBe(true);
   });
 
+  it('swap: the memsw allowance over the binding limit, capped by the swap of the system', () => {
+    v1Group('pod', { limit: 512 * MiB, usage: 100 * MiB });
+    const c1 = v1Group('pod/c1', { usage: 100 * MiB });
+    writeFileSync(join(c1, 'memory.memsw.limit_in_bytes'), `${768 * MiB}\n`);
+    writeFileSync(join(c1, 'memory.memsw.usage_in_bytes'), `${120 * MiB}\n`);
+    const procRoot = join(root, 'proc');
+    mkdirSync(procRoot);
+    writeFileSync(join(procRoot, 'meminfo'), 'MemTotal: 4194304 kB\nMemAvailable: 3000000 kB\nSwapTotal: 1048576 kB\nSwapFree: 921600 kB\n');
+    const h = hierarchyFromRoot(root)!;
+    const s = emptySample();
+    expect(new CgroupScope(h, '/pod/c1', policy(['--proc-root', procRoot])).read(s, 1000)).toBe(true);
+    expect(s.totalKiB).toBe(512 * 1024);
+    expect(s.swapTotalKiB).toBe(256 * 1024);
+    expect(s.swapFreeKiB).toBe(236 * 1024);
+    // Without memsw accounting the system's swap stands.
+    v1Group('pod/c2', { usage: 1 });
+    const s2 = emptySample();
+    expect(new CgroupScope(h, '/pod/c2', policy(['--proc-root', procRoot])).read(s2, 1000)).toBe(true);
+    expect(s2.swapTotalKiB).toBe(1048576);
+    expect(s2.swapFreeKiB).toBe(921600);
+  });
+
   it('reports a removed cgroup as gone', () => {
     const dir = v1Group('gone', { limit: 64 * MiB, usage: 1 });
-    const h = findMemoryHierarchy(root)!;
-    const scope = new CgroupScope(h, resolveCgroup(h, '/gone')!, policy(['--proc-root', join(root, 'noproc')]));
+    const h = hierarchyFromRoot(root)!;
+    const scope = new CgroupScope(h, '/gone', policy(['--proc-root', join(root, 'noproc')]));
     rmSync(dir, { recursive: true });
     expect(scope.read(emptySample(), 1000)).toBe(false);
   });
@@ -89,7 +115,15 @@ describe('cgroup v1 scope on a fake tree', () => {
   it('lists the processes of the whole subtree', () => {
     v1Group('a', { usage: 1, procs: [10, 11] });
     v1Group('a/b', { usage: 1, procs: [12] });
-    expect(subtreePids(join(root, 'memory', 'a')).sort()).toEqual([10, 11, 12]);
+    const h = hierarchyFromRoot(root)!;
+    // Candidates are read from a fake /proc holding only these PIDs' stat files.
+    const procRoot = join(root, 'proc');
+    for (const pid of [10, 11, 12, 13]) {
+      mkdirSync(join(procRoot, String(pid)), { recursive: true });
+      writeFileSync(join(procRoot, String(pid), 'stat'), `${pid} (p${pid}) S 1 ${pid} ${pid} 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 ${pid} 0 0\n`);
+    }
+    const scope = new CgroupScope(h, '/a', policy(['--proc-root', procRoot]));
+    expect(scope.processes().map((c) => c.pid).sort()).toEqual([10, 11, 12]);
   });
 
   it('setup rejects an unknown cgroup before anything runs', () => {
@@ -107,12 +141,18 @@ describe('cgroup v2 scope on a fake tree', () => {
     writeFileSync(join(v2, 'svc', 'memory.current'), `${100 * MiB}\n`);
     writeFileSync(join(v2, 'svc', 'memory.max'), `${128 * MiB}\n`);
     writeFileSync(join(v2, 'svc', 'memory.stat'), `anon 1\ninactive_file ${4 * MiB}\n`);
-    const h = findMemoryHierarchy(v2)!;
+    const h = hierarchyFromRoot(v2)!;
     expect(h.version).toBe(2);
-    const scope = new CgroupScope(h, resolveCgroup(h, '/svc')!, policy(['--proc-root', join(root, 'noproc')]));
+    const scope = new CgroupScope(h, '/svc', policy(['--proc-root', join(root, 'noproc')]));
     const s = emptySample();
     expect(scope.read(s, 1)).toBe(true);
     expect(s.availableKiB).toBe(32 * 1024);
+    expect(s.psiFullAvg10).toBeNull();
+    // With --psi-full, memory.pressure "full avg10" of the cgroup.
+    writeFileSync(join(v2, 'svc', 'memory.pressure'), 'some avg10=3.00 avg60=1.00 avg300=0.00 total=9\nfull avg10=2.50 avg60=0.50 avg300=0.00 total=5\n');
+    const psi = new CgroupScope(h, '/svc', policy(['--proc-root', join(root, 'noproc'), '--psi-full', '20']));
+    expect(psi.read(s, 2)).toBe(true);
+    expect(s.psiFullAvg10).toBe(2.5);
   });
 });
 

@@ -57,6 +57,12 @@ describe('pickNextVictim', () => {
     expect(pickNextVictim([p(1, 2000), p(5, 1500, { kernelThread: true }), p(6, 1400, { oomScoreAdj: -1000 }), p(7, 10)])?.pid).toBe(7);
     expect(pickNextVictim([p(1, 2000)])).toBeNull();
   });
+  it('splits equal (rounded) scores by the exact points when the figures are known', () => {
+    const mem = (pid: number, rssKiB: number, start: number) => ({ ...p(pid, 700, { startTimeTicks: start }), rssKiB, swapKiB: 0, pgtablesKiB: 0 });
+    // The older process is bigger: the kernel takes it, whatever the start times.
+    expect(pickNextVictim([mem(10, 900_000, 10), mem(11, 800_000, 99)], { totalKiB: 64 << 20 })?.pid).toBe(10);
+  });
+
   it('on a tie keeps the newest process, as select_bad_process does', () => {
     expect(pickNextVictim([p(10, 700, { startTimeTicks: 50 }), p(9, 700, { startTimeTicks: 90 })])?.pid).toBe(9);
   });

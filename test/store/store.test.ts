@@ -5,12 +5,14 @@ import type { ProcessSample, Snapshot } from '../../src/sampler/types.js';
 
 function proc(pid: number, oomScore: number, extra: Partial<ProcessSample> = {}): ProcessSample {
   return {
+    key: `${pid}:${pid * 10}`, nextVictim: false, growthKiBps: null,
     pid, startTimeTicks: pid * 10, name: `p${pid}`, cmdline: `/bin/p${pid} --flag`, state: 'S', ppid: 1, pgrp: pid, uid: 0, user: 'root',
     oomScore, oomScoreExact: true, oomScoreAdj: 0, badnessPermille: Math.round(oomScore * 1.5 - 1000), rssKiB: 1000 * pid, anonKiB: null, fileKiB: null, shmemKiB: null,
     swapKiB: 0, pgtablesKiB: 0, cgroup: null, detailTime: 0, limitPct: null, danger: oomScore / 20, cgroupVictim: false, container: null, ...extra,
   };
 }
 function snap(seq: number, processes: ProcessSample[], availableKiB = 5_000_000, nextVictimPid: number | null = null): Snapshot {
+  for (const p of processes) p.nextVictim = p.pid === nextVictimPid;
   return {
     seq, time: seq * 1000, processes, nextVictimPid, cgroups: [], costMs: 1, warnings: [],
     system: {
