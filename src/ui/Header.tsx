@@ -1,9 +1,10 @@
 import React from 'react';
-import { Box, Text } from 'ink';
 import type { PressureLevel } from '../sampler/pressure.js';
 import type { Snapshot } from '../sampler/types.js';
 import type { Series } from '../store/history.js';
+import { bold, inverse, paint } from './ansi.js';
 import { fit, fmtAgo, fmtKiB, gauge, sparkline } from './format.js';
+import { Lines } from './Lines.js';
 import type { Theme } from './theme.js';
 
 const OVERCOMMIT = ['heuristic', 'always', 'strict'];
@@ -51,21 +52,16 @@ export function Header(props: HeaderProps): React.ReactElement {
   const kernel = snapshot?.system.kernel?.release ?? '?';
   const klog = props.kernelLog ? `  klog: ${props.kernelLog.source}` : '';
 
-  return (
-    <Box flexDirection="column">
-      <Text wrap="truncate">
-        <Text bold color={theme.accent}>oomtop</Text>
-        <Text> kernel {kernel}  pressure: </Text>
-        <Text bold inverse={!theme.color && props.pressureLevel !== 'normal'} color={theme.level(props.pressureLevel)}>
-          {props.pressureLevel.toUpperCase()}
-        </Text>
-        <Text>{fit(`  ${psiLine}`, Math.max(0, width - `oomtop kernel ${kernel}  pressure: ${props.pressureLevel}`.length))}</Text>
-      </Text>
-      <Text wrap="truncate">{fit(`${memLine}  ${swapLine}`, width)}</Text>
-      <Text wrap="truncate">{fit(`${commitLine}${klog}`, width)}</Text>
-      <Text wrap="truncate" color={last ? theme.severity('bad') : undefined}>
-        {fit(props.guardLine ? `${killText}  ${props.guardLine}` : killText, width)}
-      </Text>
-    </Box>
-  );
+  const prefix = `oomtop kernel ${kernel}  pressure: `;
+  const level = props.pressureLevel.toUpperCase();
+  const levelText = !theme.color && props.pressureLevel !== 'normal' ? inverse(bold(level)) : bold(paint(level, theme.level(props.pressureLevel)));
+  const lines = [
+    // The plain parts are fitted first, so the styled line is exactly `width` cells.
+    `${bold(paint('oomtop', theme.accent))}${fit(prefix.slice(6), Math.max(0, width - 6)).slice(0, prefix.length - 6)}${levelText}${fit(`  ${psiLine}`, Math.max(0, width - prefix.length - level.length))}`,
+    fit(`${memLine}  ${swapLine}`, width),
+    fit(`${commitLine}${klog}`, width),
+    paint(fit(props.guardLine ? `${killText}  ${props.guardLine}` : killText, width), last ? theme.severity('bad') : undefined),
+  ];
+  // Four lines that change every second: drawn through <Lines> (no growth of Ink's cache).
+  return <Lines lines={lines} width={width} />;
 }

@@ -1,6 +1,8 @@
 import React from 'react';
 import { Text } from 'ink';
+import { paint, inverse } from './ansi.js';
 import { fit } from './format.js';
+import { Lines } from './Lines.js';
 
 export interface Column<R> {
   key: string;
@@ -35,20 +37,23 @@ function widths<R>(columns: Column<R>[], total: number): number[] {
   return columns.map((c) => (c.width === 0 ? Math.max(1, total - fixed) : c.width));
 }
 
-/**
- * A row as few styled spans as possible: neighbouring cells of the same colour are one
- * string, so Ink has a handful of spans per row to measure and colour, not one per cell.
- */
-function spans<R>(cols: Column<R>[], ws: number[], row: R, selected: boolean): { text: string; color: string | undefined }[] {
-  const out: { text: string; color: string | undefined }[] = [];
+/** One row as a string: cells fitted, neighbouring cells of one colour in one SGR span. */
+function rowText<R>(cols: Column<R>[], ws: number[], row: R, selected: boolean): string {
+  let out = '';
+  let span = '';
+  let spanColor: string | undefined;
   cols.forEach((c, i) => {
     const text = fit(c.value(row), ws[i]!, c.align) + (i < cols.length - 1 ? ' ' : '');
     const color = selected ? undefined : c.color?.(row);
-    const last = out[out.length - 1];
-    if (last && last.color === color) last.text += text;
-    else out.push({ text, color });
+    if (color !== spanColor) {
+      out += paint(span, spanColor);
+      span = '';
+      spanColor = color;
+    }
+    span += text;
   });
-  return out;
+  out += paint(span, spanColor);
+  return selected ? inverse(out) : out;
 }
 
 export interface TableProps<R> {
@@ -61,28 +66,22 @@ export interface TableProps<R> {
 }
 
 /**
- * A fixed-width table: one pre-padded <Text> per row (cells are nested spans for colour),
- * rows keyed, every cell sanitized and cut with an ellipsis. Nothing wraps.
+ * A fixed-width table: rows of pre-padded cells, every cell sanitized and cut with an
+ * ellipsis, colours as SGR spans, the whole body one <Text>. Nothing wraps.
  */
 export function Table<R>({ columns, rows, rowKey, width, selected, headerColor }: TableProps<R>): React.ReactElement {
   const cols = layoutColumns(columns, width);
   const ws = widths(cols, width);
   const header = cols.map((c, i) => fit(c.title, ws[i]!, c.align)).join(' ');
+  // The body is one block of pre-styled lines: a handful of React and layout nodes per
+  // frame instead of one per cell, and nothing new in Ink's measure cache (see Lines).
+  const body = rows.map((row) => rowText(cols, ws, row, selected?.(row) ?? false));
   return (
     <>
       <Text bold inverse={headerColor === undefined} color={headerColor} wrap="truncate">
         {fit(header, width)}
       </Text>
-      {rows.map((row) => {
-        const isSel = selected?.(row) ?? false;
-        return (
-          <Text key={rowKey(row)} inverse={isSel} wrap="truncate">
-            {spans(cols, ws, row, isSel).map((sp, i) =>
-              sp.color === undefined ? sp.text : <Text key={i} color={sp.color}>{sp.text}</Text>,
-            )}
-          </Text>
-        );
-      })}
+      <Lines lines={body} width={width} />
     </>
   );
 }

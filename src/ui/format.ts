@@ -36,9 +36,11 @@ export function fmtClock(ms: number): string {
   return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
 }
 
-/** Display width in terminal cells (wide CJK and emoji count 2). */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Display width in terminal cells (wide CJK and emoji count 2); plain ASCII is its length. */
 export function width(text: string): number {
-  return stringWidth(text);
+  return PRINTABLE_ASCII.test(text) ? text.length : stringWidth(text);
 }
 
 /**
@@ -47,6 +49,12 @@ export function width(text: string): number {
  */
 export function fit(text: string, cells: number, align: 'left' | 'right' = 'left'): string {
   if (cells <= 0) return '';
+  if (PRINTABLE_ASCII.test(text)) {
+    // The common case, without sanitizing or measuring character by character.
+    if (text.length > cells) return `${text.slice(0, cells - 1)}…`;
+    const pad = ' '.repeat(cells - text.length);
+    return align === 'right' ? pad + text : text + pad;
+  }
   let s = sanitize(text);
   let w = width(s);
   if (w > cells) {

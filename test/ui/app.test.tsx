@@ -22,7 +22,10 @@ function setup(processes: Parameters<typeof makeFakeProc>[0]['processes']) {
   sample();
   let quit = 0;
   const commands = new Commands(store, config, sample);
-  const ui = render(<App store={store} commands={commands} config={config} theme={makeTheme(false)} onQuit={() => quit++} />);
+  const raw = render(<App store={store} commands={commands} config={config} theme={makeTheme(false)} onQuit={() => quit++} />);
+  // Frames without SGR styling (bold, inverse), to match on text.
+  const frame = raw.lastFrame;
+  const ui = Object.assign(raw, { lastFrame: () => frame()?.replace(/\u001b\[[0-9;]*m/g, '') });
   return { ui, store, root, quits: () => quit };
 }
 const tick = () => new Promise((r) => setTimeout(r, 30));
