@@ -13,7 +13,8 @@ export function tuiCommands(tmuxDir, { oomtopNodeFlags = '' } = {}) {
   mkdirSync(join(btopDir, 'btop'), { recursive: true });
   writeFileSync(join(btopDir, 'btop', 'btop.conf'), 'update_ms = 1000\ncolor_theme = "Default"\ntheme_background = True\n');
   return {
-    oomtop: `node ${oomtopNodeFlags} ${join(ROOT, 'bin/oomtop.js')}`.replace(/\s+/g, ' '),
+    // Run as users do (the shebang carries oomtop's V8 flags); extra flags go through node.
+    oomtop: oomtopNodeFlags ? `node ${oomtopNodeFlags} ${join(ROOT, 'bin/oomtop.js')}` : join(ROOT, 'bin/oomtop.js'),
     top: 'top -d 1',
     htop: 'htop -d 10',
     btop: `env XDG_CONFIG_HOME=${btopDir} btop`,

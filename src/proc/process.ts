@@ -15,26 +15,29 @@ export function parseStat(text: string): ProcStat | null {
   if (open <= 0 || close < open) return null;
   const pid = Number.parseInt(text.slice(0, open), 10);
   if (!Number.isFinite(pid)) return null;
-  const rest = text.slice(close + 2).split(' ');
-  if (rest.length < 22) return null;
-  const num = (i: number) => Number(rest[i]);
-  const stat: ProcStat = {
-    pid,
-    comm: text.slice(open + 1, close),
-    state: rest[0] ?? '?',
-    ppid: num(1),
-    pgrp: num(2),
-    flags: num(6),
-    utimeTicks: num(11),
-    stimeTicks: num(12),
-    startTimeTicks: num(19),
-    vsizeBytes: num(20),
-    rssPages: num(21),
-  };
-  for (const k of ['ppid', 'pgrp', 'flags', 'utimeTicks', 'stimeTicks', 'startTimeTicks', 'vsizeBytes', 'rssPages'] as const) {
-    if (!Number.isFinite(stat[k])) return null;
+  // Fields after ") ", by index from 0 (state) on: scan the spaces instead of splitting
+  // ~50 strings per process per tick; only the fields used are cut out.
+  const want = [1, 2, 6, 11, 12, 19, 20, 21];
+  const got: number[] = [];
+  let field = 0;
+  let start = close + 2;
+  let state = '';
+  let w = 0;
+  for (let i = start; i <= text.length && w < want.length; i++) {
+    const c = i === text.length ? 32 : text.charCodeAt(i);
+    if (c !== 32 && c !== 10) continue;
+    if (field === 0) state = text.slice(start, i);
+    else if (field === want[w]) {
+      got.push(Number(text.slice(start, i)));
+      w++;
+    }
+    field++;
+    start = i + 1;
   }
-  return stat;
+  if (w < want.length || state === '') return null;
+  const [ppid, pgrp, flags, utimeTicks, stimeTicks, startTimeTicks, vsizeBytes, rssPages] = got as [number, number, number, number, number, number, number, number];
+  for (const v of got) if (!Number.isFinite(v)) return null;
+  return { pid, comm: text.slice(open + 1, close), state, ppid, pgrp, flags, utimeTicks, stimeTicks, startTimeTicks, vsizeBytes, rssPages };
 }
 
 function kib(v: string | undefined): number | null {
