@@ -34,7 +34,11 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   // Container names come from runtimes in the background; the table shows short IDs until then.
   const namer = hierarchy ? new ContainerNamer() : null;
   namer?.onStatus((message) => store.getState().log('info', 'info', `containers: ${message}`));
-  const guard = GuardLink.create(store, args.guardArgs);
+  // The guard reads (and acts on) the same /proc and cgroup tree the monitor shows.
+  const guardArgs = [...args.guardArgs];
+  if (!guardArgs.includes('--proc-root')) guardArgs.push('--proc-root', config.procRoot);
+  if (config.cgroupRoot !== null && !guardArgs.includes('--cgroup-root')) guardArgs.push('--cgroup-root', config.cgroupRoot);
+  const guard = GuardLink.create(store, guardArgs);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());

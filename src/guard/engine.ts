@@ -1,3 +1,4 @@
+import { isForbidden } from './victim.js';
 import { signalProcess, type ActionResult } from '../actions/index.js';
 import { readCandidate } from './candidates.js';
 import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
@@ -145,8 +146,12 @@ export class GuardEngine {
     this.opts.emit(makeEvent('notice', scope, null, this.now(), { message }));
   }
 
+  /** Set by shutdown(): a tick still waiting on a hook must not act afterwards. */
+  private stopped = false;
+
   /** Release every intercept (synchronous): call on every exit path. */
   shutdown(): void {
+    this.stopped = true;
     for (const rt of this.scopes) {
       rt.intercept?.release();
       rt.intercept = null;
@@ -155,6 +160,7 @@ export class GuardEngine {
 
   /** One pass over every scope; returns how long to sleep before the next. */
   async tick(): Promise<number> {
+    if (this.stopped) return this.policy.maxIntervalMs;
     if (this.busy) return this.policy.minIntervalMs;
     this.busy = true;
     try {
@@ -197,6 +203,8 @@ export class GuardEngine {
     rt.level = d.level;
     for (const e of d.events) this.opts.emit(e);
     for (const action of d.actions) await this.act(rt, action);
+    // Stopped while a hook ran: touch neither processes nor cgroup settings any more.
+    if (this.stopped) return p.maxIntervalMs;
 
     // Held at the limit and nothing we may end: let the kernel's OOM killer do it.
     if (rt.intercept && s.held && d.level === 'kill' && rt.state.pending === null && rt.state.noVictimReported) {
@@ -228,10 +236,18 @@ export class GuardEngine {
       const h = await runHook(p.preKill, hookEnv('pre-kill', ctx), p.hookTimeoutMs, p.procRoot);
       if (h.code !== 0) this.hookProblem(scope, 'pre-kill', h);
     }
+    if (this.stopped) return; // turned off while the pre-kill hook ran
     const ref = { pid: action.victim.pid, startTimeTicks: action.victim.startTimeTicks, name: action.victim.name };
+    // --kill-group: every member must be one the guard could have picked itself (in the
+    // scope, not forbidden by the policy), or the group is not signalled.
+    const inScope = action.group && !action.dry ? new Set(rt.reader.processes().map((c) => c.pid)) : null;
+    const memberAllowed = (pid: number): boolean => {
+      const c = readCandidate(p.procRoot, pid);
+      return c !== null && inScope !== null && inScope.has(pid) && !isForbidden(c, p, this.protectedPids);
+    };
     const result: ActionResult = action.dry
       ? { ok: true }
-      : signalProcess(ref, action.signal, { procRoot: p.procRoot, group: action.group, selfPid: this.opts.selfPid });
+      : signalProcess(ref, action.signal, { procRoot: p.procRoot, group: action.group, selfPid: this.opts.selfPid, groupMemberAllowed: memberAllowed });
     const out = settle(rt.state, action, result, rt.sample, scope, this.now());
     rt.state = out.state;
     this.opts.emit(out.event);

@@ -1,3 +1,4 @@
+import { sanitize } from '../util/sanitize.js';
 import type { GuardEvent } from './types.js';
 
 function mib(kib: number | undefined): string {
@@ -15,8 +16,14 @@ const VERB: Record<string, string> = {
   'no-victim': 'no victim',
 };
 
-/** One human line per event. */
-export function formatHuman(e: GuardEvent): string {
+/** One human line per event; names, scopes and messages from the system are sanitized. */
+export function formatHuman(raw: GuardEvent): string {
+  const e: GuardEvent = {
+    ...raw,
+    scope: sanitize(raw.scope),
+    ...(raw.name !== undefined ? { name: sanitize(raw.name) } : {}),
+    ...(raw.message !== undefined ? { message: sanitize(raw.message) } : {}),
+  };
   const head = e.scope === 'guard' ? `${e.time} guard:` : `${e.time} guard ${e.scope}:`;
   const mem =
     e.availablePct !== undefined
