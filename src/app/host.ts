@@ -35,6 +35,8 @@ export class SamplerHost {
     if (this.stopped || this.store.getState().view.paused) return;
     const snap = this.sampler.sample({ detailPids: this.detailPids() });
     this.store.getState().applySnapshot(snap);
+    // After a light first tick, the rows now on screen get their details before drawing.
+    if (this.sampler.fillDetails(this.detailPids())) this.store.getState().refreshRows();
     this.onTick?.();
   }
 

@@ -108,8 +108,17 @@ export class Sampler {
       s.rssKiB = stat.rssPages * this.pageKiB;
 
       const roundRobin = (tick + pid) % refreshEvery === 0;
-      const detail = fresh || exec || req.full || roundRobin || req.detailPids?.has(pid) === true;
+      // At first sight of a whole system (the first tick) status and cmdline wait: the
+      // rows on screen get them through fillDetails() before the first frame, the rest in
+      // the round robin. Processes that appear later are read in full at once.
+      const light = fresh && tick === 1 && !req.full;
+      const detail = (fresh && !light) || exec || req.full || roundRobin || req.detailPids?.has(pid) === true;
+      if (light) {
+        s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+        this.readCgroup(s);
+      }
       if (detail) {
+        const firstDetail = s.detailTime === 0;
         const status = readStatus(procRoot, pid);
         if (status === null) continue;
         if (!status.hasMm) continue;
@@ -122,14 +131,11 @@ export class Sampler {
         s.pgtablesKiB = status.vmPteKiB;
         s.detailTime = time;
         s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
-        if (fresh || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
-        if (fresh || roundRobin || req.full) {
-          const text = this.opts.memoryCgroupOf ? readProcCgroupText(procRoot, pid) : null;
-          s.cgroup = text !== null && this.opts.memoryCgroupOf ? this.opts.memoryCgroupOf(text) : null;
-        }
+        if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
+        if (fresh || roundRobin || req.full) this.readCgroup(s);
       }
-      // init is unkillable and reads 0: never estimate it.
-      const estimate = detail || pid === 1 ? null : estimateOomScore(s, totalKiB, this.scale, this.pageKiB);
+      // init is unkillable and reads 0: never estimate it; nor without status figures yet.
+      const estimate = detail || pid === 1 || s.detailTime === 0 ? null : estimateOomScore(s, totalKiB, this.scale, this.pageKiB);
       if (estimate === null) {
         const score = readOomScore(procRoot, pid);
         if (score === null) continue;
@@ -173,6 +179,39 @@ export class Sampler {
       costMs: performance.now() - started,
       warnings,
     };
+  }
+
+  private readCgroup(s: ProcessSample): void {
+    const text = this.opts.memoryCgroupOf ? readProcCgroupText(this.opts.procRoot, s.pid) : null;
+    s.cgroup = text !== null && this.opts.memoryCgroupOf ? this.opts.memoryCgroupOf(text) : null;
+  }
+
+  /**
+   * Read status and cmdline now for these processes when they have not been read yet (the
+   * rows on screen after a light first tick). Updates the samples in place; true when any
+   * changed.
+   */
+  fillDetails(pids: Iterable<number>): boolean {
+    let changed = false;
+    const now = (this.opts.now ?? Date.now)();
+    for (const pid of pids) {
+      const e = this.cache.get(pid);
+      if (!e || e.kernelThread || e.sample.detailTime !== 0) continue;
+      const s = e.sample;
+      const status = readStatus(this.opts.procRoot, pid);
+      if (status === null || !status.hasMm) continue;
+      s.uid = status.uid;
+      s.user = this.users.name(status.uid);
+      s.anonKiB = status.rssAnonKiB;
+      s.fileKiB = status.rssFileKiB;
+      s.shmemKiB = status.rssShmemKiB;
+      s.swapKiB = status.vmSwapKiB;
+      s.pgtablesKiB = status.vmPteKiB;
+      s.cmdline = readCmdline(this.opts.procRoot, pid) ?? '';
+      s.detailTime = now;
+      changed = true;
+    }
+    return changed;
   }
 
   /** Replace estimates by the kernel's value for the highest-ranked processes. */

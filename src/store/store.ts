@@ -69,6 +69,8 @@ export interface OomtopState {
   log(kind: LogKind, severity: LogSeverity, text: string, extra?: Partial<LogEntry>): LogEntry;
   setStatus(text: string, severity?: LogSeverity): void;
   setView(patch: Partial<ViewState>): void;
+  /** Rebuild the rows from the current snapshot (after its samples changed in place). */
+  refreshRows(): void;
   setSort(sort: SortKey): void;
   cycleSort(): void;
   moveSelection(delta: number | 'home' | 'end'): void;
@@ -246,6 +248,10 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch || 'cgroupFilter' in patch;
         if (rowsChanged || 'selectedKey' in patch || 'pageSize' in patch || 'scroll' in patch) set(refreshRows(view));
         else set({ view });
+      },
+
+      refreshRows() {
+        set(refreshRows(get().view));
       },
 
       setSort(sort) {

@@ -25,7 +25,7 @@ describe('Sampler on a fixture /proc', () => {
         { pid: 102, comm: 'defunct', state: 'Z' },
       ],
     });
-    const snap = new Sampler({ procRoot: root, passwdPath, pageKiB: 4 }).sample();
+    const snap = new Sampler({ procRoot: root, passwdPath, pageKiB: 4 }).sample({ full: true });
     expect(snap.processes.map((p) => p.pid).sort((a, b) => a - b)).toEqual([1, 100, 101]);
     expect(snap.nextVictimPid).toBe(100);
     const mysqld = snap.processes.find((p) => p.pid === 100)!;
@@ -70,6 +70,19 @@ describe('Sampler on a fixture /proc', () => {
     expect(new Sampler({ procRoot: root, passwdPath, pageKiB: 4 }).sample().nextVictimPid).toBe(11);
   });
 
+  it('reads status and cmdline lazily on the first tick, and fills them for the rows asked for', () => {
+    const root = tree({ processes: [{ pid: 10, comm: 'a', cmdline: 'a --x', rssPages: 100, adj: 300 }, { pid: 11, comm: 'b', cmdline: 'b --y' }] });
+    const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000 });
+    const first = s.sample();
+    const a = first.processes.find((p) => p.pid === 10)!;
+    // Enough to rank: the kernel's exact score, adj and RSS; no status or cmdline yet.
+    expect(a).toMatchObject({ oomScoreExact: true, oomScoreAdj: 300, rssKiB: 400, cmdline: '', anonKiB: null });
+    expect(s.fillDetails([10])).toBe(true);
+    expect(a).toMatchObject({ cmdline: 'a --x', anonKiB: 300 });
+    expect(first.processes.find((p) => p.pid === 11)!.cmdline).toBe('');
+    expect(s.fillDetails([10])).toBe(false); // already read
+  });
+
   it('treats vanished and malformed entries as normal and keeps going', () => {
     const root = tree({
       processes: [
@@ -95,7 +108,7 @@ describe('Sampler on a fixture /proc', () => {
   it('notices a reused PID by its start time and reads the new process in full', () => {
     const root = tree({ processes: [{ pid: 10, comm: 'first', startTime: 100, cmdline: 'first --a' }] });
     const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000 });
-    expect(s.sample().processes[0]!.cmdline).toBe('first --a');
+    expect(s.sample({ detailPids: new Set([10]) }).processes[0]!.cmdline).toBe('first --a');
     rmSync(join(root, '10'), { recursive: true });
     writeFakeProcess(root, { pid: 10, comm: 'second', startTime: 200, cmdline: 'second --b', adj: 300 });
     const p = s.sample().processes[0]!;
@@ -105,7 +118,7 @@ describe('Sampler on a fixture /proc', () => {
   it('reads the exact score for detail PIDs and estimates the rest between refreshes', () => {
     const root = tree({ processes: [{ pid: 10, comm: 'a', rssPages: 1000 }, { pid: 11, comm: 'b', rssPages: 2000 }] });
     const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000, exactTop: 0 });
-    s.sample();
+    s.sample({ full: true });
     // The kernel's value differs from the estimate: only the detail PID shows it.
     writeFileSync(join(root, '10', 'oom_score'), '900\n');
     writeFileSync(join(root, '11', 'oom_score'), '901\n');
