@@ -58,7 +58,23 @@ async function waitFor(tmux, s, pred, ms = 15000) {
 const HOG = "const a=[];const t=setInterval(()=>{a.push(Buffer.alloc(3<<20,1));if(a.length>=100)clearInterval(t)},200);setInterval(()=>{},1e6)";
 
 const tmux = makeTmux('oomtop-shots');
-const hog = spawn(process.execPath, ['-e', HOG], { stdio: 'ignore' });
+// The hog runs in its own 512 MiB memory cgroup (when cgroup v1 is writable), so the
+// table's %LIM and the cgroup view show a real limit; it joins before exec (v1 does not
+// move memory already charged).
+const V1 = '/sys/fs/cgroup/memory';
+let appCg = null;
+if (existsSync(join(V1, 'memory.limit_in_bytes'))) {
+  try {
+    appCg = join(V1, `oomtop-shots-app-${Math.random().toString(36).slice(2, 8)}`);
+    mkdirSync(appCg);
+    writeFileSync(join(appCg, 'memory.limit_in_bytes'), String(512 << 20));
+  } catch {
+    appCg = null;
+  }
+}
+const hog = appCg
+  ? spawn('sh', ['-c', `echo $$ > ${appCg}/cgroup.procs && exec "${process.execPath}" -e "$0"`, HOG], { stdio: 'ignore' })
+  : spawn(process.execPath, ['-e', HOG], { stdio: 'ignore' });
 own(hog.pid);
 let cg = null;
 try {
@@ -118,17 +134,30 @@ try {
     await sleep(1200);
     render('oom-kill', tmux.capture(s, true));
   } else log('  no cgroup v1 memory controller: oom-kill scene skipped');
+  // The cgroup view (a view change only: no action key).
+  tmux.keys(s, 'c');
+  await waitFor(tmux, s, (t) => t.includes('Memory cgroups'));
+  await sleep(1200);
+  render('cgroups', tmux.capture(s, true));
+  tmux.keys(s, 'Escape');
+  await sleep(300);
   tmux.keys(s, 'q');
   await sleep(300);
 } finally {
   killOwned(hog.pid);
   tmux.close();
   await sleep(300);
-  if (cg) {
-    try {
-      rmdirSync(cg);
-    } catch (e) {
-      log(`  could not remove ${cg}: ${e.message}`);
+  for (const dir of [cg, appCg]) {
+    if (!dir) continue;
+    // Tasks take a moment to leave after they die: retry briefly.
+    for (let i = 0; i < 30; i++) {
+      try {
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        if (i === 29) log(`  could not remove ${dir}: ${e.message}`);
+        await sleep(100);
+      }
     }
   }
 }

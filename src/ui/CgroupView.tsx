@@ -41,7 +41,7 @@ export function CgroupView({ snapshot, index, width, height, theme }: { snapshot
       {rows.length === 0 ? (
         <Text color={theme.dim}>no memory cgroups found (no memory controller, or processes are not readable)</Text>
       ) : (
-        <Table columns={columns} rows={shown} rowKey={(c) => c.memory.path} width={width} selected={(c) => c === rows[i]} />
+        <Table columns={columns} rows={shown} width={width} selected={(c) => c === rows[i]} />
       )}
     </Box>
   );

@@ -54,7 +54,6 @@ export function ProcessTable({ rows, view, width, height, theme }: ProcessTableP
       <Table
         columns={columns}
         rows={visible}
-        rowKey={(r) => r.key}
         width={width}
         selected={(r) => r.key === view.selectedKey}
       />

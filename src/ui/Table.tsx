@@ -1,6 +1,5 @@
 import React from 'react';
-import { Text } from 'ink';
-import { paint, inverse } from './ansi.js';
+import { bold, inverse, paint } from './ansi.js';
 import { fit } from './format.js';
 import { Lines } from './Lines.js';
 
@@ -59,7 +58,6 @@ function rowText<R>(cols: Column<R>[], ws: number[], row: R, selected: boolean):
 export interface TableProps<R> {
   columns: Column<R>[];
   rows: R[];
-  rowKey(row: R): string;
   width: number;
   selected?: (row: R) => boolean;
   headerColor?: string;
@@ -69,19 +67,14 @@ export interface TableProps<R> {
  * A fixed-width table: rows of pre-padded cells, every cell sanitized and cut with an
  * ellipsis, colours as SGR spans, the whole body one <Text>. Nothing wraps.
  */
-export function Table<R>({ columns, rows, rowKey, width, selected, headerColor }: TableProps<R>): React.ReactElement {
+export function Table<R>({ columns, rows, width, selected, headerColor }: TableProps<R>): React.ReactElement {
   const cols = layoutColumns(columns, width);
   const ws = widths(cols, width);
   const header = cols.map((c, i) => fit(c.title, ws[i]!, c.align)).join(' ');
   // The body is one block of pre-styled lines: a handful of React and layout nodes per
   // frame instead of one per cell, and nothing new in Ink's measure cache (see Lines).
   const body = rows.map((row) => rowText(cols, ws, row, selected?.(row) ?? false));
-  return (
-    <>
-      <Text bold inverse={headerColor === undefined} color={headerColor} wrap="truncate">
-        {fit(header, width)}
-      </Text>
-      <Lines lines={body} width={width} />
-    </>
-  );
+  // The header bar spans the whole width: its padding sits inside the inverse span.
+  const head = headerColor === undefined ? inverse(bold(fit(header, width))) : bold(paint(fit(header, width), headerColor));
+  return <Lines lines={[head, ...body]} width={width} />;
 }

@@ -37,7 +37,7 @@ describe('fit', () => {
 
 describe('Table', () => {
   it('draws one fixed-width line per row with the flex column filling the width', () => {
-    const { lastFrame } = render(<Table columns={cols} rows={[{ id: '1', name: 'alpha', n: 10 }, { id: '22', name: 'a very long name indeed', n: 5 }]} rowKey={(r) => r.id} width={30} />);
+    const { lastFrame } = render(<Table columns={cols} rows={[{ id: '1', name: 'alpha', n: 10 }, { id: '22', name: 'a very long name indeed', n: 5 }]} width={30} />);
     const lines = lastFrame()!.split('\n');
     expect(lines).toHaveLength(3);
     // Ink trims trailing spaces; nothing may run past the width.
@@ -50,7 +50,7 @@ describe('Table', () => {
     expect(layoutColumns(cols, 40).map((c) => c.key)).toEqual(['id', 'n', 'name']);
   });
   it('keeps hostile names on their own row', () => {
-    const { lastFrame } = render(<Table columns={cols} rows={[{ id: '1', name: 'x\n\u001b[31mred\r', n: 1 }]} rowKey={(r) => r.id} width={40} />);
+    const { lastFrame } = render(<Table columns={cols} rows={[{ id: '1', name: 'x\n\u001b[31mred\r', n: 1 }]} width={40} />);
     const lines = lastFrame()!.split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain('x\\n\\x1b[31mred\\x0d');
