@@ -3,33 +3,38 @@ import { randomBytes } from 'node:crypto';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
-/** A detached tmux session running one command, for driving the real TUI. */
+/**
+ * A detached tmux session running one command, for driving the real TUI. Each session has
+ * its own tmux server (-L): killing the last session of a shared server makes it exit,
+ * and a test starting its session at that moment fails with "server exited unexpectedly".
+ */
 export class TmuxSession {
   readonly name = `oomtop-test-${randomBytes(4).toString('hex')}`;
+  private readonly socket = ['-L', this.name];
 
   constructor(command: string, cols = 120, rows = 40, env: Record<string, string> = {}) {
     const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-    execFileSync('tmux', ['new-session', '-d', '-s', this.name, '-x', String(cols), '-y', String(rows), ...envArgs, command]);
+    execFileSync('tmux', [...this.socket, 'new-session', '-d', '-s', this.name, '-x', String(cols), '-y', String(rows), ...envArgs, command]);
   }
 
   capture(escapes = false): string {
-    return execFileSync('tmux', ['capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name], { encoding: 'utf8' });
+    return execFileSync('tmux', [...this.socket, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name], { encoding: 'utf8' });
   }
 
   /** Send keys one at a time, as a person types them. */
   async keys(...keys: string[]): Promise<void> {
     for (const k of keys) {
-      execFileSync('tmux', ['send-keys', '-t', this.name, k]);
+      execFileSync('tmux', [...this.socket, 'send-keys', '-t', this.name, k]);
       await sleep(150);
     }
   }
 
   display(format: string): string {
-    return execFileSync('tmux', ['display-message', '-p', '-t', this.name, format], { encoding: 'utf8' }).trim();
+    return execFileSync('tmux', [...this.socket, 'display-message', '-p', '-t', this.name, format], { encoding: 'utf8' }).trim();
   }
 
   resize(cols: number, rows: number): void {
-    execFileSync('tmux', ['resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows)]);
+    execFileSync('tmux', [...this.socket, 'resize-window', '-t', this.name, '-x', String(cols), '-y', String(rows)]);
   }
 
   async waitFor(pred: (screen: string) => boolean, timeoutMs = 10_000, what = 'screen'): Promise<string> {
@@ -44,7 +49,7 @@ export class TmuxSession {
   }
 
   kill(): void {
-    spawnSync('tmux', ['kill-session', '-t', this.name]);
+    spawnSync('tmux', [...this.socket, 'kill-server']);
   }
 }
 
