@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isKernelThread, listPids, readCmdline, readOomScore, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
 import { badnessPermille, estimateOomScore, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
 import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
-import type { KernelVersion, OomSettings } from '../proc/types.js';
+import type { KernelVersion, OomSettings, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
@@ -122,14 +122,7 @@ export class Sampler {
         const status = readStatus(procRoot, pid);
         if (status === null) continue;
         if (!status.hasMm) continue;
-        s.uid = status.uid;
-        s.user = this.users.name(status.uid);
-        s.anonKiB = status.rssAnonKiB;
-        s.fileKiB = status.rssFileKiB;
-        s.shmemKiB = status.rssShmemKiB;
-        s.swapKiB = status.vmSwapKiB;
-        s.pgtablesKiB = status.vmPteKiB;
-        s.detailTime = time;
+        this.applyStatus(s, status, time);
         s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
         if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
         if (fresh || roundRobin || req.full) this.readCgroup(s);
@@ -181,6 +174,17 @@ export class Sampler {
     };
   }
 
+  private applyStatus(s: ProcessSample, status: ProcStatus, time: number): void {
+    s.uid = status.uid;
+    s.user = this.users.name(status.uid);
+    s.anonKiB = status.rssAnonKiB;
+    s.fileKiB = status.rssFileKiB;
+    s.shmemKiB = status.rssShmemKiB;
+    s.swapKiB = status.vmSwapKiB;
+    s.pgtablesKiB = status.vmPteKiB;
+    s.detailTime = time;
+  }
+
   private readCgroup(s: ProcessSample): void {
     const text = this.opts.memoryCgroupOf ? readProcCgroupText(this.opts.procRoot, s.pid) : null;
     s.cgroup = text !== null && this.opts.memoryCgroupOf ? this.opts.memoryCgroupOf(text) : null;
@@ -200,15 +204,8 @@ export class Sampler {
       const s = e.sample;
       const status = readStatus(this.opts.procRoot, pid);
       if (status === null || !status.hasMm) continue;
-      s.uid = status.uid;
-      s.user = this.users.name(status.uid);
-      s.anonKiB = status.rssAnonKiB;
-      s.fileKiB = status.rssFileKiB;
-      s.shmemKiB = status.rssShmemKiB;
-      s.swapKiB = status.vmSwapKiB;
-      s.pgtablesKiB = status.vmPteKiB;
+      this.applyStatus(s, status, now);
       s.cmdline = readCmdline(this.opts.procRoot, pid) ?? '';
-      s.detailTime = now;
       changed = true;
     }
     return changed;
