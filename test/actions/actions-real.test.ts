@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTarget, killSafely, setOomScoreAdj, signalProcess } from '../../src/actions/index.js';
 import { adjOf, exited, killStarted, startHog, startSleeper, startTimeOf } from '../helpers/children.js';
-import { until } from '../helpers/tmux.js';
+import { until } from '../helpers/wait.js';
 
 afterEach(killStarted);
 const opts = { procRoot: '/proc' };

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canMakeMemcg, TestMemcg } from '../helpers/memcg.js';
+import { canMakeMemcg, memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
 import { hasTmux, TmuxSession } from '../helpers/tmux.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
@@ -11,7 +11,7 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
-if (!canMakeMemcg) console.warn('not root or no writable cgroup v1 memory hierarchy: skipping the real OOM-kill TUI test');
+if (!canMakeMemcg) console.warn(`skipping the real OOM-kill TUI tests: ${memcgSkipReason}`);
 
 describe.skipIf(!hasTmux || !built || !canMakeMemcg)('a real kernel OOM kill in the TUI', () => {
   it('shows the kill of a hog in a 32 MiB cgroup in the event log, with its pid, name and cgroup', async () => {

@@ -5,19 +5,24 @@ import { join } from 'node:path';
 
 export const V1_MEMORY = '/sys/fs/cgroup/memory';
 
-export const canMakeMemcg: boolean = (() => {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return false;
+/** Why real memory cgroups cannot be made here, or null when they can. */
+export const memcgSkipReason: string | null = (() => {
+  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root';
   try {
     accessSync(V1_MEMORY, constants.W_OK);
-    return existsSync(join(V1_MEMORY, 'memory.limit_in_bytes'));
   } catch {
-    return false;
+    return `${V1_MEMORY} is not writable (no cgroup v1 memory controller?)`;
   }
+  return existsSync(join(V1_MEMORY, 'memory.limit_in_bytes')) ? null : `${V1_MEMORY} is not a cgroup v1 memory hierarchy`;
 })();
+
+export const canMakeMemcg = memcgSkipReason === null;
 
 /** A v1 memory cgroup with a small limit, for real OOM kills that cannot touch the rest of the machine. */
 export class TestMemcg {
   readonly name = `oomtop-test-${randomBytes(4).toString('hex')}`;
+  /** The path as /proc/PID/cgroup and the kernel log print it. */
+  readonly path = `/${this.name}`;
   readonly dir = join(V1_MEMORY, this.name);
   private readonly children: ChildProcess[] = [];
 

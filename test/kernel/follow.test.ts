@@ -1,6 +1,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from '../helpers/wait.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { monotonicNowUs } from '../../src/kernel/clock.js';
 import { startKernelFollower, type FollowedEvent, type FollowerStatus, type KernelFollower } from '../../src/kernel/follow.js';
@@ -19,21 +20,6 @@ function tmp(): string {
   return d;
 }
 
-function waitFor<T>(get: () => T | undefined, ms = 5000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now();
-    const iv = setInterval(() => {
-      const v = get();
-      if (v !== undefined) {
-        clearInterval(iv);
-        resolve(v);
-      } else if (Date.now() - t0 > ms) {
-        clearInterval(iv);
-        reject(new Error('timed out'));
-      }
-    }, 10);
-  });
-}
 
 /** kmsg records for a 6.x memcg kill at the given monotonic time. */
 function killRecords(seq: number, usec: number, pid: number, comm: string): string {

@@ -1,0 +1,21 @@
+/** Polling helpers shared by the tests that wait on real processes, terminals and the kernel. */
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Resolve once pred() holds; reject after timeoutMs. */
+export async function until(pred: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  await waitFor(() => (pred() ? true : undefined), timeoutMs, what);
+}
+
+/** Resolve with the first value get() returns that is not undefined; reject after timeoutMs. */
+export async function waitFor<T>(get: () => T | undefined, timeoutMs = 5000, what = 'a value', pollMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = get();
+    if (v !== undefined) return v;
+    if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(pollMs);
+  }
+}
