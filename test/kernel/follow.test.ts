@@ -14,6 +14,22 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A fixture recorded on a machine that had been up for a while carries kernel timestamps
+ * that may lie ahead of this machine's clock: shift them so the whole log ends a second
+ * ago, as a real buffer would. Only the timestamps change.
+ */
+function inThePast(text: string, kind: 'kmsg' | 'dmesg'): string {
+  const re = kind === 'kmsg' ? /^(\d+,\d+,)(\d+)(,)/gm : /^(\[\s*)(\d+\.\d{6})(\])/gm;
+  const toUs = (v: string) => (kind === 'kmsg' ? Number(v) : Math.round(Number(v) * 1e6));
+  const max = Math.max(...[...text.matchAll(re)].map((m) => toUs(m[2]!)));
+  const shift = max - (monotonicNowUs() - 1_000_000);
+  return text.replace(re, (_m, a: string, v: string, b: string) => {
+    const us = Math.max(1, toUs(v) - shift);
+    return `${a}${kind === 'kmsg' ? String(us) : (us / 1e6).toFixed(6).padStart(12)}${b}`;
+  });
+}
+
 function tmp(): string {
   const d = mkdtempSync(join(tmpdir(), 'oomtop-follow-'));
   dirs.push(d);
@@ -36,7 +52,7 @@ describe('startKernelFollower on a kmsg-like source', () => {
   it('reports kills already in the buffer as past, then new ones live within well under a second', async () => {
     const dir = tmp();
     const kmsg = join(dir, 'kmsg');
-    writeFileSync(kmsg, readFileSync(join(FIXTURES, 'local-6.18-memcg-v1-multi.kmsg.log')));
+    writeFileSync(kmsg, inThePast(readFileSync(join(FIXTURES, 'local-6.18-memcg-v1-multi.kmsg.log'), 'utf8'), 'kmsg'));
     const events: FollowedEvent[] = [];
     const statuses: FollowerStatus[] = [];
     followers.push(
@@ -65,7 +81,7 @@ describe('startKernelFollower on a kmsg-like source', () => {
   it('skips past kills when readHistory is false', async () => {
     const dir = tmp();
     const kmsg = join(dir, 'kmsg');
-    writeFileSync(kmsg, readFileSync(join(FIXTURES, 'local-6.18-memcg-v1-multi.kmsg.log')));
+    writeFileSync(kmsg, inThePast(readFileSync(join(FIXTURES, 'local-6.18-memcg-v1-multi.kmsg.log'), 'utf8'), 'kmsg'));
     const events: FollowedEvent[] = [];
     followers.push(startKernelFollower({ devKmsg: kmsg, readHistory: false, onEvent: (e) => events.push(e), onStatus: () => {}, pollMs: 50 }));
     await new Promise((r) => setTimeout(r, 200));
@@ -98,7 +114,8 @@ describe('startKernelFollower fallbacks', () => {
   it('falls back to dmesg when /dev/kmsg cannot be opened, and stop() ends the child', async () => {
     const events: FollowedEvent[] = [];
     const statuses: FollowerStatus[] = [];
-    const fixture = join(FIXTURES, 'local-6.18-memcg-v1-multi.dmesg.log');
+    const fixture = join(tmp(), 'dmesg.log');
+    writeFileSync(fixture, inThePast(readFileSync(join(FIXTURES, 'local-6.18-memcg-v1-multi.dmesg.log'), 'utf8'), 'dmesg'));
     const f = startKernelFollower({
       devKmsg: join(tmp(), 'missing-kmsg'),
       onEvent: (e) => events.push(e),
