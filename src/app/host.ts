@@ -4,7 +4,7 @@ import type { OomtopState } from '../store/store.js';
 
 /**
  * Runs the sampler at an interval and hands each snapshot to the store. The sampler is
- * synchronous and cheap (about 30 ms at 1000 processes on a 2-core VM, mostly syscalls),
+ * synchronous and cheap (a few ms at 1000 processes on a 2-core VM, mostly syscalls),
  * so it runs on the main thread between Ink renders; a tick never overlaps the next.
  */
 export class SamplerHost {
@@ -63,5 +63,6 @@ export class SamplerHost {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    this.sampler.close();
   }
 }

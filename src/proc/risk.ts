@@ -97,22 +97,3 @@ export function pickNextVictim<T extends VictimCandidate>(procs: Iterable<T>, me
   }
   return best;
 }
-
-/**
- * The oom_score the kernel would print for a process with these figures (system-wide OOM:
- * totalpages = RAM + swap). Used to rank processes between exact reads of oom_score; null
- * on legacy kernels, whose score is not derivable.
- */
-export function estimateOomScore(
-  p: { rssKiB: number; swapKiB: number; pgtablesKiB: number; oomScoreAdj: number | null },
-  totalKiB: number,
-  scale: ScoreScale,
-  pageKiB = 4,
-): number | null {
-  if (scale === 'legacy' || totalKiB <= 0) return null;
-  if (p.oomScoreAdj === -1000) return 0;
-  const totalPages = Math.floor(totalKiB / pageKiB);
-  const permille = Math.trunc((badnessPoints(p, totalKiB, pageKiB) * 1000) / totalPages);
-  if (scale === 'v5.9') return Math.max(0, Math.trunc(((1000 + permille) * 2) / 3));
-  return Math.max(permille > 0 ? permille : 1, 0);
-}

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { isKernelThread, listPids, readCmdline, readOomScore, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
-import { badnessPermille, estimateOomScore, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
+import { isKernelThread, listPids, parseStat, readCmdline, readOomScoreAdj, readProcCgroupText, readStatus } from '../proc/process.js';
+import { ProcFiles } from '../proc/handles.js';
+import { badnessPermille, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
 import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
 import type { KernelVersion, OomSettings, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
@@ -23,8 +24,8 @@ export interface SamplerOptions {
   pageKiB?: number;
   /** Every process gets a full detail read at least every N ticks. */
   refreshEvery?: number;
-  /** Exact oom_score reads per tick for the highest estimated scores (besides detail PIDs). */
-  exactTop?: number;
+  /** Hold stat and oom_score open between ticks (default: when procRoot is a procfs). */
+  holdFiles?: boolean;
   /** Re-read sysctls every N ticks. */
   settingsEvery?: number;
   now?: () => number;
@@ -38,12 +39,10 @@ interface Entry {
 
 /**
  * Turns /proc into snapshots. Each tick reads, per process, only stat and oom_score (the
- * cheap files); status, oom_score_adj, cmdline and cgroup are read for new processes, for
+ * cheap files, held open between ticks: see ProcFiles), so every score shown is the
+ * kernel's own; status, oom_score_adj, cmdline and cgroup are read for new processes, for
  * the PIDs the caller asks about (rows on screen, tagged), after an exec (comm changed),
  * and round-robin so every process is refreshed at least every `refreshEvery` ticks.
- * oom_score itself is estimated for the rest from those figures (the kernel's formula) and
- * read exactly for detail PIDs and the `exactTop` highest candidates, so the next victim
- * and every row on screen carry the kernel's own value.
  */
 export class Sampler {
   private readonly cache = new Map<number, Entry>();
@@ -53,8 +52,10 @@ export class Sampler {
   private kernel: KernelVersion | null;
   private scale: ScoreScale;
   private settings: OomSettings | null = null;
+  private readonly files: ProcFiles;
 
   constructor(private readonly opts: SamplerOptions) {
+    this.files = new ProcFiles(opts.procRoot, { hold: opts.holdFiles });
     this.users = new UserNames(opts.passwdPath);
     this.pageKiB = opts.pageKiB ?? detectPageKiB();
     this.kernel = readKernelVersion(opts.procRoot);
@@ -84,7 +85,8 @@ export class Sampler {
         entry.seen = tick;
         continue;
       }
-      const stat = readStat(procRoot, pid);
+      const statText = this.files.read(pid, 'stat');
+      const stat = statText === null ? null : parseStat(statText);
       if (stat === null) continue; // vanished between listing and reading: normal
       if (isKernelThread(stat)) {
         this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
@@ -127,20 +129,12 @@ export class Sampler {
         if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
         if (fresh || roundRobin || req.full) this.readCgroup(s);
       }
-      // init is unkillable and reads 0: never estimate it; nor without status figures yet.
-      const estimate = detail || pid === 1 || s.detailTime === 0 ? null : estimateOomScore(s, totalKiB, this.scale, this.pageKiB);
-      if (estimate === null) {
-        const score = readOomScore(procRoot, pid);
-        if (score === null) continue;
-        s.oomScore = score;
-        s.oomScoreExact = true;
-      } else {
-        s.oomScore = estimate;
-        s.oomScoreExact = false;
-      }
+      const score = this.files.readInt(pid, 'oom_score');
+      if (score === null) continue;
+      s.oomScore = score;
       processes.push(s);
     }
-    this.refineTopScores(processes, this.opts.exactTop ?? 16);
+    this.files.endTick();
     // init can never be chosen: it has no share to show.
     for (const s of processes) s.badnessPermille = s.pid === 1 ? null : badnessPermille(s.oomScore, s.oomScoreAdj, this.scale);
     for (const [pid, e] of this.cache) if (e.seen !== tick) this.cache.delete(pid);
@@ -211,17 +205,14 @@ export class Sampler {
     return changed;
   }
 
-  /** Replace estimates by the kernel's value for the highest-ranked processes. */
-  private refineTopScores(processes: ProcessSample[], count: number): void {
-    const estimated = processes.filter((p) => !p.oomScoreExact);
-    if (estimated.length === 0 || count <= 0) return;
-    estimated.sort((a, b) => b.oomScore - a.oomScore);
-    for (const p of estimated.slice(0, count)) {
-      const score = readOomScore(this.opts.procRoot, p.pid);
-      if (score === null) continue;
-      p.oomScore = score;
-      p.oomScoreExact = true;
-    }
+  /** Descriptors held open for the next tick. */
+  get heldFiles(): number {
+    return this.files.size;
+  }
+
+  /** Release the held descriptors (the sampler can still be used: it reopens them). */
+  close(): void {
+    this.files.close();
   }
 
   private blank(pid: number, startTimeTicks: number): ProcessSample {
@@ -237,7 +228,6 @@ export class Sampler {
       uid: null,
       user: '?',
       oomScore: 0,
-      oomScoreExact: false,
       oomScoreAdj: null,
       badnessPermille: null,
       rssKiB: 0,

@@ -20,9 +20,8 @@ export interface ProcessSample {
   pgrp: number;
   uid: number | null;
   user: string;
+  /** /proc/PID/oom_score as read this tick. */
   oomScore: number;
-  /** false when oomScore was estimated from rss/swap/page tables/adj between exact reads. */
-  oomScoreExact: boolean;
   oomScoreAdj: number | null;
   /** The kernel's badness as a share of RAM+swap in per mille (null: adj -1000 or legacy kernel). */
   badnessPermille: number | null;

@@ -177,7 +177,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
           pushSeries(h.rssKiB, snap.time, p.rssKiB, HISTORY_LENGTH);
           pushSeries(h.oomScore, snap.time, p.oomScore, HISTORY_LENGTH);
 
-          if (p.badnessPermille !== null && p.oomScoreExact) {
+          if (p.badnessPermille !== null) {
             const was = crossed.get(key) ?? 0;
             const now = RISK_THRESHOLDS.filter((t) => p.badnessPermille! >= t).pop() ?? 0;
             if (now > was && state.snapshot !== null) {

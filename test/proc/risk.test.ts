@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { badnessPermille, estimateOomScore, pickNextVictim, scoreFromPermille, scoreScale } from '../../src/proc/risk.js';
+import { badnessPermille, pickNextVictim, scoreFromPermille, scoreScale } from '../../src/proc/risk.js';
 import { parseKernelRelease } from '../../src/proc/system.js';
 
 const k = (r: string) => parseKernelRelease(r);
@@ -34,17 +34,6 @@ describe('badness from oom_score', () => {
   it('reads pre-5.9 scores as per mille, legacy as unknown', () => {
     expect(badnessPermille(800, 0, 'permille')).toBe(800);
     expect(badnessPermille(800, 0, 'legacy')).toBeNull();
-  });
-});
-
-describe('estimateOomScore', () => {
-  const total = 1_000_000;
-  it('follows the kernel: (1000 + points×1000/total) × 2/3', () => {
-    expect(estimateOomScore({ rssKiB: 500_000, swapKiB: 0, pgtablesKiB: 0, oomScoreAdj: 0 }, total, 'v5.9')).toBe(1000);
-    expect(estimateOomScore({ rssKiB: 0, swapKiB: 0, pgtablesKiB: 0, oomScoreAdj: 1000 }, total, 'v5.9')).toBe(1333);
-    expect(estimateOomScore({ rssKiB: 100_000, swapKiB: 0, pgtablesKiB: 0, oomScoreAdj: -1000 }, total, 'v5.9')).toBe(0);
-    expect(estimateOomScore({ rssKiB: 100_000, swapKiB: 100_000, pgtablesKiB: 0, oomScoreAdj: 0 }, total, 'permille')).toBe(200);
-    expect(estimateOomScore({ rssKiB: 1, swapKiB: 0, pgtablesKiB: 0, oomScoreAdj: 0 }, total, 'legacy')).toBeNull();
   });
 });
 

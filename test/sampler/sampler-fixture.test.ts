@@ -76,7 +76,7 @@ describe('Sampler on a fixture /proc', () => {
     const first = s.sample();
     const a = first.processes.find((p) => p.pid === 10)!;
     // Enough to rank: the kernel's exact score, adj and RSS; no status or cmdline yet.
-    expect(a).toMatchObject({ oomScoreExact: true, oomScoreAdj: 300, rssKiB: 400, cmdline: '', anonKiB: null });
+    expect(a).toMatchObject({ oomScoreAdj: 300, rssKiB: 400, cmdline: '', anonKiB: null });
     expect(s.fillDetails([10])).toBe(true);
     expect(a).toMatchObject({ cmdline: 'a --x', anonKiB: 300 });
     expect(first.processes.find((p) => p.pid === 11)!.cmdline).toBe('');
@@ -115,16 +115,18 @@ describe('Sampler on a fixture /proc', () => {
     expect(p).toMatchObject({ name: 'second', cmdline: 'second --b', startTimeTicks: 200, oomScoreAdj: 300 });
   });
 
-  it('reads the exact score for detail PIDs and estimates the rest between refreshes', () => {
+  it("reads every process's oom_score each tick, not only the rows asked for", () => {
     const root = tree({ processes: [{ pid: 10, comm: 'a', rssPages: 1000 }, { pid: 11, comm: 'b', rssPages: 2000 }] });
-    const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000, exactTop: 0 });
+    const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000 });
     s.sample({ full: true });
-    // The kernel's value differs from the estimate: only the detail PID shows it.
     writeFileSync(join(root, '10', 'oom_score'), '900\n');
     writeFileSync(join(root, '11', 'oom_score'), '901\n');
     const snap = s.sample({ detailPids: new Set([10]) });
-    expect(snap.processes.find((p) => p.pid === 10)).toMatchObject({ oomScore: 900, oomScoreExact: true });
-    expect(snap.processes.find((p) => p.pid === 11)?.oomScoreExact).toBe(false);
+    expect(snap.processes.find((p) => p.pid === 10)?.oomScore).toBe(900);
+    expect(snap.processes.find((p) => p.pid === 11)?.oomScore).toBe(901);
+    expect(snap.nextVictimPid).toBe(11);
+    // A fixture tree is not a procfs: nothing is held open there.
+    expect(s.heldFiles).toBe(0);
   });
 
   it('says so when /proc cannot be listed or meminfo is missing', () => {

@@ -1,7 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sampler } from '../../src/sampler/sampler.js';
-import { killStarted, startHog, startTimeOf } from '../helpers/children.js';
+import { exited, killStarted, startHog, startTimeOf } from '../helpers/children.js';
+import { until } from '../helpers/wait.js';
 
 afterAll(killStarted);
 
@@ -21,25 +22,45 @@ describe('Sampler on the real /proc', () => {
     expect(snap.nextVictimPid).toBe(hog.pid);
   });
 
-  it("estimates match the kernel's oom_score for processes not read exactly", async () => {
-    const s = new Sampler({ procRoot: '/proc', exactTop: 0 });
-    // A full first read (status for every process): afterwards only the round robin and
-    // the rows asked for are read exactly, the rest is estimated.
-    s.sample({ full: true });
-    const snap = s.sample();
-    const estimated = snap.processes.filter((p) => !p.oomScoreExact);
-    let compared = 0;
-    for (const p of estimated) {
-      let real: number;
-      try {
-        real = Number(readFileSync(`/proc/${p.pid}/oom_score`, 'utf8'));
-      } catch {
-        continue; // exited meanwhile
-      }
-      // RSS moves between the two reads for busy processes: a point or two is noise.
-      expect(Math.abs(real - p.oomScore)).toBeLessThanOrEqual(2);
-      compared++;
+  it('holds stat and oom_score open, follows the score as it changes, and lets go when the process exits', async () => {
+    const hog = await startHog(32);
+    const s = new Sampler({ procRoot: '/proc' });
+    try {
+      const first = s.sample();
+      const count = first.processes.length;
+      // Samples are reused in place from tick to tick: keep the figure, not the object.
+      const before = first.processes.find((x) => x.pid === hog.pid)!.oomScore;
+      // Two held files per user-space process seen (stat, oom_score).
+      expect(s.heldFiles).toBeGreaterThanOrEqual(2 * count - 4);
+      writeFileSync(`/proc/${hog.pid}/oom_score_adj`, '500');
+      const after = s.sample().processes.find((x) => x.pid === hog.pid)!;
+      // Read through the held descriptor: the kernel's value now, not the one at open.
+      expect(after.oomScore).toBe(Number(readFileSync(`/proc/${hog.pid}/oom_score`, 'utf8')));
+      expect(after.oomScore).toBeGreaterThan(before);
+      const held = s.heldFiles;
+      const exit = exited(hog);
+      hog.kill('SIGKILL');
+      await exit;
+      await until(() => !existsSync(`/proc/${hog.pid}`), 5000, 'the hog reaped');
+      const gone = s.sample();
+      expect(gone.processes.some((x) => x.pid === hog.pid)).toBe(false);
+      s.sample(); // the tick after: descriptors nobody read are closed
+      expect(s.heldFiles).toBeLessThan(held);
+    } finally {
+      s.close();
     }
-    expect(compared).toBeGreaterThan(0);
+    expect(s.heldFiles).toBe(0);
+  });
+
+  it('falls back to open/read/close past its descriptor budget, with the same figures', () => {
+    const s = new Sampler({ procRoot: '/proc', pageKiB: 4 });
+    const limited = new Sampler({ procRoot: '/proc', holdFiles: false });
+    const a = s.sample();
+    const b = limited.sample();
+    expect(limited.heldFiles).toBe(0);
+    const self = (snap: typeof a) => snap.processes.find((p) => p.pid === process.pid)!;
+    expect(self(b).oomScore).toBeGreaterThan(0);
+    expect(Math.abs(self(a).oomScore - self(b).oomScore)).toBeLessThanOrEqual(2);
+    s.close();
   });
 });

@@ -7,7 +7,7 @@ function proc(pid: number, oomScore: number, extra: Partial<ProcessSample> = {})
   return {
     key: `${pid}:${pid * 10}`, nextVictim: false, growthKiBps: null,
     pid, startTimeTicks: pid * 10, name: `p${pid}`, cmdline: `/bin/p${pid} --flag`, state: 'S', ppid: 1, pgrp: pid, uid: 0, user: 'root',
-    oomScore, oomScoreExact: true, oomScoreAdj: 0, badnessPermille: Math.round(oomScore * 1.5 - 1000), rssKiB: 1000 * pid, anonKiB: null, fileKiB: null, shmemKiB: null,
+    oomScore, oomScoreAdj: 0, badnessPermille: Math.round(oomScore * 1.5 - 1000), rssKiB: 1000 * pid, anonKiB: null, fileKiB: null, shmemKiB: null,
     swapKiB: 0, pgtablesKiB: 0, cgroup: null, detailTime: 0, limitPct: null, danger: oomScore / 20, cgroupVictim: false, container: null, ...extra,
   };
 }
