@@ -1,6 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRecord } from './read.js';
 
 /** f_type of procfs (linux/magic.h PROC_SUPER_MAGIC). */
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -43,18 +42,18 @@ interface Held {
 }
 
 /**
- * Per-process /proc files that the sampler reads every tick (stat, oom_score), each opened
+ * Per-process /proc files that the sampler reads every tick (statm, oom_score), each opened
  * once and then re-read with pread(fd, 0): the kernel regenerates the text on every read,
- * and the open(2) path walk plus close(2) were more than half of the cost of a tick.
+ * and the open(2) path walk plus close(2) cost more than the read itself.
  *
  * A held descriptor names the process, not the number: once that process is gone a read
- * fails with ESRCH even if the PID was reused, so the reader opens the path afresh and
- * gets the new process (the caller tells them apart by start time, as before).
+ * fails with ESRCH even if the PID was reused. So while a descriptor reads, the process is
+ * the one it was opened for, with no start-time check needed.
  *
- * Used only on a real procfs: a fixture tree of regular files would keep answering from a
+ * Held only on a real procfs: a fixture tree of regular files would keep answering from a
  * deleted file. Descriptors are bounded by the soft RLIMIT_NOFILE less a reserve; past
- * that, files are read with open/read/close as before. Descriptors not read during a tick
- * are closed by endTick(), so exited processes release theirs.
+ * that, files are read with open/read/close. Descriptors not read during a tick are closed
+ * by endTick(), so exited processes release theirs.
  */
 export class ProcFiles {
   /** file name → pid → descriptor */
@@ -78,42 +77,59 @@ export class ProcFiles {
     return this.count;
   }
 
-  /** The text of /proc/PID/NAME for a one-record file (stat, oom_score...); null when gone. */
-  read(pid: number, name: string): string | null {
+  /** Decimal fields parsed by numbers(), from the start of the file. */
+  readonly nums: number[] = [];
+
+  /** Is /proc/PID/NAME held open (so that a read names the process it was opened for)? */
+  holds(pid: number, name: string): boolean {
+    return this.held.get(name)?.has(pid) === true;
+  }
+
+  /** Would a file not held yet be kept open now? */
+  get canHold(): boolean {
+    return this.hold && this.count < this.budget;
+  }
+
+  /**
+   * Read the first `count` decimal fields of /proc/PID/NAME (statm, oom_score...) into
+   * `nums`, straight from the bytes (nothing allocated per read). Returns how many were
+   * read, or -1 when the file is gone or unreadable. A held descriptor that fails is
+   * dropped and not reopened: that process is gone, and a new one under the same PID is
+   * for the caller to meet as new. A file not held is opened, and kept when it can be.
+   */
+  numbers(pid: number, name: string, count: number): number {
     let byPid = this.held.get(name);
     if (byPid === undefined) this.held.set(name, (byPid = new Map()));
     const h = byPid.get(pid);
     if (h !== undefined) {
       h.used = this.tick;
-      const text = this.pread(h.fd);
-      if (text !== null) return text;
-      // That process is gone (ESRCH); the PID may already name another one.
+      const n = this.pread(h.fd);
+      if (n >= 0) return this.parse(n, count);
       this.drop(byPid, pid, h);
+      return -1;
     }
-    const path = join(this.procRoot, String(pid), name);
-    if (!this.hold || this.count >= this.budget) return readRecord(path);
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openSync(join(this.procRoot, String(pid), name), 'r');
     } catch {
-      return null;
+      return -1;
     }
-    const text = this.pread(fd);
-    if (text === null) {
+    const n = this.pread(fd);
+    if (n < 0 || !this.canHold) {
       this.closeFd(fd);
-      return null;
+      return n < 0 ? -1 : this.parse(n, count);
     }
     byPid.set(pid, { fd, used: this.tick });
     this.count++;
-    return text;
+    return this.parse(n, count);
   }
 
-  /** Integer files (oom_score, oom_score_adj). */
-  readInt(pid: number, name: string): number | null {
-    const text = this.read(pid, name);
-    if (text === null) return null;
-    const n = Number.parseInt(text, 10);
-    return Number.isFinite(n) ? n : null;
+  /** Close every file held for this PID. */
+  forget(pid: number): void {
+    for (const byPid of this.held.values()) {
+      const h = byPid.get(pid);
+      if (h !== undefined) this.drop(byPid, pid, h);
+    }
   }
 
   /** Close what was not read since the last call: exited processes, skipped kernel threads. */
@@ -126,14 +142,35 @@ export class ProcFiles {
     for (const byPid of this.held.values()) for (const [pid, h] of byPid) this.drop(byPid, pid, h);
   }
 
-  private pread(fd: number): string | null {
+  /** Bytes read into buf, or -1. These files are one short record: one read returns all of it. */
+  private pread(fd: number): number {
     try {
-      // These files are one record well under a page: a single read returns all of it.
-      const n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      return this.buf.toString('utf8', 0, n);
+      return readSync(fd, this.buf, 0, this.buf.length, 0);
     } catch {
-      return null;
+      return -1;
     }
+  }
+
+  /** Space-separated decimal integers (a leading '-' allowed); stops at anything else. */
+  private parse(len: number, count: number): number {
+    const b = this.buf;
+    let k = 0;
+    let i = 0;
+    while (k < count && i < len) {
+      while (i < len && (b[i] === 32 || b[i] === 9 || b[i] === 10)) i++;
+      if (i >= len) break;
+      let neg = false;
+      if (b[i] === 45) {
+        neg = true;
+        i++;
+      }
+      const start = i;
+      let v = 0;
+      while (i < len && b[i]! >= 48 && b[i]! <= 57) v = v * 10 + (b[i++]! - 48);
+      if (i === start || (i < len && b[i] !== 32 && b[i] !== 9 && b[i] !== 10)) break;
+      this.nums[k++] = neg ? -v : v;
+    }
+    return k;
   }
 
   private drop(byPid: Map<number, Held>, pid: number, h: Held): void {

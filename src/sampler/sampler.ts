@@ -3,7 +3,8 @@ import { isKernelThread, listPids, parseStat, readCmdline, readOomScoreAdj, read
 import { ProcFiles } from '../proc/handles.js';
 import { badnessPermille, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
 import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
-import type { KernelVersion, OomSettings, ProcStatus } from '../proc/types.js';
+import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
+import { readRecord } from '../proc/read.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
@@ -22,7 +23,7 @@ export interface SamplerOptions {
   namer?: ContainerNamer | null;
   passwdPath?: string;
   pageKiB?: number;
-  /** Every process gets a full detail read at least every N ticks. */
+  /** Every process gets a full detail read at least every N ticks (default 30). */
   refreshEvery?: number;
   /** Hold stat and oom_score open between ticks (default: when procRoot is a procfs). */
   holdFiles?: boolean;
@@ -38,11 +39,13 @@ interface Entry {
 }
 
 /**
- * Turns /proc into snapshots. Each tick reads, per process, only stat and oom_score (the
+ * Turns /proc into snapshots. Each tick reads, per process, only statm and oom_score (the
  * cheap files, held open between ticks: see ProcFiles), so every score shown is the
- * kernel's own; status, oom_score_adj, cmdline and cgroup are read for new processes, for
- * the PIDs the caller asks about (rows on screen, tagged), after an exec (comm changed),
- * and round-robin so every process is refreshed at least every `refreshEvery` ticks.
+ * kernel's own; stat, status, oom_score_adj, cmdline and cgroup are read for new
+ * processes, for the PIDs the caller asks about (rows on screen, tagged), for last tick's
+ * victims, after an exec (comm changed), and round-robin so every process is refreshed at
+ * least every `refreshEvery` ticks. Without held files (a fixture tree, past the
+ * descriptor budget) stat is read every tick instead of statm.
  */
 export class Sampler {
   private readonly cache = new Map<number, Entry>();
@@ -53,6 +56,8 @@ export class Sampler {
   private scale: ScoreScale;
   private settings: OomSettings | null = null;
   private readonly files: ProcFiles;
+  /** Last tick's system and cgroup victims. */
+  private readonly victims = new Set<number>();
 
   constructor(private readonly opts: SamplerOptions) {
     this.files = new ProcFiles(opts.procRoot, { hold: opts.holdFiles });
@@ -67,7 +72,7 @@ export class Sampler {
     const started = performance.now();
     const tick = ++this.tick;
     const { procRoot } = this.opts;
-    const refreshEvery = this.opts.refreshEvery ?? 10;
+    const refreshEvery = this.opts.refreshEvery ?? 30;
     const warnings: string[] = [];
 
     const pids = listPids(procRoot);
@@ -78,6 +83,7 @@ export class Sampler {
     if (memory === null) warnings.push(`cannot read ${join(procRoot, 'meminfo')}`);
     const totalKiB = memory ? memory.totalKiB + memory.swapTotalKiB : 0;
 
+    const files = this.files;
     for (const pid of pids) {
       let entry = this.cache.get(pid);
       // Kernel threads never gain an mm: recheck them only now and then (PID reuse).
@@ -85,36 +91,76 @@ export class Sampler {
         entry.seen = tick;
         continue;
       }
-      const statText = this.files.read(pid, 'stat');
-      const stat = statText === null ? null : parseStat(statText);
-      if (stat === null) continue; // vanished between listing and reading: normal
-      if (isKernelThread(stat)) {
-        this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
-        continue;
+      const roundRobin = (tick + pid) % refreshEvery === 0;
+      const asked = req.full === true || roundRobin || req.detailPids?.has(pid) === true || this.victims.has(pid);
+      // A known process whose statm is held costs two held reads a tick (statm, oom_score):
+      // the descriptor names that very process, so stat (name, state, start time) is read
+      // only for new processes and detail reads.
+      let size = -1;
+      let resident = -1;
+      if (entry !== undefined && !entry.kernelThread && files.holds(pid, 'statm')) {
+        if (files.numbers(pid, 'statm', 2) === 2) {
+          size = files.nums[0]!;
+          resident = files.nums[1]!;
+        } else {
+          // That process is gone; the PID may already name a new one.
+          files.forget(pid);
+          this.cache.delete(pid);
+          entry = undefined;
+        }
       }
-      if (stat.state === 'Z' || stat.state === 'X') continue; // zombies hold no memory and cannot be chosen
+      let stat: ProcStat | null = null;
+      if (resident < 0 || asked) {
+        const statText = readRecord(join(procRoot, String(pid), 'stat'));
+        stat = statText === null ? null : parseStat(statText);
+        if (stat === null) continue; // vanished between listing and reading: normal
+        if (isKernelThread(stat)) {
+          files.forget(pid);
+          this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
+          continue;
+        }
+        if (stat.state === 'Z' || stat.state === 'X') continue; // zombies hold no memory and cannot be chosen
+      }
 
       let fresh = false;
-      if (!entry || entry.kernelThread || entry.sample.startTimeTicks !== stat.startTimeTicks) {
-        entry = { sample: this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: false };
+      if (!entry || entry.kernelThread || (stat !== null && entry.sample.startTimeTicks !== stat.startTimeTicks)) {
+        // Unknown here means stat was read above.
+        if (entry && !entry.kernelThread) files.forget(pid);
+        entry = { sample: this.blank(pid, stat!.startTimeTicks), seen: tick, kernelThread: false };
         this.cache.set(pid, entry);
         fresh = true;
+        size = resident = -1;
       }
       entry.seen = tick;
       const s = entry.sample;
-      const exec = !fresh && s.name !== stat.comm;
-      s.name = stat.comm;
-      s.state = stat.state;
-      s.ppid = stat.ppid;
-      s.pgrp = stat.pgrp;
-      s.rssKiB = stat.rssPages * this.pageKiB;
+      let exec = false;
+      if (stat !== null) {
+        exec = !fresh && s.name !== stat.comm;
+        s.name = stat.comm;
+        s.state = stat.state;
+        s.ppid = stat.ppid;
+        s.pgrp = stat.pgrp;
+      }
+      if (resident < 0) {
+        // Open statm now, to be held from the next tick on; without a held file (a fixture
+        // tree, past the descriptor budget) stat's RSS serves, read every tick.
+        if (files.canHold && files.numbers(pid, 'statm', 2) === 2) {
+          size = files.nums[0]!;
+          resident = files.nums[1]!;
+        } else {
+          size = 1;
+          resident = stat!.rssPages;
+        }
+      }
+      if (size === 0) continue; // no mm any more: exiting, or a zombie not yet seen as one
+      const rssBefore = s.rssKiB;
+      s.rssKiB = resident * this.pageKiB;
 
-      const roundRobin = (tick + pid) % refreshEvery === 0;
       // At first sight of a whole system (the first tick) status and cmdline wait: the
       // rows on screen get them through fillDetails() before the first frame, the rest in
       // the round robin. Processes that appear later are read in full at once.
       const light = fresh && tick === 1 && !req.full;
-      const detail = (fresh && !light) || exec || req.full || roundRobin || req.detailPids?.has(pid) === true;
+      const detail = (fresh && !light) || exec || asked;
       if (light) {
         s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
         this.readCgroup(s);
@@ -129,8 +175,11 @@ export class Sampler {
         if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
         if (fresh || roundRobin || req.full) this.readCgroup(s);
       }
-      const score = this.files.readInt(pid, 'oom_score');
-      if (score === null) continue;
+      if (files.numbers(pid, 'oom_score', 1) !== 1) continue;
+      const score = files.nums[0]!;
+      // The score moved while the memory did not: oom_score_adj changed (another tool, or
+      // the process itself). Read it now rather than at the next round.
+      if (!detail && !light && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
       s.oomScore = score;
       processes.push(s);
     }
@@ -148,6 +197,10 @@ export class Sampler {
     const victim = pickNextVictim(processes, { totalKiB, pageKiB: this.pageKiB });
     for (const p of processes) p.nextVictim = p === victim;
     const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer);
+    // The victims are named in the header and the event log: read them in full next tick.
+    this.victims.clear();
+    if (victim) this.victims.add(victim.pid);
+    for (const c of cgroups) if (c.nextVictimPid !== null) this.victims.add(c.nextVictimPid);
     return {
       seq: tick,
       time,

@@ -7,33 +7,43 @@ import { exited, killStarted, startSleeper } from '../helpers/children.js';
 afterAll(killStarted);
 
 describe('ProcFiles', () => {
-  it('re-reads a held descriptor: the text is the kernel\'s of now', async () => {
+  it("re-reads a held descriptor (the kernel's value of now), and drops it once the process is gone", async () => {
     const child = startSleeper(60);
     const files = new ProcFiles('/proc');
-    expect(files.readInt(child.pid!, 'oom_score_adj')).toBe(0);
-    expect(files.size).toBe(1);
-    writeFileSync(`/proc/${child.pid}/oom_score_adj`, '321');
+    expect(files.numbers(child.pid!, 'oom_score_adj', 1)).toBe(1);
+    expect(files.nums[0]).toBe(0);
+    expect(files.holds(child.pid!, 'oom_score_adj')).toBe(true);
+    writeFileSync(`/proc/${child.pid}/oom_score_adj`, '417');
     files.endTick();
-    expect(files.readInt(child.pid!, 'oom_score_adj')).toBe(321);
+    expect(files.numbers(child.pid!, 'oom_score_adj', 1)).toBe(1);
+    expect(files.nums[0]).toBe(417);
     expect(files.size).toBe(1); // the same descriptor
+    expect(files.numbers(child.pid!, 'statm', 2)).toBe(2);
+    expect(files.nums[1]).toBeGreaterThan(0); // resident pages
     const exit = exited(child);
     child.kill('SIGKILL');
     await exit;
-    // Gone: the held descriptor reads ESRCH, the path is gone too.
-    expect(files.read(child.pid!, 'stat')).toBeNull();
-    expect(files.read(child.pid!, 'oom_score_adj')).toBeNull();
+    // The held descriptors read ESRCH: dropped, not reopened.
+    expect(files.numbers(child.pid!, 'statm', 2)).toBe(-1);
+    expect(files.holds(child.pid!, 'statm')).toBe(false);
+    expect(files.numbers(child.pid!, 'oom_score_adj', 1)).toBe(-1);
     expect(files.size).toBe(0);
     files.close();
   });
 
-  it('closes what a tick did not read', () => {
+  it('closes what a tick did not read, and forgets a PID on request', () => {
     const files = new ProcFiles('/proc');
-    expect(files.read(process.pid, 'stat')).toMatch(new RegExp(`^${process.pid} \\(`));
-    expect(files.read(1, 'stat')).not.toBeNull();
+    expect(files.numbers(process.pid, 'stat', 1)).toBe(1);
+    expect(files.nums[0]).toBe(process.pid);
+    expect(files.numbers(1, 'oom_score', 1)).toBe(1);
+    expect(files.numbers(1, 'statm', 1)).toBe(1);
+    files.endTick();
+    expect(files.size).toBe(3);
+    files.numbers(process.pid, 'stat', 1);
+    files.numbers(1, 'statm', 1);
     files.endTick();
     expect(files.size).toBe(2);
-    files.read(process.pid, 'stat');
-    files.endTick();
+    files.forget(1);
     expect(files.size).toBe(1);
     files.close();
     expect(files.size).toBe(0);
@@ -41,22 +51,29 @@ describe('ProcFiles', () => {
 
   it('keeps to its descriptor budget and reads the rest with open/read/close', () => {
     const files = new ProcFiles('/proc', { maxFds: 1 });
-    expect(files.read(process.pid, 'stat')).not.toBeNull();
-    expect(files.read(1, 'stat')).not.toBeNull();
-    expect(files.read(process.pid, 'oom_score')).not.toBeNull();
+    expect(files.canHold).toBe(true);
+    expect(files.numbers(process.pid, 'oom_score', 1)).toBe(1);
+    expect(files.canHold).toBe(false);
+    expect(files.numbers(1, 'oom_score', 1)).toBe(1);
+    expect(files.holds(1, 'oom_score')).toBe(false);
     expect(files.size).toBe(1);
     files.close();
   });
 
-  it('holds nothing on a fixture tree (a deleted file would keep answering)', () => {
-    const root = makeFakeProc({ processes: [{ pid: 10, comm: 'a' }] });
+  it('holds nothing on a fixture tree (a deleted file would keep answering), and stops at malformed text', () => {
+    const root = makeFakeProc({ processes: [{ pid: 10, comm: 'a', rssPages: 7, adj: -17 }, { pid: 11, comm: 'b', rawStat: 'junk 5' }] });
     try {
       expect(isProcfs(root)).toBe(false);
       expect(isProcfs('/proc')).toBe(true);
       const files = new ProcFiles(root);
-      expect(files.read(10, 'stat')).toMatch(/^10 \(a\)/);
+      expect(files.canHold).toBe(false);
+      expect(files.numbers(10, 'stat', 1)).toBe(1);
+      expect(files.nums[0]).toBe(10);
+      expect(files.numbers(10, 'oom_score_adj', 1)).toBe(1);
+      expect(files.nums[0]).toBe(-17);
       expect(files.size).toBe(0);
-      expect(files.read(11, 'stat')).toBeNull();
+      expect(files.numbers(11, 'stat', 2)).toBe(0);
+      expect(files.numbers(12, 'stat', 1)).toBe(-1);
     } finally {
       removeFakeProc(root);
     }

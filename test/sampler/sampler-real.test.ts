@@ -22,7 +22,7 @@ describe('Sampler on the real /proc', () => {
     expect(snap.nextVictimPid).toBe(hog.pid);
   });
 
-  it('holds stat and oom_score open, follows the score as it changes, and lets go when the process exits', async () => {
+  it('holds statm and oom_score open, follows the score as it changes, and lets go when the process exits', async () => {
     const hog = await startHog(32);
     const s = new Sampler({ procRoot: '/proc' });
     try {
@@ -30,7 +30,7 @@ describe('Sampler on the real /proc', () => {
       const count = first.processes.length;
       // Samples are reused in place from tick to tick: keep the figure, not the object.
       const before = first.processes.find((x) => x.pid === hog.pid)!.oomScore;
-      // Two held files per user-space process seen (stat, oom_score).
+      // Two held files per user-space process seen (statm, oom_score).
       expect(s.heldFiles).toBeGreaterThanOrEqual(2 * count - 4);
       writeFileSync(`/proc/${hog.pid}/oom_score_adj`, '500');
       const after = s.sample().processes.find((x) => x.pid === hog.pid)!;
@@ -62,5 +62,37 @@ describe('Sampler on the real /proc', () => {
     expect(self(b).oomScore).toBeGreaterThan(0);
     expect(Math.abs(self(a).oomScore - self(b).oomScore)).toBeLessThanOrEqual(2);
     s.close();
+  });
+
+  it('follows RSS between detail reads through the held statm', () => {
+    const s = new Sampler({ procRoot: '/proc', refreshEvery: 1000 });
+    try {
+      s.sample({ full: true });
+      s.sample();
+      const self = () => s.sample().processes.find((p) => p.pid === process.pid)!;
+      const before = self().rssKiB;
+      const block = Buffer.alloc(64 * 1024 * 1024, 1); // touched: resident
+      const after = self().rssKiB;
+      expect(block.length).toBeGreaterThan(0);
+      expect(after - before).toBeGreaterThan(48 * 1024);
+      expect(after).toBeLessThanOrEqual(Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) + 4096);
+    } finally {
+      s.close();
+    }
+  });
+
+  it("sees another tool's oom_score_adj change on the next tick, without a detail read", async () => {
+    const child = await startHog(8);
+    const s = new Sampler({ procRoot: '/proc', refreshEvery: 1000 });
+    try {
+      s.sample({ full: true });
+      expect(s.sample().processes.find((p) => p.pid === child.pid)?.oomScoreAdj).toBe(0);
+      writeFileSync(`/proc/${child.pid}/oom_score_adj`, '600');
+      const p = s.sample().processes.find((x) => x.pid === child.pid)!;
+      expect(p.oomScoreAdj).toBe(600);
+      expect(p.oomScore).toBe(Number(readFileSync(`/proc/${child.pid}/oom_score`, 'utf8')));
+    } finally {
+      s.close();
+    }
   });
 });
