@@ -1,10 +1,15 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=64
-// Entry point: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=64 --v8-pool-size=1 --single-threaded-gc
+// Entry point: the CLI bundled with its dependencies in dist/bundle/ (built by `npm ci`
+// through `prepare`: tsc, then scripts/bundle.mjs); the plain tsc output in dist/cli/ is
+// used only when the bundle was not built.
 // The V8 flags keep the heap small (measured in bench/: RSS about 160 MiB → under 100 MiB
 // for the TUI at 1000 processes, and less CPU, not more). `analyze` streams its input, so
 // 64 MiB of old space is plenty for every subcommand. `env -S` needs coreutils 8.30, which
 // every glibc that Node 20 runs on ships with.
-import { main } from '../dist/cli/main.js';
+import { existsSync } from 'node:fs';
+
+const bundled = new URL('../dist/bundle/main.js', import.meta.url);
+const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js');
 
 // Exit explicitly (a terminal that hung up can leave a stdin handle that keeps Node alive),
 // but only once stdout and stderr have flushed: writes to a pipe may still be queued.

@@ -217,8 +217,9 @@ export async function installFastOutput(): Promise<'fast' | 'ink'> {
   if (installed !== null) return installed;
   installed = 'ink';
   try {
-    const url = new URL('./output.js', import.meta.resolve('ink'));
-    const Output = ((await import(url.href)) as { default: InkOutputClass }).default;
+    // The very module Ink's renderer uses: a path, since Ink's exports name only its index
+    // (the bundle resolves it to the same file, so it is one module there too).
+    const Output = ((await import('../../node_modules/ink/build/output.js')) as unknown as { default: InkOutputClass }).default;
     const proto = Output.prototype;
     if (typeof proto.get !== 'function') return installed;
     if (!sameOnSample(Output)) return installed;
