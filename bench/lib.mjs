@@ -1,7 +1,7 @@
 // Shared helpers for oomtop's benchmarks and screenshot script: owned child processes
 // (killed by PID on exit, error and signals), /proc readers, a private tmux server.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -262,3 +262,25 @@ export function pct(xs, p) {
 }
 export const r1 = (x) => (Number.isFinite(x) ? Math.round(x * 10) / 10 : null);
 export const r2 = (x) => (Number.isFinite(x) ? Math.round(x * 100) / 100 : null);
+
+// ---------------------------------------------------------------- peers
+/**
+ * The Debian packages a run compares against (or needs), installed when missing and this
+ * is root on Debian; otherwise a clear error naming what to install.
+ */
+export function ensurePackages(commands) {
+  // A key is a command to look for on PATH, or an absolute path of a file the package ships.
+  const present = (what) => (what.startsWith('/') ? existsSync(what) : spawnSync('sh', ['-c', `command -v ${what}`]).status === 0);
+  const missing = Object.entries(commands).filter(([what]) => !present(what));
+  if (missing.length === 0) return;
+  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (!root || spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) {
+    throw new Error(`missing ${missing.map(([c]) => c).join(', ')}: install ${pkgs.join(' ')} (Debian packages)`);
+  }
+  process.stderr.write(`installing ${pkgs.join(' ')} with apt-get\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  const r = spawnSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  if (r.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed`);
+}

@@ -9,13 +9,15 @@ import { ensureProcessCount, countProcesses, killAll, makeTmux, procCpuMs, procM
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-// name → environment assignments and node flags put before bin/oomtop.js
+// name → environment assignments and node flags put before bin/oomtop.js. `node FLAGS
+// bin/oomtop.js` skips the shebang, so each variant names its V8 flags in full.
+export const SHEBANG = '--max-semi-space-size=1 --max-old-space-size=64 --v8-pool-size=1 --single-threaded-gc';
 export const VARIANTS = {
-  default: '',
-  'old-64M': '--max-old-space-size=64',
-  'NODE_ENV=production': 'NODE_ENV=production',
-  'prod+semi-1M': 'NODE_ENV=production --max-semi-space-size=1',
-  'prod+old-64M': 'NODE_ENV=production --max-old-space-size=64',
+  'shebang flags (as installed)': SHEBANG,
+  'no V8 flags': '',
+  'heap flags only': '--max-semi-space-size=1 --max-old-space-size=64',
+  'shebang + liftoff-only': `${SHEBANG} --liftoff-only`,
+  'shebang + semi-space 4M': '--max-semi-space-size=4 --max-old-space-size=64 --v8-pool-size=1 --single-threaded-gc',
 };
 
 /** "A=b --flag" → `env A=b node --flag` */

@@ -6,12 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { benchSampler } from './sampler.mjs';
 import { benchTui } from './tui.mjs';
 import { benchFirstFrame, benchOomKill } from './latency.mjs';
-import { profileTui } from './profile.mjs';
-import { machine, countProcesses } from './lib.mjs';
+import { profileTui, SHEBANG } from './profile.mjs';
+import { machine, countProcesses, ensurePackages } from './lib.mjs';
 
 const quick = process.env.QUICK === '1';
 const only = (process.env.ONLY ?? 'sampler,tui,start,oom,profile').split(',');
 const log = (s) => process.stderr.write(`${s}\n`);
+// The peers measured side by side, from Debian's packages (installed when missing, as root).
+ensurePackages({ top: 'procps', htop: 'htop', btop: 'btop', tmux: 'tmux', earlyoom: 'earlyoom' });
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 // ONLY=part,part re-runs some parts and keeps the others from the last latest.json.
 const prev = process.env.ONLY && existsSync(`${dir}latest.json`) ? JSON.parse(readFileSync(`${dir}latest.json`, 'utf8')) : {};
@@ -36,7 +38,7 @@ if (only.includes('oom')) {
 }
 if (only.includes('profile')) {
   log('(e) profile: V8 flag variants side by side, --cpu-prof by component');
-  res.profile = await profileTui({ seconds: quick ? 15 : 60, cpuProfEnv: '', log });
+  res.profile = await profileTui({ seconds: quick ? 15 : 60, cpuProfEnv: SHEBANG, log });
 }
 
 const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, rmdirSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeTmux, own, disown, killOwned, onCleanup, sleep } from '../bench/lib.mjs';
+import { makeTmux, own, disown, killOwned, onCleanup, sleep, ensurePackages } from '../bench/lib.mjs';
 import { ansiToHtml } from './ansi-to-html.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -15,7 +15,11 @@ const OUT = process.argv[2] ?? join(ROOT, 'screenshots');
 const COLS = 120;
 const ROWS = 36;
 const log = (s) => process.stderr.write(`${s}\n`);
-const chromium = ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('which', [c]).status === 0);
+const findChromium = () => ['chromium', 'chromium-browser', 'google-chrome'].find((c) => spawnSync('which', [c]).status === 0);
+// Debian's chromium and a monospace font with box drawing, installed when missing (as root).
+if (!findChromium()) ensurePackages({ chromium: 'chromium' });
+ensurePackages({ tmux: 'tmux', '/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf': 'fonts-dejavu-core' });
+const chromium = findChromium();
 if (!chromium) throw new Error('chromium is needed: apt-get install -y chromium fonts-dejavu-core');
 mkdirSync(OUT, { recursive: true });
 const work = mkdtempSync(join(tmpdir(), 'oomtop-shots-'));
