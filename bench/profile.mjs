@@ -34,6 +34,8 @@ function component(url, fn) {
   if (url.includes('/ink/')) return 'render: ink';
   if (url.includes('/react-reconciler/') || url.includes('/react/') || url.includes('/scheduler/')) return 'render: react';
   if (/\/(string-width|slice-ansi|wrap-ansi|cli-truncate|strip-ansi|ansi-styles|chalk|emoji-regex|get-east-asian-width|widest-line|ansi-regex)\//.test(url)) return 'render: string width/ansi';
+  // The bundle holds oomtop with Ink, React and the rest: by chunk it cannot be told apart.
+  if (url.includes('/dist/bundle/')) return 'oomtop and its bundled dependencies (dist/bundle)';
   if (url.includes('/dist/sampler/') || url.includes('/dist/proc/')) return 'sampler (/proc reads, parsing)';
   if (url.includes('/dist/cgroup/') || url.includes('/dist/app/memcg')) return 'sampler: cgroup';
   if (url.includes('/dist/store/')) return 'store (rows, history, sort)';

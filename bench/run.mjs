@@ -18,7 +18,7 @@ const dir = fileURLToPath(new URL('./results/', import.meta.url));
 // ONLY=part,part re-runs some parts and keeps the others from the last latest.json.
 const prev = process.env.ONLY && existsSync(`${dir}latest.json`) ? JSON.parse(readFileSync(`${dir}latest.json`, 'utf8')) : {};
 const res = { ...prev, date: new Date().toISOString(), machine: machine(), baselineProcesses: countProcesses(), notes: [] };
-res.notes.push('Other engineers ran test suites on this 2-core machine at the same time: peers are measured concurrently in the same window so the noise is shared.');
+res.notes.push('Peers are measured concurrently in the same window, so noise from any other load on this 2-core VM is shared.');
 
 if (only.includes('sampler')) {
   log('(a) sampler cost per tick vs top -b -d 1');
