@@ -112,10 +112,6 @@ export function readCmdline(procRoot: string, pid: number): string | null {
   return text === null ? null : parseCmdline(text);
 }
 
-export function readOomScore(procRoot: string, pid: number): number | null {
-  return readInt(join(procRoot, String(pid), 'oom_score'));
-}
-
 export function readOomScoreAdj(procRoot: string, pid: number): number | null {
   return readInt(join(procRoot, String(pid), 'oom_score_adj'));
 }
