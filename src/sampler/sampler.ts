@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import { isKernelThread, listPids, parseStat, readCmdline, readOomScoreAdj, readProcCgroupText, readStatus } from '../proc/process.js';
+import { isKernelThread, listPids, readCmdline, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
 import { ProcFiles } from '../proc/handles.js';
 import { badnessPermille, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
 import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
 import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
-import { readRecord } from '../proc/read.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
@@ -25,7 +24,7 @@ export interface SamplerOptions {
   pageKiB?: number;
   /** Every process gets a full detail read at least every N ticks (default 30). */
   refreshEvery?: number;
-  /** Hold stat and oom_score open between ticks (default: when procRoot is a procfs). */
+  /** Hold statm and oom_score open between ticks (default: when procRoot is a procfs). */
   holdFiles?: boolean;
   /** Re-read sysctls every N ticks. */
   settingsEvery?: number;
@@ -111,8 +110,7 @@ export class Sampler {
       }
       let stat: ProcStat | null = null;
       if (resident < 0 || asked) {
-        const statText = readRecord(join(procRoot, String(pid), 'stat'));
-        stat = statText === null ? null : parseStat(statText);
+        stat = readStat(procRoot, pid);
         if (stat === null) continue; // vanished between listing and reading: normal
         if (isKernelThread(stat)) {
           files.forget(pid);
