@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { startKernelFollower, type FollowedEvent, type KernelFollower } from '../kernel/follow.js';
 import type { LogEntry } from '../store/events.js';
-import type { ProcessHistory } from '../store/history.js';
+import type { HistoryLookup, ProcessHistory } from '../store/history.js';
 import type { OomtopState } from '../store/store.js';
 import { fmtKiB } from '../ui/format.js';
 
@@ -25,7 +25,7 @@ export function describeOomEvent(ev: FollowedEvent): string {
  * The kernel log gives pid and a comm cut at 15 bytes; the history entry seen last with
  * that pid and a matching name is the process that died.
  */
-export function recordedFor(history: ReadonlyMap<string, ProcessHistory>, ev: FollowedEvent): LogEntry['recorded'] {
+export function recordedFor(history: HistoryLookup, ev: FollowedEvent): LogEntry['recorded'] {
   const v = ev.victim;
   if (!v) return undefined;
   let best: ProcessHistory | null = null;

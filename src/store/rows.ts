@@ -1,5 +1,5 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
-import { slopePerSecond, type ProcessHistory } from './history.js';
+import { slopePerSecond, type HistoryLookup } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
 export const SORT_KEYS: readonly SortKey[] = ['risk', 'rss', 'adj', 'growth', 'pid', 'name'];
@@ -8,7 +8,7 @@ export const SORT_KEYS: readonly SortKey[] = ['risk', 'rss', 'adj', 'growth', 'p
 export type Row = ProcessSample;
 
 /** Fill growthKiBps (RSS slope over the recent history) for these rows. */
-export function fillGrowth(rows: Iterable<Row>, history: ReadonlyMap<string, ProcessHistory>): void {
+export function fillGrowth(rows: Iterable<Row>, history: HistoryLookup): void {
   for (const r of rows) {
     const h = history.get(r.key);
     r.growthKiBps = h ? slopePerSecond(h.rssKiB) : null;
@@ -51,7 +51,7 @@ export function inCgroup(p: ProcessSample, cgroup: string | null): boolean {
 /** The table's rows: filtered and sorted (ties by PID); growth is filled only when sorting by it. */
 export function buildRows(
   snap: Snapshot | null,
-  history: ReadonlyMap<string, ProcessHistory>,
+  history: HistoryLookup,
   sort: SortKey,
   inverted: boolean,
   filter: string,

@@ -1,7 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../sampler/types.js';
 import { PressureTracker, pressureInputs, type PressureLevel } from '../sampler/pressure.js';
-import { HISTORY_LENGTH, pushSeries, type ProcessHistory, type Series } from './history.js';
+import { ProcessHistories, pushSeries, type Series } from './history.js';
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
 import { buildRows, fillGrowth, SORT_KEYS, type Row, type SortKey } from './rows.js';
 
@@ -55,7 +55,8 @@ export interface StatusLine {
 export interface OomtopState {
   snapshot: Snapshot | null;
   rows: Row[];
-  history: Map<string, ProcessHistory>;
+  /** Per-process histories: live processes, and a bounded graveyard for the flight recorder. */
+  history: ProcessHistories;
   system: { availableKiB: Series; psiSome: Series; psiFull: Series };
   pressureLevel: PressureLevel;
   events: LogEntry[];
@@ -82,8 +83,8 @@ export interface OomtopState {
 
 /** Risk thresholds (‰ of RAM+swap charged) whose upward crossing is logged. */
 const RISK_THRESHOLDS = [200, 500, 800];
-/** How long the history of an exited process is kept (flight recorder for OOM kills). */
-const GRAVEYARD_MS = 10 * 60 * 1000;
+/** A process charged this much (‰ of RAM+swap) is kept longer after it exits. */
+const NOTABLE_PERMILLE = 10;
 
 function fmtPermille(p: number): string {
   return `${(p / 10).toFixed(0)}%`;
@@ -91,7 +92,6 @@ function fmtPermille(p: number): string {
 
 export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
   const tracker = new PressureTracker();
-  const crossed = new Map<string, number>();
   let nextId = 1;
 
   return createStore<OomtopState>()((set, get) => {
@@ -122,7 +122,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
     return {
       snapshot: null,
       rows: [],
-      history: new Map(),
+      history: new ProcessHistories(),
       system: {
         availableKiB: { times: [], values: [] },
         psiSome: { times: [], values: [] },
@@ -157,41 +157,17 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         if (state.view.paused) return;
         const { history, system } = state;
         for (const p of snap.processes) {
-          const key = p.key;
-          let h = history.get(key);
-          if (!h) {
-            h = {
-              pid: p.pid,
-              startTimeTicks: p.startTimeTicks,
-              name: p.name,
-              rssKiB: { times: [], values: [] },
-              oomScore: { times: [], values: [] },
-              oomScoreAdj: p.oomScoreAdj,
-              lastSeen: snap.time,
-            };
-            history.set(key, h);
-          }
-          h.name = p.name;
-          h.oomScoreAdj = p.oomScoreAdj;
-          h.lastSeen = snap.time;
-          pushSeries(h.rssKiB, snap.time, p.rssKiB, HISTORY_LENGTH);
-          pushSeries(h.oomScore, snap.time, p.oomScore, HISTORY_LENGTH);
-
+          const notable = p.nextVictim || p.cgroupVictim || (p.badnessPermille ?? 0) >= NOTABLE_PERMILLE;
+          const seen = history.observe(p, snap.time, notable);
           if (p.badnessPermille !== null) {
-            const was = crossed.get(key) ?? 0;
             const now = RISK_THRESHOLDS.filter((t) => p.badnessPermille! >= t).pop() ?? 0;
-            if (now > was && state.snapshot !== null) {
+            if (now > seen.crossed && state.snapshot !== null) {
               get().log('risk', now >= 500 ? 'bad' : 'warn', `PID ${p.pid} (${p.name}) now charged ${fmtPermille(p.badnessPermille)} of RAM+swap (score ${p.oomScore})`);
             }
-            crossed.set(key, Math.max(was, now));
+            seen.mark(now);
           }
         }
-        for (const [key, h] of history) {
-          if (snap.time - h.lastSeen > GRAVEYARD_MS) {
-            history.delete(key);
-            crossed.delete(key);
-          }
-        }
+        history.retire(snap.time);
         // The kernel's kill counter is a second witness when its log cannot be read.
         const before = state.snapshot?.system.oomKills;
         const after = snap.system.oomKills;
