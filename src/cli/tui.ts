@@ -13,6 +13,7 @@ import type { MonitorArgs } from './args.js';
 import { AltScreen } from './terminal.js';
 import { UsageError } from './errors.js';
 import { installFastOutput } from '../ui/ink-output.js';
+import { StatsWriter } from '../app/stats.js';
 
 function attempt(fn: () => void): void {
   try {
@@ -43,7 +44,9 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());
-  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs);
+  const statsPath = process.env.OOMTOP_STATS;
+  const stats = statsPath ? new StatsWriter(statsPath, store) : null;
+  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick());
 
   const screen = new AltScreen();
   let app: ReturnType<typeof render> | null = null;
@@ -56,6 +59,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
     attempt(() => host?.stop());
+    attempt(() => stats?.close());
     attempt(() => app?.unmount());
     attempt(() => screen.leave());
   };

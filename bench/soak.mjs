@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+// Soak: the real TUI (bin/oomtop.js in tmux, as users start it) at a short interval while
+// bench/soak-churn.sh starts and ends processes, forces PID reuse, creates and removes memory
+// cgroups and makes real OOM kills in small cgroups. The TUI measures itself (OOMTOP_STATS: one
+// CSV line a second: RSS, V8 heap, descriptors, what the store keeps, tick cost); this script
+// writes that CSV and a summary, and checks at the end that the TUI still answers keys.
+//
+//   node bench/soak.mjs [--seconds 600] [--interval 0.1] [--rate 80] [--out bench/results]
+//                       [--max-heap-growth-mib N]   (exit 1 when the heap floor grew more)
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { makeTmux, machine, onCleanup, own, sleep, r1, r2, median } from './lib.mjs';
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const seconds = Number(opt('seconds', 600));
+const interval = Number(opt('interval', 0.1));
+const rate = Number(opt('rate', 80));
+const outDir = resolve(opt('out', 'bench/results'));
+const maxGrowth = opt('max-heap-growth-mib', null);
+const repo = resolve(new URL('..', import.meta.url).pathname);
+const MiB = 1024 * 1024;
+
+mkdirSync(outDir, { recursive: true });
+const statsPath = join(outDir, 'soak-latest.csv');
+writeFileSync(statsPath, '');
+const prefix = `oomtop-soak-${process.pid}`;
+const memcg = '/sys/fs/cgroup/memory';
+
+// The churn driver in its own process group: the whole group is ours to end.
+const churn = spawn('bash', [join(repo, 'bench/soak-churn.sh'), String(rate), prefix], { detached: true, stdio: 'ignore' });
+churn.unref();
+own(churn.pid);
+onCleanup(() => {
+  try {
+    process.kill(-churn.pid, 'SIGKILL');
+  } catch {
+    /* gone */
+  }
+  // Cgroups left by the driver: empty once their processes are gone.
+  for (let i = 0; i < 40 && existsSync(memcg); i++) {
+    const left = readdirSync(memcg).filter((d) => d.startsWith(prefix));
+    if (left.length === 0) break;
+    for (const d of left) {
+      try {
+        rmdirSync(join(memcg, d));
+      } catch {
+        /* still draining */
+      }
+    }
+    spawnSync('sleep', ['0.1']);
+  }
+});
+
+const tmux = makeTmux('oomtop-soak');
+const env = `OOMTOP_STATS=${statsPath}`;
+tmux.newSession('soak', `env ${env} ${join(repo, 'bin/oomtop.js')} --interval ${interval}`, { width: 120, height: 40, cwd: repo });
+process.stderr.write(`soak: ${seconds} s at --interval ${interval}, churn ${rate} processes/s; stats in ${statsPath}\n`);
+
+const t0 = Date.now();
+let lastReport = 0;
+while (Date.now() - t0 < seconds * 1000) {
+  await sleep(1000);
+  const pane = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim();
+  if (pane.startsWith('1')) break;
+  if (Date.now() - lastReport > 60_000) {
+    lastReport = Date.now();
+    const rows = parse();
+    const l = rows.at(-1);
+    if (l) process.stderr.write(`  ${Math.round((Date.now() - t0) / 1000)} s: ${l.ticks} ticks, rss ${r1(l.rss / MiB)} MiB, heap ${r1(l.heap / MiB)} MiB, fds ${l.fds}, histories ${l.histories}\n`);
+  }
+}
+
+// Still alive and answering? '?' opens help, then q (twice: help, then quit).
+const paneState = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
+const crashed = paneState[0] === '1';
+let answersKeys = false;
+if (!crashed) {
+  tmux.keys('soak', '?');
+  for (let i = 0; i < 50 && !answersKeys; i++) {
+    await sleep(100);
+    answersKeys = /help/i.test(tmux.capture('soak')) && /quit/i.test(tmux.capture('soak'));
+  }
+  tmux.keys('soak', 'q');
+  await sleep(300);
+  tmux.keys('soak', 'q');
+}
+let exitStatus = crashed ? Number(paneState[1]) : null;
+for (let i = 0; i < 50 && !crashed; i++) {
+  await sleep(100);
+  const st = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
+  if (st[0] === '1') {
+    exitStatus = Number(st[1]);
+    break;
+  }
+}
+
+function parse() {
+  const text = existsSync(statsPath) ? readFileSync(statsPath, 'utf8') : '';
+  return text
+    .split('\n')
+    .filter((l) => /^\d/.test(l))
+    .map((l) => {
+      const [time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs] = l.split(',').map(Number);
+      return { time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs };
+    });
+}
+
+const rows = parse();
+// After warm-up (the first fifth, at least 30 s), compare the floor of the heap (its lowest
+// value, after a collection) in the first and the last tenth of the run: growth of that floor
+// is memory that is kept.
+const warm = Math.max(Math.floor(rows.length / 5), Math.min(30, Math.floor(rows.length / 2)));
+const after = rows.slice(warm);
+const tenth = Math.max(5, Math.floor(after.length / 10));
+const floor = (xs, k) => Math.min(...xs.map((r) => r[k]));
+const first = after.slice(0, tenth);
+const last = after.slice(-tenth);
+const summary = {
+  date: new Date().toISOString(),
+  machine: machine(),
+  seconds: r1((Date.now() - t0) / 1000),
+  interval,
+  churnPerSecond: rate,
+  samples: rows.length,
+  ticks: rows.at(-1)?.ticks ?? 0,
+  crashed,
+  exitStatus,
+  answersKeys,
+  heapFloorMiB: after.length ? { first: r2(floor(first, 'heap') / MiB), last: r2(floor(last, 'heap') / MiB) } : null,
+  heapGrowthMiB: after.length ? r2((floor(last, 'heap') - floor(first, 'heap')) / MiB) : null,
+  rssMiB: after.length ? { first: r1(median(first.map((r) => r.rss)) / MiB), last: r1(median(last.map((r) => r.rss)) / MiB), max: r1(Math.max(...rows.map((r) => r.rss)) / MiB) } : null,
+  fds: rows.length ? { max: Math.max(...rows.map((r) => r.fds)), maxOverTwicePerProcess: Math.max(...rows.map((r) => r.fds - 2 * r.processes)) } : null,
+  processes: rows.length ? { min: Math.min(...rows.map((r) => r.processes)), max: Math.max(...rows.map((r) => r.processes)) } : null,
+  historiesMax: rows.length ? Math.max(...rows.map((r) => r.histories)) : null,
+  retiredMax: rows.length ? Math.max(...rows.map((r) => r.retired)) : null,
+  eventsMax: rows.length ? Math.max(...rows.map((r) => r.events)) : null,
+  tickMs: rows.length ? { median: r2(median(rows.map((r) => r.tickMs))), max: r2(Math.max(...rows.map((r) => r.tickMs))) } : null,
+  slowTicks: rows.filter((r) => r.tickMs > interval * 1000).length,
+};
+writeFileSync(join(outDir, 'soak-latest.json'), JSON.stringify(summary, null, 2) + '\n');
+const ok = !crashed && answersKeys && exitStatus === 0 && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
+process.stdout.write(JSON.stringify(summary) + '\n');
+process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}\n`);
+process.exit(ok ? 0 : 1); // runs the cleanups (the churn group, the tmux server, leftover cgroups)

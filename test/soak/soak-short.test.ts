@@ -1,0 +1,39 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hasTmux } from '../helpers/tmux.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const built = existsSync(join(repo, 'dist/cli/main.js'));
+if (!hasTmux) console.warn('tmux is not installed: skipping the short soak');
+
+/**
+ * The short soak that CI runs every time (`npm run soak` is the long one): the real TUI at
+ * --interval 0.1 for two minutes under process, PID-reuse and cgroup churn with real OOM kills.
+ * Before the store's histories were bounded, this much churn kept ~10,000 dead processes'
+ * histories (about 10 MiB); the bound here is generous, so only a leak fails it.
+ */
+describe.skipIf(!hasTmux || !built)('short soak', () => {
+  it('keeps the heap floor within 4 MiB, never crashes, and still answers keys', () => {
+    const out = mkdtempSync(join(tmpdir(), 'oomtop-soak-'));
+    try {
+      const r = spawnSync('node', [join(repo, 'bench/soak.mjs'), '--seconds', '120', '--interval', '0.1', '--rate', '80', '--out', out], { encoding: 'utf8', timeout: 240_000 });
+      const summary = JSON.parse(readFileSync(join(out, 'soak-latest.json'), 'utf8'));
+      console.log(`short soak: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB.first} -> ${summary.heapFloorMiB.last} MiB, rss max ${summary.rssMiB.max} MiB, histories max ${summary.historiesMax}, fds max ${summary.fds.max}`);
+      expect(summary.crashed).toBe(false);
+      expect(summary.exitStatus).toBe(0);
+      expect(summary.answersKeys).toBe(true);
+      expect(summary.ticks).toBeGreaterThan(300);
+      expect(summary.heapGrowthMiB).toBeLessThanOrEqual(4);
+      // Live processes, plus the two graveyard tiers (256 + 1024).
+      expect(summary.historiesMax).toBeLessThanOrEqual(summary.processes.max + 1280);
+      // Two held descriptors per process, plus a bounded base.
+      expect(summary.fds.maxOverTwicePerProcess).toBeLessThan(64);
+      expect(r.status).toBe(0);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
