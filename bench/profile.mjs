@@ -37,7 +37,7 @@ function component(url, fn) {
   // The bundle holds oomtop with Ink, React and the rest: by chunk it cannot be told apart.
   if (url.includes('/dist/bundle/')) return 'oomtop and its bundled dependencies (dist/bundle)';
   if (url.includes('/dist/sampler/') || url.includes('/dist/proc/')) return 'sampler (/proc reads, parsing)';
-  if (url.includes('/dist/cgroup/') || url.includes('/dist/app/memcg')) return 'sampler: cgroup';
+  if (url.includes('/dist/cgroup/') || url.includes('/dist/cgroup/resolve')) return 'sampler: cgroup';
   if (url.includes('/dist/store/')) return 'store (rows, history, sort)';
   if (url.includes('/dist/ui/')) return 'oomtop UI components';
   if (url.includes('/dist/kernel/') || url.includes('kernel-events')) return 'kernel log follower';

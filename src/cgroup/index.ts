@@ -50,17 +50,3 @@ export {
   type AnalysisEnv,
 } from './analysis.js';
 export { cgroupJson, type CgroupJson } from './json.js';
-export {
-  parseDockerApi,
-  parseDockerPs,
-  parsePodmanPs,
-  parseCrictlPs,
-  parseCrictlPods,
-  parseKubectlPods,
-  dockerSocketSource,
-  cliSources,
-  type NameSource,
-  type NameTable,
-  type Runner,
-} from './sources.js';
-export { ContainerNamer, execaRunner, type NamerOptions, type NamerStatus } from './names.js';

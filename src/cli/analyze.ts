@@ -12,7 +12,7 @@ import { OomLogParser } from '../kernel/parser.js';
 import { renderHuman, renderJson, type AnalysisResult } from '../kernel/render.js';
 import type { OomEvent } from '../kernel/types.js';
 import { readMeminfo, readOomSettings } from '../proc/system.js';
-import { sanitize } from '../util/sanitize.js';
+import { sanitize } from '../text/sanitize.js';
 
 export interface AnalyzeIo {
   stdout: { write(s: string): unknown };

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_CONFIG, type AppConfig } from '../app/config.js';
+import { DEFAULT_CONFIG, type AppConfig } from '../config.js';
 import { SORT_KEYS, type SortKey } from '../store/rows.js';
 import { UsageError } from './errors.js';
 

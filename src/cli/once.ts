@@ -1,10 +1,10 @@
-import { memcgResolver } from '../app/memcg.js';
-import { ContainerNamer } from '../cgroup/index.js';
-import { sanitize } from '../util/sanitize.js';
+import { memcgResolver } from '../cgroup/resolve.js';
+import { ContainerNamer } from '../containers/index.js';
+import { sanitize } from '../text/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
-import { badge, fmtLimitPct, fmtRisk } from '../ui/cells.js';
-import { fit, fmtKiB } from '../ui/format.js';
+import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
+import { fit, fmtKiB } from '../text/format.js';
 import type { MonitorArgs } from './args.js';
 import { snapshotJson } from './snapshot-json.js';
 

@@ -1,19 +1,19 @@
 import React from 'react';
 import { render } from 'ink';
-import { Commands } from '../app/commands.js';
-import { SamplerHost } from '../app/host.js';
-import { followKernelLog } from '../app/kernel-events.js';
-import { memcgResolver } from '../app/memcg.js';
-import { GuardLink } from '../app/guard-link.js';
-import { ContainerNamer } from '../cgroup/index.js';
+import { Commands } from '../tui/commands.js';
+import { SamplerHost } from '../tui/host.js';
+import { followKernelLog } from '../tui/kernel-events.js';
+import { memcgResolver } from '../cgroup/resolve.js';
+import { GuardLink } from '../tui/guard-link.js';
+import { ContainerNamer } from '../containers/index.js';
 import { createOomtopStore } from '../store/store.js';
 import { App } from '../ui/App.js';
 import { makeTheme } from '../ui/theme.js';
 import type { MonitorArgs } from './args.js';
 import { AltScreen } from './terminal.js';
 import { UsageError } from './errors.js';
-import { installFastOutput } from '../ui/ink-output.js';
-import { StatsWriter } from '../app/stats.js';
+import { installFastOutput } from '../ui/ink/output.js';
+import { StatsWriter } from '../tui/stats.js';
 
 function attempt(fn: () => void): void {
   try {

@@ -1,9 +1,7 @@
-import { sanitize } from '../util/sanitize.js';
+import { fmtSize } from '../text/format.js';
+import { sanitize } from '../text/sanitize.js';
 import type { GuardEvent } from './types.js';
 
-function mib(kib: number | undefined): string {
-  return kib === undefined ? '?' : `${Math.round(kib / 1024)} MiB`;
-}
 
 const VERB: Record<string, string> = {
   term: 'sent SIGTERM to',
@@ -27,11 +25,11 @@ export function formatHuman(raw: GuardEvent): string {
   const head = e.scope === 'guard' ? `${e.time} guard:` : `${e.time} guard ${e.scope}:`;
   const mem =
     e.availablePct !== undefined
-      ? ` available ${e.availablePct}% (${mib(e.availableKiB)} of ${mib(e.totalKiB)})${
+      ? ` available ${e.availablePct}% (${fmtSize(e.availableKiB)} of ${fmtSize(e.totalKiB)})${
           e.swapFreePct !== undefined && e.swapFreePct !== null ? `, swap free ${e.swapFreePct}%` : ''
         }`
       : '';
-  const who = e.pid !== undefined ? ` PID ${e.pid} (${e.name ?? '?'})${e.rssKiB !== undefined ? ` rss ${mib(e.rssKiB)}` : ''}` : '';
+  const who = e.pid !== undefined ? ` PID ${e.pid} (${e.name ?? '?'})${e.rssKiB !== undefined ? ` rss ${fmtSize(e.rssKiB)}` : ''}` : '';
   switch (e.event) {
     case 'term':
     case 'kill':

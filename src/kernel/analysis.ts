@@ -4,6 +4,7 @@
  * recommendations that follow from this particular log (pure, no I/O).
  */
 import type { MemInfo, OomSettings } from '../proc/types.js';
+import { fmtSize } from '../text/format.js';
 import type { OomEvent, OomTask } from './types.js';
 
 export interface KillSummary {
@@ -170,7 +171,7 @@ export function recommend(events: OomEvent[], summary: KillSummary, settings: Se
     out.push(
       `${r.comm} was killed ${r.kills} times: ` +
         (memcg
-          ? `it keeps hitting the ${Math.round(memcg.memcg!.limitKiB! / 1024)} MiB limit of ${memcg.memcg!.oomMemcg ?? 'its memory cgroup'}; raise the limit if that is its normal size, otherwise look for a leak.`
+          ? `it keeps hitting the ${fmtSize(memcg.memcg!.limitKiB)} limit of ${memcg.memcg!.oomMemcg ?? 'its memory cgroup'}; raise the limit if that is its normal size, otherwise look for a leak.`
           : grew
             ? 'its memory at the kill grew from one kill to the next, a sign of a leak.'
             : 'something restarts it and it runs out again: a leak or a workload larger than the memory available to it.'),
@@ -179,7 +180,7 @@ export function recommend(events: OomEvent[], summary: KillSummary, settings: Se
   for (const g of summary.byMemcg) {
     if (summary.repeated.length > 0 && kills.filter((k) => k.memcg?.oomMemcg === g.memcg).every((k) => summary.repeated.some((r) => r.comm === k.victim!.comm))) continue;
     out.push(
-      `${g.kills} kill${g.kills > 1 ? 's' : ''} inside memory cgroup ${g.memcg}${g.limitKiB !== null ? ` (limit ${Math.round(g.limitKiB / 1024)} MiB)` : ''}: the group's own limit was reached, not system memory; size the limit to the workload's peak or reduce its usage.`,
+      `${g.kills} kill${g.kills > 1 ? 's' : ''} inside memory cgroup ${g.memcg}${g.limitKiB !== null ? ` (limit ${fmtSize(g.limitKiB)})` : ''}: the group's own limit was reached, not system memory; size the limit to the workload's peak or reduce its usage.`,
     );
   }
   if (summary.systemKills > 0 || kills.some((k) => k.constraint === null && k.source === 'Out of memory')) {

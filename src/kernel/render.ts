@@ -1,5 +1,6 @@
 /** Human and JSON renderings of an analysis; every string from a log goes through sanitize(). */
-import { sanitize } from '../util/sanitize.js';
+import { fmtKiB, fmtSize as size } from '../text/format.js';
+import { sanitize } from '../text/sanitize.js';
 import type { KillSummary, SettingsReport } from './analysis.js';
 import type { OomEvent, OomTask } from './types.js';
 
@@ -14,13 +15,6 @@ export interface AnalysisResult {
 
 const PAGE_KIB = 4;
 
-function size(kib: number | null | undefined): string {
-  if (kib === null || kib === undefined) return '?';
-  if (kib >= 1024 * 1024) return `${(kib / 1024 / 1024).toFixed(1)} GiB`;
-  if (kib >= 1024) return `${(kib / 1024).toFixed(1)} MiB`;
-  return `${kib} KiB`;
-}
-
 function when(ev: OomEvent): string {
   if (ev.time) return ev.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (ev.monotonicUs !== null) return `+${(ev.monotonicUs / 1e6).toFixed(3)}s after boot`;
@@ -30,6 +24,34 @@ function when(ev: OomEvent): string {
 function task(t: OomTask): string {
   const adj = t.oomScoreAdj !== null && t.oomScoreAdj !== 0 ? `, adj ${t.oomScoreAdj}` : '';
   return `${sanitize(t.name)} (pid ${t.pid}, rss ${size(t.rssPages === null ? null : t.rssPages * PAGE_KIB)}${adj})`;
+}
+
+/**
+ * The one-line headline of an OOM event (the TUI's event log and status line): victim, RSS,
+ * constraint and cgroup. Not sanitized: the terminal layer sanitizes what it draws.
+ */
+export function describeOomEvent(ev: OomEvent & { past?: boolean }): string {
+  const v = ev.victim;
+  const who = v ? `PID ${v.pid} (${v.comm})` : 'no victim';
+  const rss = v && v.anonRssKiB !== null ? ` anon-rss ${fmtKiB(v.anonRssKiB)}${v.fileRssKiB ? ` file-rss ${fmtKiB(v.fileRssKiB)}` : ''}` : '';
+  const scope =
+    ev.constraint === 'MEMCG'
+      ? ` in cgroup ${ev.memcg?.oomMemcg ?? ev.memcg?.taskMemcg ?? '?'}${ev.memcg?.limitKiB ? ` (limit ${fmtKiB(ev.memcg.limitKiB)})` : ''}`
+      : ev.constraint
+        ? ` (${ev.constraint === 'NONE' ? 'system-wide' : ev.constraint})`
+        : '';
+  const head = ev.kind === 'kill' ? 'OOM kill' : ev.kind === 'group-kill' ? 'OOM group kill' : ev.kind === 'no-killable' ? 'OOM: no killable process' : 'OOM';
+  return `${head}: ${who}${rss}${scope}${ev.past ? ' [before oomtop started]' : ''}${ev.incomplete ? ' [partial report]' : ''}`;
+}
+
+/**
+ * Every line an OOM event's report gives, sanitized: what `oomtop analyze` prints for each event
+ * (numbered there) and what the TUI's details view shows.
+ */
+export function oomEventLines(ev: OomEvent): string[] {
+  const out = eventLines(ev, 0);
+  out[0] = out[0]!.replace(/^0\. /, '');
+  return out;
 }
 
 function eventLines(ev: OomEvent, n: number): string[] {
@@ -43,6 +65,15 @@ function eventLines(ev: OomEvent, n: number): string[] {
         (v!.oomScoreAdj !== null ? `, oom_score_adj ${v!.oomScoreAdj}` : '') +
         (ev.reaped === true ? '; memory reaped' : ev.reaped === false ? '; oom_reaper could not reap it' : ''),
     );
+    const mem = [
+      v!.anonRssKiB !== null ? `anon-rss ${size(v!.anonRssKiB)}` : null,
+      v!.fileRssKiB !== null ? `file-rss ${size(v!.fileRssKiB)}` : null,
+      v!.shmemRssKiB !== null ? `shmem-rss ${size(v!.shmemRssKiB)}` : null,
+      v!.totalVmKiB !== null ? `total-vm ${size(v!.totalVmKiB)}` : null,
+      v!.pgtablesKiB !== null ? `pgtables ${size(v!.pgtablesKiB)}` : null,
+      v!.oomScoreAdj !== null ? `adj ${v!.oomScoreAdj}` : null,
+    ].filter((x) => x !== null);
+    if (mem.length > 0) out.push(`   victim: ${mem.join(', ')}`);
     if (ev.selected && ev.selected.pid !== v!.pid) {
       out.push(`   chosen: ${sanitize(ev.selected.comm)} (pid ${ev.selected.pid}, score ${ev.selected.score ?? '?'}); its child was killed instead`);
     }
@@ -64,6 +95,7 @@ function eventLines(ev: OomEvent, n: number): string[] {
     if (ev.memcg.taskMemcg) parts.push(`victim's group ${sanitize(ev.memcg.taskMemcg)}`);
     out.push(`   cgroup: ${parts.join(', ')}`);
   }
+  if (ev.reaped !== null) out.push(`   oom_reaper: ${ev.reaped ? 'reaped its memory' : 'unable to reap its memory'}`);
   if (ev.tasks.length > 0) out.push(`   largest tasks: ${ev.tasks.slice(0, 3).map(task).join('; ')}`);
   if (ev.note) out.push(`   ${ev.incomplete ? 'incomplete: ' : ''}${sanitize(ev.note)}`);
   else if (ev.incomplete) out.push('   incomplete report');

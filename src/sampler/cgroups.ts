@@ -6,8 +6,8 @@ import {
   processDanger,
   readCgroupsFor,
   systemFillPct,
-  type ContainerNamer,
 } from '../cgroup/index.js';
+import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
 import { isKillable } from '../proc/risk.js';
 import type { MemInfo } from '../proc/types.js';

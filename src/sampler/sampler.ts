@@ -7,7 +7,7 @@ import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/t
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
-import type { ContainerNamer } from '../cgroup/index.js';
+import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
 import { sampleCgroups } from './cgroups.js';
 import { existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { CgroupSample, Snapshot } from '../sampler/types.js';
-import { fmtKiB, gauge } from './format.js';
+import { fmtKiB, gauge } from '../text/format.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 

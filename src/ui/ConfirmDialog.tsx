@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import { fit } from './format.js';
+import { fit } from '../text/format.js';
 import type { Theme } from './theme.js';
 
 /** A yes/no question: y or Enter confirms, n or Esc cancels. */

@@ -1,7 +1,8 @@
 import React from 'react';
 import { Box, Text } from 'ink';
+import { oomEventLines } from '../kernel/render.js';
 import type { LogEntry } from '../store/events.js';
-import { fit, fmtClock, fmtKiB, sparkline } from './format.js';
+import { fit, fmtClock, fmtKiB, sparkline } from '../text/format.js';
 import type { Theme } from './theme.js';
 
 /** Lines describing one entry: for a kernel OOM kill, everything the report and oomtop's own samples say. */
@@ -9,29 +10,9 @@ export function detailLines(e: LogEntry): string[] {
   const out = [`${new Date(e.time).toISOString()}  ${e.kind}  ${e.text}`];
   const o = e.oom;
   if (o) {
-    const v = o.victim;
-    if (v) {
-      out.push(`victim: PID ${v.pid} (${v.comm}) uid ${v.uid ?? '?'} adj ${v.oomScoreAdj ?? '?'}`);
-      out.push(
-        `  anon-rss ${fmtKiB(v.anonRssKiB)}  file-rss ${fmtKiB(v.fileRssKiB)}  shmem-rss ${fmtKiB(v.shmemRssKiB)}  total-vm ${fmtKiB(v.totalVmKiB)}  pgtables ${fmtKiB(v.pgtablesKiB)}`,
-      );
-    }
-    out.push(`constraint: ${o.constraint ?? 'unknown'}${o.source ? `  (${o.source})` : ''}${o.past ? '  [before oomtop started]' : ''}${o.incomplete ? '  [incomplete report]' : ''}`);
-    if (o.trigger) {
-      out.push(`trigger: ${o.trigger.comm}${o.trigger.pid !== null ? ` PID ${o.trigger.pid}` : ''} gfp_mask=${o.trigger.gfpMask ?? '?'} order=${o.trigger.order ?? '?'} adj=${o.trigger.oomScoreAdj ?? '?'}`);
-    }
-    if (o.memcg) {
-      out.push(
-        `memcg: ${o.memcg.oomMemcg ?? '?'} (task in ${o.memcg.taskMemcg ?? '?'}) usage ${fmtKiB(o.memcg.usageKiB)} limit ${fmtKiB(o.memcg.limitKiB)}${o.memcg.failcnt !== null ? ` failcnt ${o.memcg.failcnt}` : ''}`,
-      );
-    }
-    if (o.reaped !== null) out.push(`oom_reaper: ${o.reaped ? 'reaped' : 'unable to reap'}`);
-    if (o.tasks.length > 0) {
-      out.push('largest tasks at the time:');
-      for (const t of o.tasks.slice(0, 5)) {
-        out.push(`  PID ${t.pid} ${t.name}  rss ${t.rssPages ?? '?'} pages  adj ${t.oomScoreAdj ?? '?'}`);
-      }
-    }
+    out.push(...oomEventLines(o));
+    const notes = [o.source ? `source: ${o.source}` : null, o.past ? 'before oomtop started' : null].filter((x) => x !== null);
+    if (notes.length > 0) out.push(`   ${notes.join(', ')}`);
   }
   const r = e.recorded;
   if (r && r.rssKiB.length > 0) {

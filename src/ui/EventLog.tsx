@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { LogEntry } from '../store/events.js';
-import { fit, fmtClock } from './format.js';
+import { fit, fmtClock } from '../text/format.js';
 import type { Theme } from './theme.js';
 
 export interface EventLogProps {

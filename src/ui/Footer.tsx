@@ -1,7 +1,7 @@
 import React from 'react';
 import { Text } from 'ink';
 import type { StatusLine, ViewState } from '../store/store.js';
-import { fit } from './format.js';
+import { fit } from '../text/format.js';
 import type { Theme } from './theme.js';
 
 export const FOOTER_KEYS = 'q quit  ? help  k kill  p protect  x expendable  [/] adj±  / filter  s sort  c cgroups  g guard';

@@ -3,7 +3,7 @@ import type { PressureLevel } from '../sampler/pressure.js';
 import type { Snapshot } from '../sampler/types.js';
 import type { Series } from '../store/history.js';
 import { bold, inverse, paint } from './ansi.js';
-import { fit, fmtAgo, fmtKiB, gauge, sparkline } from './format.js';
+import { fit, fmtAgo, fmtKiB, gauge, sparkline } from '../text/format.js';
 import { Lines } from './Lines.js';
 import type { Theme } from './theme.js';
 

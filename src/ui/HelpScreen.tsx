@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import { fit } from './format.js';
+import { fit } from '../text/format.js';
 import { HELP, LEGEND } from './keymap.js';
 import type { Theme } from './theme.js';
 

@@ -1,8 +1,8 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import { KILL_SIGNALS } from '../app/config.js';
+import { KILL_SIGNALS } from '../config.js';
 import type { Target } from '../store/store.js';
-import { fit } from './format.js';
+import { fit } from '../text/format.js';
 import type { Theme } from './theme.js';
 
 export function KillDialog({ targets, signalIndex, graceMs, escalation, width, height, theme }: {

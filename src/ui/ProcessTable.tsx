@@ -2,8 +2,8 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { Row } from '../store/rows.js';
 import type { ViewState } from '../store/store.js';
-import { badge, fmtLimitPct, fmtRisk } from './cells.js';
-import { fit, fmtKiB, fmtRate } from './format.js';
+import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
+import { fit, fmtKiB, fmtRate } from '../text/format.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 

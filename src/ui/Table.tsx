@@ -1,6 +1,6 @@
 import React from 'react';
 import { bold, inverse, paint } from './ansi.js';
-import { fit } from './format.js';
+import { fit } from '../text/format.js';
 import { Lines } from './Lines.js';
 
 export interface Column<R> {

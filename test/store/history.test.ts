@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOomtopStore } from '../../src/store/store.js';
 import { NOTABLE_LIMIT, ProcessHistories, RECENT_LIMIT } from '../../src/store/history.js';
-import { recordedFor } from '../../src/app/kernel-events.js';
+import { recordedFor } from '../../src/tui/kernel-events.js';
 import type { FollowedEvent } from '../../src/kernel/follow.js';
 import type { ProcessSample, Snapshot } from '../../src/sampler/types.js';
 

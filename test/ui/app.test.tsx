@@ -1,8 +1,8 @@
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Commands } from '../../src/app/commands.js';
-import { DEFAULT_CONFIG } from '../../src/app/config.js';
+import { Commands } from '../../src/tui/commands.js';
+import { DEFAULT_CONFIG } from '../../src/config.js';
 import { Sampler } from '../../src/sampler/sampler.js';
 import { createOomtopStore } from '../../src/store/store.js';
 import { App, layout } from '../../src/ui/App.js';

@@ -1,5 +1,5 @@
-import { detectMemoryHierarchy, parseProcCgroup, toMountPath } from '../cgroup/index.js';
-import type { MemoryHierarchy } from '../cgroup/types.js';
+import { detectMemoryHierarchy, parseProcCgroup, toMountPath } from './index.js';
+import type { MemoryHierarchy } from './types.js';
 
 /** The memory hierarchy (or null) and the mapping from /proc/PID/cgroup text to a memory cgroup path. */
 export function memcgResolver(procRoot: string, cgroupRoot: string | null): {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastGet, installFastOutput, sampleOperations, type GetFn, type OutputLike } from '../../src/ui/ink-output.js';
+import { fastGet, installFastOutput, sampleOperations, type GetFn, type OutputLike } from '../../../src/ui/ink/output.js';
 
 // Ink's own Output class, untouched (the test never installs the fast path on it before comparing).
 const InkOutput = ((await import(new URL('./output.js', import.meta.resolve('ink')).href)) as { default: new (o: { width: number; height: number }) => OutputLike & { get(): { output: string; height: number } } }).default;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeOomEvent, recordedFor } from '../../src/app/kernel-events.js';
+import { describeOomEvent } from '../../src/kernel/render.js';
+import { recordedFor } from '../../src/tui/kernel-events.js';
 import type { FollowedEvent } from '../../src/kernel/follow.js';
 import { createOomtopStore } from '../../src/store/store.js';
 import type { ProcessHistory } from '../../src/store/history.js';

@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { clampAdj, hasExited, killSafely, setOomScoreAdj, signalProcess, waitForExit } from '../actions/index.js';
 import type { OomtopState, Target } from '../store/store.js';
-import type { AppConfig } from './config.js';
+import type { AppConfig } from '../config.js';
 
 export type AdjustRequest = { delta: number } | { set: number };
 

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { cliSources, dockerSocketSource, emptyTable, mergeTables, type NameSource, type NameTable, type Runner } from './sources.js';
-import type { ContainerInfo } from './types.js';
+import type { ContainerInfo } from '../cgroup/types.js';
 
 /**
  * The default runner: execa in its own process group, no stdin, bounded output. On timeout

@@ -1,4 +1,4 @@
-import type { Escalation } from '../actions/kill.js';
+import type { Escalation } from './actions/kill.js';
 
 export interface AppConfig {
   procRoot: string;

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ContainerNamer, execaRunner } from '../../src/cgroup/names.js';
+import { ContainerNamer, execaRunner } from '../../src/containers/names.js';
 import {
   cliSources,
   dockerSocketSource,
@@ -16,9 +16,9 @@ import {
   type NameSource,
   type NameTable,
   type Runner,
-} from '../../src/cgroup/sources.js';
+} from '../../src/containers/sources.js';
 import type { ContainerInfo } from '../../src/cgroup/types.js';
-import { FIXTURES } from './fixtures.js';
+import { FIXTURES } from '../cgroup/fixtures.js';
 
 const rt = (f: string) => readFileSync(join(FIXTURES, 'runtime', f), 'utf8');
 const A = 'ab'.repeat(32);

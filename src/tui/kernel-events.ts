@@ -3,22 +3,7 @@ import { startKernelFollower, type FollowedEvent, type KernelFollower } from '..
 import type { LogEntry } from '../store/events.js';
 import type { HistoryLookup, ProcessHistory } from '../store/history.js';
 import type { OomtopState } from '../store/store.js';
-import { fmtKiB } from '../ui/format.js';
-
-/** One line for the event log: victim, RSS, constraint and cgroup. */
-export function describeOomEvent(ev: FollowedEvent): string {
-  const v = ev.victim;
-  const who = v ? `PID ${v.pid} (${v.comm})` : 'no victim';
-  const rss = v && v.anonRssKiB !== null ? ` anon-rss ${fmtKiB(v.anonRssKiB)}${v.fileRssKiB ? ` file-rss ${fmtKiB(v.fileRssKiB)}` : ''}` : '';
-  const scope =
-    ev.constraint === 'MEMCG'
-      ? ` in cgroup ${ev.memcg?.oomMemcg ?? ev.memcg?.taskMemcg ?? '?'}${ev.memcg?.limitKiB ? ` (limit ${fmtKiB(ev.memcg.limitKiB)})` : ''}`
-      : ev.constraint
-        ? ` (${ev.constraint === 'NONE' ? 'system-wide' : ev.constraint})`
-        : '';
-  const head = ev.kind === 'kill' ? 'OOM kill' : ev.kind === 'group-kill' ? 'OOM group kill' : ev.kind === 'no-killable' ? 'OOM: no killable process' : 'OOM';
-  return `${head}: ${who}${rss}${scope}${ev.past ? ' [before oomtop started]' : ''}${ev.incomplete ? ' [partial report]' : ''}`;
-}
+import { describeOomEvent } from '../kernel/render.js';
 
 /**
  * The flight recorder: oomtop's own last samples of the victim, when it was watching it.

@@ -219,7 +219,7 @@ export async function installFastOutput(): Promise<'fast' | 'ink'> {
   try {
     // The very module Ink's renderer uses: a path, since Ink's exports name only its index
     // (the bundle resolves it to the same file, so it is one module there too).
-    const Output = ((await import('../../node_modules/ink/build/output.js')) as unknown as { default: InkOutputClass }).default;
+    const Output = ((await import('../../../node_modules/ink/build/output.js')) as unknown as { default: InkOutputClass }).default;
     const proto = Output.prototype;
     if (typeof proto.get !== 'function') return installed;
     if (!sameOnSample(Output)) return installed;

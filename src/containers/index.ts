@@ -1,0 +1,15 @@
+/** Container runtimes' names for cgroups (Docker socket, CLIs), fetched in the background. */
+export {
+  parseDockerApi,
+  parseDockerPs,
+  parsePodmanPs,
+  parseCrictlPs,
+  parseCrictlPods,
+  parseKubectlPods,
+  dockerSocketSource,
+  cliSources,
+  type NameSource,
+  type NameTable,
+  type Runner,
+} from './sources.js';
+export { ContainerNamer, execaRunner, type NamerOptions, type NamerStatus } from './names.js';

@@ -1,0 +1,140 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The import rules of ARCHITECTURE.md, checked on the real import graph of src/. Data flows one
+ * way (readers → sampler → store → views), actions go out through src/actions, and headless
+ * subcommands never load Ink or React. A folder may import itself and the folders listed for it;
+ * `import type` may also reach the folders in TYPE_ONLY (shapes, not code).
+ */
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const src = join(repo, 'src');
+
+const READERS = ['proc', 'cgroup', 'kernel', 'text'];
+const MAY_IMPORT: Record<string, string[]> = {
+  text: [],
+  proc: ['text'],
+  cgroup: ['proc', 'text'],
+  kernel: ['proc', 'text'],
+  containers: ['cgroup', 'text'],
+  actions: ['proc', 'text'],
+  config: ['actions'],
+  sampler: [...READERS, 'containers'],
+  store: [...READERS, 'sampler'],
+  guard: [...READERS, 'actions'],
+  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
+  ui: ['text', 'kernel', 'store', 'config'],
+  cli: ['*'],
+};
+const TYPE_ONLY: Record<string, string[]> = {
+  text: ['store'], // cells and columns format a store row
+  ui: ['sampler', 'tui'], // sample shapes; the commands the keys call
+};
+
+interface Edge {
+  from: string;
+  to: string;
+  typeOnly: boolean;
+}
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sources(p) : /\.tsx?$/.test(n) ? [p] : [];
+  });
+}
+
+const IMPORT = /(?:^|\n)\s*(import|export)(\s+type)?\s[^'";]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function edges(file: string): Edge[] {
+  const text = readFileSync(file, 'utf8');
+  const out: Edge[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[3] ?? m[4]!;
+    if (!spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec).replace(/\.js$/, '');
+    if (!target.startsWith(src + '/')) continue; // a package reached by path (Ink's Output class)
+    out.push({ from: file, to: target, typeOnly: Boolean(m[2]) });
+  }
+  return out;
+}
+
+/** The room of a file: its first folder under src/, or the file's own name for src/config.ts. */
+const room = (p: string) => relative(src, p).split('/')[0]!.replace(/\.tsx?$/, '');
+
+/** Every module a subcommand loads, following static and dynamic imports. */
+function moduleGraph(entry: string): { local: Set<string>; packages: Set<string> } {
+  const local = new Set<string>();
+  const packages = new Set<string>();
+  const todo = [entry];
+  while (todo.length) {
+    const file = todo.pop()!;
+    if (local.has(file)) continue;
+    local.add(file);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const spec = m[1] ?? m[2]!;
+      if (spec.startsWith('.')) {
+        const base = resolve(dirname(file), spec).replace(/\.js$/, '');
+        todo.push(exists(`${base}.ts`) ? `${base}.ts` : `${base}.tsx`);
+      } else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+    }
+  }
+  return { local, packages };
+}
+function exists(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+describe('architecture', () => {
+  const files = sources(src);
+  const all = files.flatMap(edges);
+
+  it('every folder of src/ has a rule', () => {
+    const rooms = new Set(files.map(room));
+    for (const r of rooms) expect(MAY_IMPORT, `src/${r} has no rule in this test`).toHaveProperty(r);
+  });
+
+  it('no folder imports from one its rule does not allow (the one-way flow)', () => {
+    const bad = all.filter((e) => {
+      const a = room(e.from);
+      const b = room(e.to);
+      if (a === b) return false;
+      const allowed = MAY_IMPORT[a] ?? [];
+      if (allowed.includes('*') || allowed.includes(b)) return false;
+      return !(e.typeOnly && (TYPE_ONLY[a] ?? []).includes(b));
+    });
+    expect(bad.map((e) => `${relative(repo, e.from)} imports ${relative(repo, e.to)}${e.typeOnly ? ' (type)' : ''}`)).toEqual([]);
+  });
+
+  it('only src/actions writes oom_score_adj or sends signals', () => {
+    const offenders = files.filter((f) => {
+      const r = room(f);
+      // cli: `oomtop run` forwards signals to the child it started; containers: a runtime CLI
+      // that it started and that timed out.
+      if (r === 'actions' || r === 'cli' || r === 'containers') return false;
+      const text = readFileSync(f, 'utf8');
+      return /process\.kill\(|writeFileSync\([^)]*oom_score_adj/.test(text);
+    });
+    expect(offenders.map((f) => relative(repo, f))).toEqual([]);
+  });
+
+  for (const [name, entry] of [
+    ['guard', 'src/cli/guard.ts'],
+    ['analyze', 'src/cli/analyze.ts'],
+    ['--once / --json', 'src/cli/once.ts'],
+  ] as const) {
+    it(`oomtop ${name} stays headless: neither ink nor react, directly or transitively`, () => {
+      const g = moduleGraph(resolve(repo, entry));
+      expect(g.local.size).toBeGreaterThan(3);
+      for (const p of g.packages) expect(['ink', 'react', 'ink-testing-library'], `${name} loads package ${p}`).not.toContain(p);
+      for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+    });
+  }
+});

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { fmtKiB, fmtSize } from '../../src/text/format.js';
+
+describe('size formatting', () => {
+  it('fmtSize is the one prose form: 1024-based, one decimal below 100 where it says something', () => {
+    expect(fmtSize(null)).toBe('?');
+    expect(fmtSize(undefined)).toBe('?');
+    expect(fmtSize(812)).toBe('812 KiB');
+    expect(fmtSize(1024)).toBe('1 MiB');
+    expect(fmtSize(12.5 * 1024)).toBe('12.5 MiB');
+    expect(fmtSize(256 * 1024)).toBe('256 MiB');
+    expect(fmtSize(1.5 * 1024 * 1024)).toBe('1.5 GiB');
+    expect(fmtSize(32 * 1024 * 1024)).toBe('32 GiB');
+    expect(fmtSize(NaN)).toBe('?');
+  });
+  it('fmtKiB is the column form, at most 5 characters', () => {
+    for (const k of [0, 999, 1000, 1023, 1024, 99_999, 1_000_000, 5e9, 7e12]) expect(fmtKiB(k).length).toBeLessThanOrEqual(5);
+    expect(fmtKiB(1536)).toBe('1.5M');
+  });
+});
