@@ -47,7 +47,3 @@ export interface ProcessHistory {
   /** Epoch ms of the last sample that saw it alive. */
   lastSeen: number;
 }
-
-export function processKey(pid: number, startTimeTicks: number): string {
-  return `${pid}:${startTimeTicks}`;
-}
