@@ -170,7 +170,7 @@ export function decide(input: DecideInput): Decision {
 
   if (a.level === 'ok') return out();
   if (procs === null) throw new Error('decide: processes are needed at a danger level');
-  const victim = chooseVictim(procs, sample.totalKiB + sample.swapTotalKiB, policy, input.protectedPids, state.skip, input.oom);
+  const victim = chooseVictim(procs, sample.oomTotalKiB ?? sample.totalKiB + sample.swapTotalKiB, policy, input.protectedPids, state.skip, input.oom);
   if (victim === null) {
     if (!state.noVictimReported) {
       events.push(
