@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Sampler } from '../dist/sampler/sampler.js';
-import { memcgResolver } from '../dist/app/memcg.js';
+import { memcgResolver } from '../dist/cgroup/resolve.js';
 import { countProcesses, ensureProcessCount, killAll, own, disown, sleep, mean, median, pct, CLK_TCK } from './lib.mjs';
 
 function childrenOf(pid) {

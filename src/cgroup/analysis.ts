@@ -1,7 +1,8 @@
 import { ancestorsOrSelf } from './parse.js';
 import { cgroupRiskPct, type DomainExposure } from './risk.js';
 import type { CgroupMemory } from './types.js';
-import { oomTotalKiB, rankVictims, type RankedVictim, type VictimCandidate } from './victim.js';
+import { memcgOomTotalKiB, type OomRules } from '../kernel/oom.js';
+import { rankVictims, type RankedVictim, type VictimCandidate } from './victim.js';
 
 /** A process with its memory cgroup path (relative to the hierarchy root). */
 export interface CgroupProc extends VictimCandidate {
@@ -34,6 +35,8 @@ export interface AnalysisEnv {
   /** vm.swappiness (v2 has no per-cgroup value). */
   vmSwappiness: number | null;
   pageKiB?: number;
+  /** The running kernel's OOM rules (kernel/oom.ts oomRules); default: current kernels. */
+  rules?: OomRules;
 }
 
 /**
@@ -61,14 +64,14 @@ export function analyzeCgroups(
   for (const [path, list] of members) {
     const m = byPath.get(path)!;
     const limitKiB = m.limitKiB!;
-    const totalKiB = oomTotalKiB({
+    const totalKiB = memcgOomTotalKiB({
       version: m.version,
       limitKiB,
       swapLimitKiB: m.swapLimitKiB,
       swappiness: m.version === 1 ? (m.swappiness ?? env.vmSwappiness) : env.vmSwappiness,
       swapTotalKiB: env.swapTotalKiB,
     });
-    const ranked = rankVictims(list, totalKiB, env.pageKiB);
+    const ranked = rankVictims(list, totalKiB, env.pageKiB, env.rules);
     domains.set(path, {
       path,
       totalKiB,

@@ -29,16 +29,7 @@ export {
   type ListOptions,
 } from './memory.js';
 export { recognizeContainer, shortId, containerLabel } from './container.js';
-export {
-  badnessPages,
-  cgroupNextVictim,
-  rankVictims,
-  oomTotalKiB,
-  OOM_SCORE_ADJ_MIN,
-  type VictimCandidate,
-  type RankedVictim,
-  type OomTotalInput,
-} from './victim.js';
+export { cgroupNextVictim, rankVictims, type VictimCandidate, type RankedVictim } from './victim.js';
 export { cgroupRiskPct, victimShare, processDanger, systemFillPct, type DomainExposure } from './risk.js';
 export {
   analyzeCgroups,

@@ -118,6 +118,24 @@ export function readCgroupSwapKiB(h: MemoryHierarchy, path: string, memLimitKiB:
   return { limitKiB: Math.max(0, memsw - memLimitKiB), usageKiB: Math.max(0, useKiB - memKiB) };
 }
 
+/**
+ * What mem_cgroup_get_max() reads of a memcg besides its memory limit (kernel/oom.ts
+ * memcgOomTotalKiB): its swap allowance in KiB (v2 memory.swap.max; v1 memsw limit minus
+ * `limitKiB`; null when unlimited or not accounted) and, on v1, its own swappiness (v2
+ * has none: vm.swappiness applies).
+ */
+export function readCgroupSwapAllowance(
+  h: MemoryHierarchy,
+  path: string,
+  limitKiB: number,
+): { swapLimitKiB: number | null; swappiness: number | null } {
+  if (h.version === 2) return { swapLimitKiB: recordLimitKiB(h, path, 'memory.swap.max'), swappiness: null };
+  const memsw = recordLimitKiB(h, path, 'memory.memsw.limit_in_bytes');
+  const sw = record(h, path, 'memory.swappiness');
+  const n = sw === null ? Number.NaN : Number.parseInt(sw, 10);
+  return { swapLimitKiB: memsw === null ? null : Math.max(0, memsw - limitKiB), swappiness: Number.isFinite(n) ? n : null };
+}
+
 /** v1 memory.oom_control of a cgroup; null on v2 (no such file) or when it is gone. */
 export function readCgroupOomControl(h: MemoryHierarchy, path: string): OomControl | null {
   const t = record(h, path, 'memory.oom_control');

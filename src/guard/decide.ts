@@ -1,6 +1,7 @@
 import type { ActionResult } from '../actions/index.js';
 import { assess, pct } from './level.js';
-import { chooseVictim, identity } from './victim.js';
+import { processKey } from '../kernel/oom.js';
+import { chooseVictim, type OomArithmetic } from './victim.js';
 import type {
   Candidate,
   GuardEvent,
@@ -45,6 +46,8 @@ export interface DecideInput {
   procs: readonly Candidate[] | null;
   protectedPids: ReadonlySet<number>;
   scope: string;
+  /** Page size and kernel rules for oom_badness(); default: 4 KiB pages, current kernels. */
+  oom?: OomArithmetic;
 }
 
 export interface Decision {
@@ -160,14 +163,14 @@ export function decide(input: DecideInput): Decision {
           message: `PID ${v.pid} has not exited ${Math.round(since)} ms after SIGKILL (uninterruptible sleep?): choosing another`,
         }),
       );
-      state = { ...state, pending: null, skip: addSkip(state.skip, identity(v)) };
+      state = { ...state, pending: null, skip: addSkip(state.skip, processKey(v)) };
     }
     return out();
   }
 
   if (a.level === 'ok') return out();
   if (procs === null) throw new Error('decide: processes are needed at a danger level');
-  const victim = chooseVictim(procs, sample.totalKiB + sample.swapTotalKiB, policy, input.protectedPids, state.skip);
+  const victim = chooseVictim(procs, sample.oomTotalKiB ?? sample.totalKiB + sample.swapTotalKiB, policy, input.protectedPids, state.skip, input.oom);
   if (victim === null) {
     if (!state.noVictimReported) {
       events.push(
@@ -241,7 +244,7 @@ export function settle(
     };
   }
   return {
-    state: { ...state, pending: null, skip: addSkip(state.skip, identity(v)) },
+    state: { ...state, pending: null, skip: addSkip(state.skip, processKey(v)) },
     event: makeEvent('error', scope, sample, timeMs, { ...base, message: hint ? `${message} (${hint})` : message }),
   };
 }

@@ -1,4 +1,7 @@
-import { isForbidden } from './victim.js';
+import { oomRules } from '../kernel/oom.js';
+import { detectPageKiB } from '../proc/pagesize.js';
+import { readKernelVersion } from '../proc/system.js';
+import { isForbidden, type OomArithmetic } from './victim.js';
 import { signalProcess, type ActionResult } from '../actions/index.js';
 import { readCandidate } from './candidates.js';
 import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
@@ -47,9 +50,12 @@ export class GuardEngine {
   private policy: GuardPolicy;
   private protectedPids = new Set<number>();
   private busy = false;
+  /** The page size and the running kernel's OOM rules, for the kernel's badness. */
+  private readonly oom: OomArithmetic;
 
   constructor(private readonly opts: EngineOptions) {
     this.policy = { ...opts.policy };
+    this.oom = { pageKiB: detectPageKiB(), rules: oomRules(readKernelVersion(opts.policy.procRoot)) };
     this.refreshProtected();
   }
 
@@ -198,7 +204,7 @@ export class GuardEngine {
         procs = r.processes();
       }
     }
-    const d = decide({ policy: p, state: rt.state, sample: s, procs, protectedPids: this.protectedPids, scope: r.label });
+    const d = decide({ policy: p, state: rt.state, sample: s, procs, protectedPids: this.protectedPids, scope: r.label, oom: this.oom });
     rt.state = d.state;
     rt.level = d.level;
     for (const e of d.events) this.opts.emit(e);

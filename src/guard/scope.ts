@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import {
   cgroupProcs,
   readCgroupInactiveFileKiB,
+  readCgroupSwapAllowance,
   readCgroupOomControl,
   readCgroupPressure,
   readCgroupSwapKiB,
@@ -10,6 +12,8 @@ import {
 import { ancestorsOrSelf } from '../cgroup/parse.js';
 import { subHierarchy } from '../cgroup/proccgroup.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
+import { memcgOomTotalKiB } from '../kernel/oom.js';
+import { readInt } from '../proc/read.js';
 import { readMeminfo, readPressure } from '../proc/system.js';
 import { readAllCandidates, readCandidates } from './candidates.js';
 import { thresholdKiB } from './level.js';
@@ -43,6 +47,7 @@ export class SystemScope implements ScopeReader {
     s.availableKiB = m.availableKiB;
     s.swapTotalKiB = m.swapTotalKiB;
     s.swapFreeKiB = m.swapFreeKiB;
+    s.oomTotalKiB = m.totalKiB + m.swapTotalKiB;
     s.psiFullAvg10 = this.policy.psi ? (readPressure(this.policy.procRoot)?.full?.avg10 ?? null) : null;
     s.held = false;
     return true;
@@ -59,6 +64,9 @@ interface Level {
   /** The hierarchy rooted at this level: its files are read as (at, "/"), without joining the path each tick. */
   at: MemoryHierarchy;
   limitKiB: number;
+  /** For mem_cgroup_get_max(): the swap allowance (null: unlimited) and v1 swappiness. */
+  swapLimitKiB: number | null;
+  swappiness: number | null;
   inactiveKiB: number;
   inactiveAtMs: number;
 }
@@ -89,6 +97,7 @@ export class CgroupScope implements ScopeReader {
   private levels: Level[] = [];
   private levelsAtMs = -Infinity;
   private sysSwapTotalKiB = 0;
+  private vmSwappiness: number | null = null;
 
   constructor(
     private readonly h: MemoryHierarchy,
@@ -120,10 +129,12 @@ export class CgroupScope implements ScopeReader {
       if (lim === null || lim === undefined) continue;
       const old = prev.get(p);
       const at = p === this.label ? this.self : subHierarchy(this.h, p);
-      next.push({ path: p, at, limitKiB: lim, inactiveKiB: old?.inactiveKiB ?? 0, inactiveAtMs: old?.inactiveAtMs ?? -Infinity });
+      const swap = readCgroupSwapAllowance(this.h, p, lim);
+      next.push({ path: p, at, limitKiB: lim, ...swap, inactiveKiB: old?.inactiveKiB ?? 0, inactiveAtMs: old?.inactiveAtMs ?? -Infinity });
     }
     this.levels = next;
     this.sysSwapTotalKiB = readMeminfo(this.policy.procRoot)?.swapTotalKiB ?? 0;
+    this.vmSwappiness = readInt(join(this.policy.procRoot, 'sys', 'vm', 'swappiness'));
   }
 
   read(s: ScopeSample, nowMs: number): boolean {
@@ -139,9 +150,11 @@ export class CgroupScope implements ScopeReader {
       s.availableKiB = m.availableKiB;
       s.swapTotalKiB = m.swapTotalKiB;
       s.swapFreeKiB = m.swapFreeKiB;
+      s.oomTotalKiB = m.totalKiB + m.swapTotalKiB;
     } else {
       let best = Infinity;
       let bestLimit = 0;
+      let binding: Level | null = null;
       let nearest = Infinity;
       for (let i = 0; i < this.levels.length; i++) {
         const l = this.levels[i]!;
@@ -161,10 +174,19 @@ export class CgroupScope implements ScopeReader {
         if (avail < best) {
           best = avail;
           bestLimit = l.limitKiB;
+          binding = l;
         }
       }
-      if (bestLimit === 0) return false;
+      if (bestLimit === 0 || binding === null) return false;
       s.totalKiB = bestLimit;
+      // The kernel counts badness in a memcg OOM against mem_cgroup_get_max() of the memcg whose limit is hit.
+      s.oomTotalKiB = memcgOomTotalKiB({
+        version: this.h.version,
+        limitKiB: binding.limitKiB,
+        swapLimitKiB: binding.swapLimitKiB,
+        swappiness: this.h.version === 1 ? (binding.swappiness ?? this.vmSwappiness) : this.vmSwappiness,
+        swapTotalKiB: this.sysSwapTotalKiB,
+      });
       s.availableKiB = best;
       s.swapTotalKiB = 0;
       s.swapFreeKiB = 0;

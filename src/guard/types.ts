@@ -66,6 +66,12 @@ export interface ScopeSample {
   psiFullAvg10: number | null;
   /** Cgroup v1 with oom_kill_disable: the kernel holds the tasks at the limit (under_oom). */
   held: boolean;
+  /**
+   * The totalpages (in KiB) of the OOM that would hit this scope, against which the
+   * kernel's badness is counted: RAM + swap for the system, mem_cgroup_get_max() of the
+   * binding memcg for a cgroup. Absent: totalKiB + swapTotalKiB.
+   */
+  oomTotalKiB?: number;
 }
 
 /** A process the guard could choose inside a scope. */

@@ -8,6 +8,7 @@
  * It never invents a kill: only a "Killed process" line makes a 'kill' or 'group-kill'
  * event. A report cut off before its kill line becomes an 'oom' event marked incomplete.
  */
+import { monotonicToIso } from './clock.js';
 import { toLogLines, type LogLine, type NormalizeOptions } from './normalize.js';
 import {
   matchAlreadyExiting,
@@ -398,7 +399,7 @@ export class OomLogParser {
     const boot = this.opts.bootTimeMs;
     let time: string | null = null;
     if (wallMs !== null) time = new Date(wallMs).toISOString();
-    else if (monotonicUs !== null && boot !== null && boot !== undefined) time = new Date(boot + monotonicUs / 1000).toISOString();
+    else if (monotonicUs !== null && boot !== null && boot !== undefined) time = monotonicToIso(monotonicUs, boot);
     return {
       kind: 'kill',
       time,

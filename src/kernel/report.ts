@@ -280,8 +280,3 @@ export function matchAlreadyExiting(text: string): { prefix: string | null; pid:
 export function matchNoKillable(text: string): boolean {
   return /^Out of memory and no killable processes/.test(text);
 }
-
-/** The header of the memory dump that follows the stack ("Mem-Info:"), and the task-table title. */
-export function isReportBody(text: string): boolean {
-  return text === 'Mem-Info:' || text.startsWith('Tasks state (memory values in pages)');
-}

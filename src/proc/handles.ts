@@ -124,6 +124,35 @@ export class ProcFiles {
     return this.parse(n, count);
   }
 
+  // ---------------------------------------------------------------- the held files
+
+  /** Size and resident set (pages) of the last successful statm() read. */
+  readonly statmPages = { size: 0, resident: 0 };
+
+  /**
+   * /proc/PID/statm: "size resident shared text lib data dt" in pages; resident is the
+   * kernel's get_mm_rss(), the rss of oom_badness(). Fills statmPages; false when gone.
+   */
+  statm(pid: number): boolean {
+    if (this.numbers(pid, 'statm', 2) !== 2) return false;
+    this.statmPages.size = this.nums[0]!;
+    this.statmPages.resident = this.nums[1]!;
+    return true;
+  }
+
+  /** Is this process's statm held (so that a read names the process it was opened for)? */
+  holdsStatm(pid: number): boolean {
+    return this.holds(pid, 'statm');
+  }
+
+  /**
+   * /proc/PID/oom_score: the kernel's badness as it prints it (kernel/oom.ts
+   * oomScoreFromPoints: 0..2000, 0 for the exempt); null when gone or unreadable.
+   */
+  oomScore(pid: number): number | null {
+    return this.numbers(pid, 'oom_score', 1) === 1 ? this.nums[0]! : null;
+  }
+
   /** Close every file held for this PID. */
   forget(pid: number): void {
     for (const byPid of this.held.values()) {

@@ -55,18 +55,6 @@ function readFile(path: string, singleRecord: boolean): string | null {
   }
 }
 
-/** Like readSmall but keeps the error code, for callers that explain failures. */
-export function readSmallOrError(path: string): { text: string } | { code: string } {
-  try {
-    const fd = openSync(path, 'r');
-    closeSync(fd);
-  } catch (e) {
-    return { code: (e as NodeJS.ErrnoException).code ?? 'EIO' };
-  }
-  const text = readSmall(path);
-  return text === null ? { code: 'ENOENT' } : { text };
-}
-
 export function readInt(path: string): number | null {
   const text = readRecord(path);
   if (text === null) return null;

@@ -9,7 +9,7 @@ import {
 } from '../cgroup/index.js';
 import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
-import { isKillable } from '../proc/risk.js';
+import { DEFAULT_PAGE_KIB, MODERN_RULES, type OomRules } from '../kernel/oom.js';
 import type { MemInfo } from '../proc/types.js';
 import type { CgroupSample, ProcessSample } from './types.js';
 
@@ -25,6 +25,7 @@ export function sampleCgroups(
   swappiness: number | null,
   systemVictim: ProcessSample | null,
   namer?: ContainerNamer | null,
+  oom: { pageKiB: number; rules: OomRules } = { pageKiB: DEFAULT_PAGE_KIB, rules: MODERN_RULES },
 ): CgroupSample[] {
   const sysFill = memory ? systemFillPct(memory) : 0;
   const sysVictimPoints = systemVictim?.badnessPermille ?? 0;
@@ -58,11 +59,10 @@ export function sampleCgroups(
       swapKiB: p.swapKiB,
       pgtablesKiB: p.pgtablesKiB,
       oomScoreAdj: p.oomScoreAdj,
-      killable: isKillable(p),
       startTimeTicks: p.startTimeTicks,
       cgroup: p.cgroup,
     })),
-    { swapTotalKiB: memory?.swapTotalKiB ?? 0, vmSwappiness: swappiness },
+    { swapTotalKiB: memory?.swapTotalKiB ?? 0, vmSwappiness: swappiness, pageKiB: oom.pageKiB, rules: oom.rules },
   );
 
   const victimOfDomain = new Map<string, number | null>();

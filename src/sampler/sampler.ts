@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { isKernelThread, listPids, readCmdline, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
 import { ProcFiles } from '../proc/handles.js';
-import { badnessPermille, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
+import { oomRules, permilleFromScore, processKey, type OomRules } from '../kernel/oom.js';
+import { pickNextVictim } from '../proc/risk.js';
 import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
 import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
-import { detectPageKiB } from './pagesize.js';
+import { detectPageKiB } from '../proc/pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
 import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
@@ -52,7 +53,7 @@ export class Sampler {
   private readonly users: UserNames;
   private readonly pageKiB: number;
   private kernel: KernelVersion | null;
-  private scale: ScoreScale;
+  private readonly rules: OomRules;
   private settings: OomSettings | null = null;
   private readonly files: ProcFiles;
   /** Last tick's system and cgroup victims. */
@@ -63,7 +64,7 @@ export class Sampler {
     this.users = new UserNames(opts.passwdPath);
     this.pageKiB = opts.pageKiB ?? detectPageKiB();
     this.kernel = readKernelVersion(opts.procRoot);
-    this.scale = scoreScale(this.kernel);
+    this.rules = oomRules(this.kernel);
   }
 
   sample(req: { detailPids?: ReadonlySet<number>; full?: boolean } = {}): Snapshot {
@@ -97,10 +98,10 @@ export class Sampler {
       // only for new processes and detail reads.
       let size = -1;
       let resident = -1;
-      if (entry !== undefined && !entry.kernelThread && files.holds(pid, 'statm')) {
-        if (files.numbers(pid, 'statm', 2) === 2) {
-          size = files.nums[0]!;
-          resident = files.nums[1]!;
+      if (entry !== undefined && !entry.kernelThread && files.holdsStatm(pid)) {
+        if (files.statm(pid)) {
+          size = files.statmPages.size;
+          resident = files.statmPages.resident;
         } else {
           // That process is gone; the PID may already name a new one.
           files.forget(pid);
@@ -142,9 +143,9 @@ export class Sampler {
       if (resident < 0) {
         // Open statm now, to be held from the next tick on; without a held file (a fixture
         // tree, past the descriptor budget) stat's RSS serves, read every tick.
-        if (files.canHold && files.numbers(pid, 'statm', 2) === 2) {
-          size = files.nums[0]!;
-          resident = files.nums[1]!;
+        if (files.canHold && files.statm(pid)) {
+          size = files.statmPages.size;
+          resident = files.statmPages.resident;
         } else {
           size = 1;
           resident = stat!.rssPages;
@@ -173,8 +174,8 @@ export class Sampler {
         if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
         if (fresh || roundRobin || req.full) this.readCgroup(s);
       }
-      if (files.numbers(pid, 'oom_score', 1) !== 1) continue;
-      const score = files.nums[0]!;
+      const score = files.oomScore(pid);
+      if (score === null) continue;
       // The score moved while the memory did not: oom_score_adj changed (another tool, or
       // the process itself). Read it now rather than at the next round.
       if (!detail && !light && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
@@ -183,7 +184,7 @@ export class Sampler {
     }
     this.files.endTick();
     // init can never be chosen: it has no share to show.
-    for (const s of processes) s.badnessPermille = s.pid === 1 ? null : badnessPermille(s.oomScore, s.oomScoreAdj, this.scale);
+    for (const s of processes) s.badnessPermille = s.pid === 1 ? null : permilleFromScore(s.oomScore, s.oomScoreAdj, this.rules.scale);
     for (const [pid, e] of this.cache) if (e.seen !== tick) this.cache.delete(pid);
 
     if (this.settings === null || tick % (this.opts.settingsEvery ?? 10) === 0) {
@@ -192,9 +193,12 @@ export class Sampler {
     if (pids.length > 0 && !pids.includes(1) && existsSync(join(procRoot, 'self'))) {
       warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
     }
-    const victim = pickNextVictim(processes, { totalKiB, pageKiB: this.pageKiB });
+    const victim = pickNextVictim(processes, { totalKiB, pageKiB: this.pageKiB }, this.rules);
     for (const p of processes) p.nextVictim = p === victim;
-    const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer);
+    const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer, {
+      pageKiB: this.pageKiB,
+      rules: this.rules,
+    });
     // The victims are named in the header and the event log: read them in full next tick.
     this.victims.clear();
     if (victim) this.victims.add(victim.pid);
@@ -204,7 +208,7 @@ export class Sampler {
       time,
       system: {
         kernel: this.kernel,
-        scale: this.scale,
+        scale: this.rules.scale,
         memory,
         pressure: readPressure(procRoot),
         oomKills: readOomKillCount(procRoot),
@@ -268,7 +272,7 @@ export class Sampler {
 
   private blank(pid: number, startTimeTicks: number): ProcessSample {
     return {
-      key: `${pid}:${startTimeTicks}`,
+      key: processKey({ pid, startTimeTicks }),
       pid,
       startTimeTicks,
       name: '',

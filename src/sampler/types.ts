@@ -1,5 +1,5 @@
 import type { KernelVersion, MemInfo, OomSettings, Pressure } from '../proc/types.js';
-import type { ScoreScale } from '../proc/risk.js';
+import type { ScoreScale } from '../kernel/oom.js';
 import type { CgroupMemory } from '../cgroup/types.js';
 
 /**

@@ -17,7 +17,7 @@ export class GuardLink {
     });
   }
 
-  /** null and a message when the options are bad. */
+  /** The link, or a message saying what is wrong when the options are bad. */
   static create(store: StoreApi<OomtopState>, argv: string[]): GuardLink | string {
     const c = GuardController.fromArgs(argv);
     return typeof c === 'string' ? c : new GuardLink(c, store);

@@ -1,4 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla';
+import { parseProcessKey } from '../kernel/oom.js';
 import { Sampler, type SamplerOptions } from '../sampler/sampler.js';
 import type { OomtopState } from '../store/store.js';
 
@@ -26,7 +27,10 @@ export class SamplerHost {
     const { rows, view } = this.store.getState();
     const set = new Set<number>();
     for (const r of rows.slice(view.scroll, view.scroll + view.pageSize)) set.add(r.pid);
-    for (const key of view.tagged) set.add(Number(key.split(':')[0]));
+    for (const key of view.tagged) {
+      const id = parseProcessKey(key);
+      if (id) set.add(id.pid);
+    }
     return set;
   }
 

@@ -21,8 +21,3 @@ export function makeTheme(color: boolean): Theme {
     dim: color ? 'gray' : undefined,
   };
 }
-
-/** NO_COLOR (https://no-color.org): any non-empty value disables colour. */
-export function colorWanted(env: NodeJS.ProcessEnv = process.env): boolean {
-  return !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') && env['TERM'] !== 'dumb';
-}

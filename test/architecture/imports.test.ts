@@ -15,8 +15,10 @@ const src = join(repo, 'src');
 const READERS = ['proc', 'cgroup', 'kernel', 'text'];
 const MAY_IMPORT: Record<string, string[]> = {
   text: [],
-  proc: ['text'],
-  cgroup: ['proc', 'text'],
+  // The readers are one layer: the kernel's OOM arithmetic (src/kernel/oom.ts) serves the
+  // /proc and cgroup victims, and the kernel's readers use /proc's.
+  proc: ['kernel', 'text'],
+  cgroup: ['proc', 'kernel', 'text'],
   kernel: ['proc', 'text'],
   containers: ['cgroup', 'text'],
   actions: ['proc', 'text'],

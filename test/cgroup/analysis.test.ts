@@ -17,18 +17,18 @@ const kubeB = `${pod}/${ID.kubeB}`;
 const pause = `${pod}/${ID.pause}`;
 const dockerA = `/docker/${ID.dockerA}`;
 
-const proc = (pid: number, cgroup: string | null, rssMiB: number, adj = 0, killable = true): CgroupProc => ({
+const proc = (pid: number, cgroup: string | null, rssMiB: number, adj = 0, kernelThread = false): CgroupProc => ({
   pid,
   cgroup,
   rssKiB: rssMiB * MiB,
   swapKiB: 0,
   pgtablesKiB: 0,
   oomScoreAdj: adj,
-  killable,
+  kernelThread,
 });
 
 const procs: CgroupProc[] = [
-  proc(1, '/', 10, 0, false),
+  proc(1, '/', 10, 0, true),
   proc(101, dockerA, 150, 0),
   proc(102, dockerA, 40, 500),
   proc(201, kubeB, 150, 0),

@@ -125,7 +125,6 @@ function candidate(pid: number, cgroup: string): CgroupProc {
     swapKiB: st.vmSwapKiB,
     pgtablesKiB: st.vmPteKiB,
     oomScoreAdj: Number(readFileSync(`/proc/${pid}/oom_score_adj`, 'utf8')),
-    killable: true,
   };
 }
 

@@ -47,6 +47,27 @@ describe('cgroup v1 scope on a fake tree', () => {
     expect(limitedCgroups(h)).toEqual(['/docker/abc']);
   });
 
+  it("counts the kernel's badness against mem_cgroup_get_max() of the binding memcg: limit + swap allowance, none at swappiness 0", () => {
+    const proc = join(root, 'proc');
+    mkdirSync(join(proc, 'sys', 'vm'), { recursive: true });
+    writeFileSync(join(proc, 'meminfo'), 'MemTotal: 8000000 kB\nMemAvailable: 4000000 kB\nSwapTotal: 1048576 kB\nSwapFree: 1048576 kB\n');
+    writeFileSync(join(proc, 'sys', 'vm', 'swappiness'), '60\n');
+    const dir = v1Group('app', { limit: 256 * MiB, usage: 200 * MiB });
+    writeFileSync(join(dir, 'memory.memsw.limit_in_bytes'), `${320 * MiB}\n`);
+    writeFileSync(join(dir, 'memory.memsw.usage_in_bytes'), `${200 * MiB}\n`);
+    writeFileSync(join(dir, 'memory.swappiness'), '60\n');
+    const h = hierarchyFromRoot(root)!;
+    const p = policy(['--proc-root', proc]);
+    const read = () => {
+      const s = emptySample();
+      expect(new CgroupScope(h, '/app', p).read(s, 1000)).toBe(true);
+      return s.oomTotalKiB;
+    };
+    expect(read()).toBe((256 + 64) * 1024);
+    writeFileSync(join(dir, 'memory.swappiness'), '0\n');
+    expect(read()).toBe(256 * 1024);
+  });
+
   it('headroom is limit minus working set (usage minus inactive file)', () => {
     v1Group('app', { limit: 256 * MiB, usage: 200 * MiB, inactive: 30 * MiB });
     const h = hierarchyFromRoot(root)!;

@@ -1,5 +1,5 @@
-import { readSmall } from '../proc/read.js';
-import { parseStat, parseStatus } from '../proc/process.js';
+import { readSmall } from './read.js';
+import { parseStat, parseStatus } from './process.js';
 
 /** Page size in KiB, from this process's own VmRSS and rss pages (Node has no sysconf). */
 export function detectPageKiB(): number {
