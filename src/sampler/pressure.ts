@@ -42,33 +42,40 @@ export function pressureInputs(memory: MemInfo, psi: Pressure | null): PressureI
   };
 }
 
+/** Where the hysteresis stands: the level (index into LEVELS) and the calm readings so far. */
+export interface PressureState {
+  level: number;
+  calm: number;
+}
+
+export const PRESSURE_START: PressureState = { level: 0, calm: 0 };
+
 /**
  * The machine's pressure level from available memory and PSI, with hysteresis: it rises at
  * once, and falls one step only after CALM_SAMPLES readings below the level's exit
- * thresholds (which sit a margin below the entry ones), so it does not flap.
+ * thresholds (which sit a margin below the entry ones), so it does not flap. Pure.
  */
+export function stepPressure(st: PressureState, x: PressureInputs): PressureState {
+  const up = rawLevel(x, false);
+  if (up > st.level) return { level: up, calm: 0 };
+  if (rawLevel(x, true) < st.level) {
+    const calm = st.calm + 1;
+    return calm >= CALM_SAMPLES ? { level: st.level - 1, calm: 0 } : { level: st.level, calm };
+  }
+  return { level: st.level, calm: 0 };
+}
+
+/** stepPressure with its state kept (for callers that feed one reading at a time). */
 export class PressureTracker {
-  private level = 0;
-  private calm = 0;
+  private st: PressureState = PRESSURE_START;
 
   get current(): PressureLevel {
-    return LEVELS[this.level]!;
+    return LEVELS[this.st.level]!;
   }
 
   /** Feed one reading; returns the level after it. */
   update(x: PressureInputs): PressureLevel {
-    const up = rawLevel(x, false);
-    if (up > this.level) {
-      this.level = up;
-      this.calm = 0;
-    } else if (rawLevel(x, true) < this.level) {
-      if (++this.calm >= CALM_SAMPLES) {
-        this.level -= 1;
-        this.calm = 0;
-      }
-    } else {
-      this.calm = 0;
-    }
+    this.st = stepPressure(this.st, x);
     return this.current;
   }
 }

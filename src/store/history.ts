@@ -118,11 +118,8 @@ export class ProcessHistories implements HistoryLookup {
     yield* this.recent.values();
   }
 
-  /**
-   * Record one process seen at `time` (`notable`: worth keeping longer once it exits); returns
-   * the highest risk threshold already logged for it, and `mark` raises it.
-   */
-  observe(p: ObservedProcess, time: number, notable: boolean): { crossed: number; mark(threshold: number): void } {
+  /** Record one process seen at `time` (`notable`: worth keeping longer once it exits). */
+  observe(p: ObservedProcess, time: number, notable: boolean): void {
     let h = this.live.get(p.key);
     if (!h) {
       // A PID whose entry was retired cannot come back with the same start time, but a stop
@@ -152,13 +149,16 @@ export class ProcessHistories implements HistoryLookup {
     if (notable) h.notable = true;
     pushSeries(h.rssKiB, time, p.rssKiB, HISTORY_LENGTH);
     pushSeries(h.oomScore, time, p.oomScore, HISTORY_LENGTH);
-    const entry = h;
-    return {
-      crossed: entry.crossed,
-      mark(threshold) {
-        if (threshold > entry.crossed) entry.crossed = threshold;
-      },
-    };
+  }
+
+  /** The highest risk threshold (‰) already logged for a live process; 0 when none. */
+  crossed(key: string): number {
+    return this.live.get(key)?.crossed ?? 0;
+  }
+
+  markCrossed(key: string, threshold: number): void {
+    const h = this.live.get(key);
+    if (h && threshold > h.crossed) h.crossed = threshold;
   }
 
   /** After a tick at `time`: retire the live entries not seen in it, and trim the graveyard. */

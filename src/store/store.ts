@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Snapshot } from '../sampler/types.js';
-import { PressureTracker, pressureInputs, type PressureLevel } from '../sampler/pressure.js';
+import type { PressureLevel } from '../sampler/pressure.js';
+import { DETECT_START, detectEvents } from './detect.js';
 import { ProcessHistories, pushSeries, type Series } from './history.js';
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
 import { buildRows, fillGrowth, SORT_KEYS, type Row, type SortKey } from './rows.js';
@@ -81,17 +82,11 @@ export interface OomtopState {
   targets(): Target[];
 }
 
-/** Risk thresholds (‰ of RAM+swap charged) whose upward crossing is logged. */
-const RISK_THRESHOLDS = [200, 500, 800];
 /** A process charged this much (‰ of RAM+swap) is kept longer after it exits. */
 const NOTABLE_PERMILLE = 10;
 
-function fmtPermille(p: number): string {
-  return `${(p / 10).toFixed(0)}%`;
-}
-
 export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
-  const tracker = new PressureTracker();
+  let detectState = DETECT_START;
   let nextId = 1;
 
   return createStore<OomtopState>()((set, get) => {
@@ -157,35 +152,20 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         if (state.view.paused) return;
         const { history, system } = state;
         for (const p of snap.processes) {
-          const notable = p.nextVictim || p.cgroupVictim || (p.badnessPermille ?? 0) >= NOTABLE_PERMILLE;
-          const seen = history.observe(p, snap.time, notable);
-          if (p.badnessPermille !== null) {
-            const now = RISK_THRESHOLDS.filter((t) => p.badnessPermille! >= t).pop() ?? 0;
-            if (now > seen.crossed && state.snapshot !== null) {
-              get().log('risk', now >= 500 ? 'bad' : 'warn', `PID ${p.pid} (${p.name}) now charged ${fmtPermille(p.badnessPermille)} of RAM+swap (score ${p.oomScore})`);
-            }
-            seen.mark(now);
-          }
+          history.observe(p, snap.time, p.nextVictim || p.cgroupVictim || (p.badnessPermille ?? 0) >= NOTABLE_PERMILLE);
         }
         history.retire(snap.time);
-        // The kernel's kill counter is a second witness when its log cannot be read.
-        const before = state.snapshot?.system.oomKills;
-        const after = snap.system.oomKills;
-        if (before != null && after != null && after > before && state.kernelLog?.source === 'none') {
-          get().log('oom-kill', 'bad', `kernel OOM-kill counter rose by ${after - before} (to ${after}); the kernel log is not readable, so the victim is unknown`);
-          set({ lastOomKill: { time: snap.time, name: 'unknown (counter)', cgroup: null } });
-        }
-        // Kills counted by each cgroup: noticed even where the kernel log is unreadable.
-        if (state.snapshot) {
-          const prevKills = new Map(state.snapshot.cgroups.map((c) => [c.memory.path, c.memory.oomKills]));
-          for (const c of snap.cgroups) {
-            const was = prevKills.get(c.memory.path);
-            const now = c.memory.oomKills;
-            if (was != null && now != null && now > was) {
-              get().log('cgroup', 'bad', `cgroup ${c.label === c.memory.path ? c.memory.path : `${c.label} (${c.memory.path})`}: oom_kill ${was} → ${now}`);
-            }
-          }
-        }
+        const found = detectEvents({
+          prev: state.snapshot,
+          next: snap,
+          state: detectState,
+          kernelLogReadable: state.kernelLog?.source !== 'none',
+          crossedOf: (key) => history.crossed(key),
+        });
+        detectState = found.state;
+        for (const [key, t] of found.crossed) history.markCrossed(key, t);
+        for (const e of found.events) get().log(e.kind, e.severity, e.text);
+        if (found.counterKill !== null) set({ lastOomKill: { time: snap.time, name: 'unknown (counter)', cgroup: null } });
         const mem = snap.system.memory;
         if (mem) pushSeries(system.availableKiB, snap.time, mem.availableKiB);
         const psi = snap.system.pressure;
@@ -193,17 +173,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
           pushSeries(system.psiSome, snap.time, psi.some.avg10);
           pushSeries(system.psiFull, snap.time, psi.full?.avg10 ?? 0);
         }
-        let level = state.pressureLevel;
-        if (mem) {
-          const inputs = pressureInputs(mem, psi);
-          const next = tracker.update(inputs);
-          if (next !== level) {
-            const severity: LogSeverity = next === 'normal' ? 'good' : next === 'elevated' ? 'warn' : 'bad';
-            const psiText = psi ? `, PSI some ${psi.some.avg10.toFixed(1)}% full ${(psi.full?.avg10 ?? 0).toFixed(1)}%` : '';
-            get().log('pressure', severity, `memory pressure ${level} → ${next}: ${inputs.availablePct.toFixed(1)}% available${psiText}`);
-            level = next;
-          }
-        }
+        const level = found.pressureLevel;
         set({ snapshot: snap, pressureLevel: level, ...refreshRows(get().view, snap, true) });
       },
 
