@@ -1,20 +1,9 @@
 import stringWidth from 'string-width';
 import { sanitize } from '../util/sanitize.js';
+import { fmtKiB } from '../util/size.js';
 
-/** KiB → "812K", "1.2M", "23.5G" (1024-based, at most 5 characters). */
-export function fmtKiB(kib: number | null | undefined): string {
-  if (kib === null || kib === undefined || !Number.isFinite(kib)) return '-';
-  const sign = kib < 0 ? '-' : '';
-  let v = Math.abs(kib);
-  const units = ['K', 'M', 'G', 'T', 'P'];
-  let u = 0;
-  while (v >= 1000 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const digits = v < 10 && u > 0 ? 1 : 0;
-  return `${sign}${v.toFixed(digits)}${units[u]}`;
-}
+/** Moved to src/util/size.ts (headless subcommands use it without loading string-width). */
+export { fmtKiB };
 
 /** RSS growth per second: "+1.2M/s", "-", "0". */
 export function fmtRate(kibPerSec: number | null): string {
