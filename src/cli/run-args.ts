@@ -16,7 +16,7 @@ Options
   --name NAME          add NAME to the cgroup's name (oomtop-run-PID-NAME)
   --json               print the report as one JSON object on the last line of stdout
   --guard              end the job with SIGTERM (then SIGKILL) before the kernel's OOM killer would
-  --guard-opts "OPTS"  thresholds etc. for --guard, as oomtop guard takes them (implies --guard)
+  --guard-opts="OPTS" thresholds etc. for --guard, as oomtop guard takes them (implies --guard)
   --no-status          no live status line (it is drawn only when stderr is a terminal)
   --proc-root DIR --cgroup-root DIR
   -h, --help

@@ -17,7 +17,7 @@ import { readStat } from '../proc/process.js';
 import { readSmall } from '../proc/read.js';
 import { readMeminfo } from '../proc/system.js';
 import { resolveBudget, type Budget } from '../run/budget.js';
-import { JobCgroup, jobName, removeStale } from '../run/cgroup.js';
+import { JobCgroup, jobName, ownerAlive, removeStale } from '../run/cgroup.js';
 import { FORWARDED, parseTermFields, shouldForward, type ForwardedSignal } from '../run/forward.js';
 import { buildReport, exitStatusOf, formatReport, reportJson, shellJoin, type JobEnd, type JobReadings } from '../run/report.js';
 import { drawStatus, setupRegion, statusLine, teardownRegion } from '../run/status.js';
@@ -158,7 +158,7 @@ export async function run(argv: string[]): Promise<number> {
     policy = g.policy;
   }
 
-  const stale = removeStale(h, parentPath, unifiedParentDir, (pid) => existsSync(join(args.procRoot, String(pid))));
+  const stale = removeStale(h, parentPath, unifiedParentDir, (pid, madeMs) => ownerAlive(args.procRoot, pid, madeMs));
   for (const s of stale.busy) say(`left ${s.dir} alone: the oomtop that made it is gone, but ${s.pids} of its processes still run there`);
 
   const created = JobCgroup.create({ h, parentPath, name: jobName(process.pid, args.name), budget: b.budget, unifiedParentDir });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cgroupProcs,
@@ -13,7 +13,8 @@ import { parseKeyed, parseLimitKiB } from '../cgroup/parse.js';
 import { cgroupDir, subHierarchy } from '../cgroup/proccgroup.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
 import { readRecord, readSmall } from '../proc/read.js';
-import { parsePressure } from '../proc/system.js';
+import { readStat } from '../proc/process.js';
+import { parsePressure, readUptimeSeconds } from '../proc/system.js';
 import type { Budget } from './budget.js';
 
 /**
@@ -266,6 +267,23 @@ function removeDir(dir: string): boolean {
   }
 }
 
+/** USER_HZ: /proc gives start times in 1/100 s on every Linux architecture. */
+const TICKS_PER_S = 100;
+
+/**
+ * Is the oomtop that made a job cgroup at `madeMs` (epoch ms) still running as `pid`? Only
+ * if a process with that PID exists and started before the cgroup was made (1 s of slack
+ * for clock ticks): a process that started later merely reuses the PID.
+ */
+export function ownerAlive(procRoot: string, pid: number, madeMs: number, nowMs = Date.now()): boolean {
+  const st = readStat(procRoot, pid);
+  if (st === null) return false;
+  const up = readUptimeSeconds(procRoot);
+  if (up === null) return true;
+  const startedMs = nowMs - up * 1000 + (st.startTimeTicks * 1000) / TICKS_PER_S;
+  return startedMs <= madeMs + 1000;
+}
+
 export interface StaleResult {
   removed: string[];
   /** Job cgroups whose oomtop is gone but which still hold processes: left alone. */
@@ -274,14 +292,16 @@ export interface StaleResult {
 
 /**
  * Remove the job cgroups a crashed (or SIGKILLed) oomtop left under the parent:
- * oomtop-run-PID[-NAME] whose PID is no longer running (`alive` tells). A cgroup that
- * still holds processes is left alone (the job outlived its oomtop) and reported.
+ * oomtop-run-PID[-NAME] whose PID is no longer running. `alive(pid, madeMs)` tells, given
+ * the directory's change time (no earlier than its creation): a process that started after
+ * it cannot be the oomtop that made it (PIDs are reused). A cgroup that still holds
+ * processes is left alone (the job outlived its oomtop) and reported.
  */
 export function removeStale(
   h: MemoryHierarchy,
   parentPath: string,
   unifiedParentDir: string | null,
-  alive: (pid: number) => boolean,
+  alive: (pid: number, madeMs: number) => boolean,
 ): StaleResult {
   const out: StaleResult = { removed: [], busy: [] };
   const parentDir = cgroupDir(h, parentPath);
@@ -295,8 +315,16 @@ export function removeStale(
   }
   for (const name of names) {
     const owner = jobOwner(name);
-    if (owner === null || alive(owner)) continue;
+    if (owner === null) continue;
     const dir = join(parentDir, name);
+    let madeMs: number;
+    try {
+      const st = statSync(dir);
+      madeMs = Math.min(st.ctimeMs, st.mtimeMs);
+    } catch {
+      continue;
+    }
+    if (alive(owner, madeMs)) continue;
     const path = parentPath === '/' ? `/${name}` : `${parentPath}/${name}`;
     const pids = cgroupProcs(subHierarchy(h, path), '/', true).length;
     if (pids > 0) {

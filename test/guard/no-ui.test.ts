@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Every module `oomtop guard` loads, following static and dynamic imports of its sources. */
+/** Every module a subcommand loads, following static and dynamic imports of its sources. */
 function moduleGraph(entry: string): { local: Set<string>; packages: Set<string> } {
   const local = new Set<string>();
   const packages = new Set<string>();
@@ -24,11 +24,17 @@ function moduleGraph(entry: string): { local: Set<string>; packages: Set<string>
   return { local, packages };
 }
 
-describe('oomtop guard stays headless', () => {
-  it('loads neither ink nor react, directly or transitively', () => {
-    const g = moduleGraph(resolve(repo, 'src/cli/guard.ts'));
+describe.each(['guard', 'run'])('oomtop %s stays headless', (sub) => {
+  it('loads neither ink nor react, nor any package, directly or transitively', () => {
+    const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
     expect(g.local.size).toBeGreaterThan(10);
-    for (const p of g.packages) expect(p.startsWith('node:'), `guard loads package ${p}`).toBe(true);
-    for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+    for (const p of g.packages) expect(p.startsWith('node:'), `${sub} loads package ${p}`).toBe(true);
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|app|tui|store)\//);
   });
+});
+
+it('oomtop run uses the guard engine (the module graph reaches it)', () => {
+  const g = moduleGraph(resolve(repo, 'src/cli/run.ts'));
+  expect([...g.local].some((f) => f.endsWith('/src/guard/engine.ts'))).toBe(true);
+  expect([...g.local].some((f) => f.endsWith('/src/cgroup/mountinfo.ts'))).toBe(true);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MemoryHierarchy } from '../../src/cgroup/types.js';
-import { JobCgroup, jobName, jobOwner, removeStale, validJobLabel } from '../../src/run/cgroup.js';
+import { JobCgroup, jobName, jobOwner, ownerAlive, removeStale, validJobLabel } from '../../src/run/cgroup.js';
 
 /*
  * Cgroup v2 cannot be mounted on this machine (memory is on v1), so the v2 side is shown
@@ -121,13 +121,31 @@ describe('cgroup v2 (fixture tree)', () => {
 });
 
 describe('stale job cgroups', () => {
+  it('count a PID as their owner only if that process started before the cgroup was made', () => {
+    const up = Number.parseFloat(readFileSync('/proc/uptime', 'utf8'));
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const startedMs = Date.now() - up * 1000 + startTicks * 10;
+    expect(ownerAlive('/proc', process.pid, startedMs + 5000)).toBe(true);
+    expect(ownerAlive('/proc', process.pid, Date.now())).toBe(true);
+    // A cgroup made a minute before this process started: this process only reuses the PID.
+    expect(ownerAlive('/proc', process.pid, startedMs - 60_000)).toBe(false);
+    expect(ownerAlive('/proc', Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1, Date.now())).toBe(false);
+  });
+
   it('removes empty ones whose oomtop is gone, leaves live owners and busy ones alone', () => {
     const h = v2Root({ subtree: 'memory' });
     for (const n of ['oomtop-run-111', 'oomtop-run-222-x', 'oomtop-run-333', 'oomtop-run-444', 'unrelated']) mkdirSync(join(h.root, n));
     writeFileSync(join(h.root, 'oomtop-run-333', 'cgroup.procs'), '5000\n5001\n');
-    // 444 is "alive"; 111, 222, 333 are gone.
-    const r = removeStale(h, '/', null, (pid) => pid === 444);
-    expect(r.removed.sort()).toEqual([join(h.root, 'oomtop-run-111'), join(h.root, 'oomtop-run-222-x')]);
+    // 444 is "alive"; 111, 222, 333 are gone; 555 is a PID reused by a process that started after its cgroup was made.
+    mkdirSync(join(h.root, 'oomtop-run-555'));
+    const made = new Map<number, number>();
+    const r = removeStale(h, '/', null, (pid, madeMs) => {
+      made.set(pid, madeMs);
+      return pid === 444 || (pid === 555 && Date.now() + 60_000 <= madeMs + 1000);
+    });
+    expect(Math.abs(made.get(111)! - Date.now())).toBeLessThan(60_000);
+    expect(r.removed.sort()).toEqual([join(h.root, 'oomtop-run-111'), join(h.root, 'oomtop-run-222-x'), join(h.root, 'oomtop-run-555')]);
     expect(r.busy).toEqual([{ dir: join(h.root, 'oomtop-run-333'), pids: 2 }]);
     expect(existsSync(join(h.root, 'oomtop-run-444'))).toBe(true);
     expect(existsSync(join(h.root, 'unrelated'))).toBe(true);
