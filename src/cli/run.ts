@@ -16,6 +16,7 @@ import type { GuardEvent, GuardPolicy } from '../guard/types.js';
 import { readStat } from '../proc/process.js';
 import { readSmall } from '../proc/read.js';
 import { readMeminfo } from '../proc/system.js';
+import { sanitize } from '../util/sanitize.js';
 import { resolveBudget, type Budget } from '../run/budget.js';
 import { JobCgroup, jobName, ownerAlive, removeStale } from '../run/cgroup.js';
 import { FORWARDED, parseTermFields, shouldForward, type ForwardedSignal } from '../run/forward.js';
@@ -32,7 +33,8 @@ const TICKS_PER_S = 100;
 /** Processes CMD leaves in the cgroup get SIGTERM, then SIGKILL after this long. */
 const LEFTOVER_GRACE_MS = 2000;
 
-const say = (line: string) => process.stderr.write(`oomtop run: ${line}\n`);
+/** One line on stderr; paths in it come from the system (cgroup names) and are sanitized. */
+const say = (line: string) => process.stderr.write(`oomtop run: ${sanitize(line)}\n`);
 
 const PERMISSION_HINT =
   'creating a memory cgroup needs root (or a cgroup subtree delegated to you): run it as root (sudo oomtop run ...); ' +

@@ -334,5 +334,27 @@ export function removeStale(
     if (unifiedParentDir !== null) removeDir(join(unifiedParentDir, name));
     if (removeDir(dir)) out.removed.push(dir);
   }
+  // Hybrid: a v2 twin whose memory cgroup is already gone (rmdir of the pair interrupted).
+  if (unifiedParentDir !== null) {
+    let twins: string[] = [];
+    try {
+      twins = readdirSync(unifiedParentDir).filter((n) => jobOwner(n) !== null && !names.includes(n));
+    } catch {
+      /* no v2 tree */
+    }
+    for (const name of twins) {
+      const owner = jobOwner(name)!;
+      const dir = join(unifiedParentDir, name);
+      let madeMs: number;
+      try {
+        const st = statSync(dir);
+        madeMs = Math.min(st.ctimeMs, st.mtimeMs);
+      } catch {
+        continue;
+      }
+      if (alive(owner, madeMs) || (readSmall(join(dir, 'cgroup.procs')) ?? '').trim() !== '') continue;
+      if (removeDir(dir)) out.removed.push(dir);
+    }
+  }
   return out;
 }

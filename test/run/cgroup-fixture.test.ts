@@ -150,4 +150,18 @@ describe('stale job cgroups', () => {
     expect(existsSync(join(h.root, 'oomtop-run-444'))).toBe(true);
     expect(existsSync(join(h.root, 'unrelated'))).toBe(true);
   });
+
+  it('in a hybrid layout removes the v2 twins too, and twins whose memory cgroup is gone', () => {
+    const h = v2Root({ subtree: 'memory' });
+    const unified = mkdtempSync(join(tmpdir(), 'oomtop-run-unified-'));
+    dirs.push(unified);
+    for (const n of ['oomtop-run-111', 'oomtop-run-444']) mkdirSync(join(h.root, n));
+    for (const n of ['oomtop-run-111', 'oomtop-run-222', 'oomtop-run-444', 'oomtop-run-666']) mkdirSync(join(unified, n));
+    writeFileSync(join(unified, 'oomtop-run-666', 'cgroup.procs'), '77\n');
+    const r = removeStale(h, '/', unified, (pid) => pid === 444);
+    expect(r.removed.sort()).toEqual([join(h.root, 'oomtop-run-111'), join(unified, 'oomtop-run-222')].sort());
+    expect(existsSync(join(unified, 'oomtop-run-111'))).toBe(false);
+    expect(existsSync(join(unified, 'oomtop-run-444'))).toBe(true);
+    expect(existsSync(join(unified, 'oomtop-run-666'))).toBe(true);
+  });
 });

@@ -248,6 +248,31 @@ describe.skipIf(skip !== null)('oomtop run on real cgroup v1', () => {
     }
   });
 
+  it('CMD inherits stdin, the environment and the working directory', () => {
+    const r = spawnSync(process.execPath, [bin, 'run', '--memory', '64M', '--', 'sh', '-c', 'read line; echo "in=$line env=$OOMTOP_RUN_TEST cwd=$(pwd)"'], {
+      encoding: 'utf8',
+      input: 'hello\n',
+      cwd: work,
+      env: { ...process.env, OOMTOP_RUN_TEST: 'yes' },
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`in=hello env=yes cwd=${work}\n`);
+  });
+
+  it("measures the job's CPU time, and reads its PSI where the kernel keeps it per cgroup", () => {
+    const r = oomtop(['--json', '--memory', '64M', '--', 'sh', '-c', 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done']);
+    expect(r.status).toBe(0);
+    const rep = r.report as Report & { psiSomeS: number | null; cpuSource: string };
+    expect(rep.cpuS).toBeGreaterThan(0.05);
+    expect(rep.cpuS!).toBeLessThanOrEqual(rep.wallS * 2 + 0.1);
+    if (existsSync('/sys/fs/cgroup/unified/cgroup.procs') && existsSync('/proc/pressure/memory')) {
+      // Hybrid: the job's twin cgroup in the v2 tree gives cpu.stat and memory.pressure.
+      expect(rep.cpuSource).toBe('cgroup');
+      expect(rep.psiSomeS).not.toBeNull();
+    }
+  });
+
   it('the job cgroup holds the limit it was given while CMD runs', () => {
     const r = oomtop(['--memory', '48M', '--', 'sh', '-c', 'cat /proc/self/cgroup']);
     const line = r.stdout.split('\n').find((l) => l.split(':')[1]?.split(',').includes('memory'))!;
