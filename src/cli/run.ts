@@ -18,7 +18,7 @@ import { readSmall } from '../proc/read.js';
 import { readMeminfo } from '../proc/system.js';
 import { sanitize } from '../util/sanitize.js';
 import { resolveBudget, type Budget } from '../run/budget.js';
-import { JobCgroup, jobName, ownerAlive, removeStale } from '../run/cgroup.js';
+import { JobCgroup, jobName, ownerAlive, removeStale, type CreateResult } from '../run/cgroup.js';
 import { FORWARDED, parseTermFields, shouldForward, type ForwardedSignal } from '../run/forward.js';
 import { buildReport, exitStatusOf, formatReport, reportJson, shellJoin, type JobEnd, type JobReadings } from '../run/report.js';
 import { drawStatus, setupRegion, statusLine, teardownRegion } from '../run/status.js';
@@ -162,19 +162,23 @@ export async function run(argv: string[]): Promise<number> {
 
   const stale = removeStale(h, parentPath, unifiedParentDir, (pid, madeMs) => ownerAlive(args.procRoot, pid, madeMs));
   for (const s of stale.busy) say(`left ${s.dir} alone: the oomtop that made it is gone, but ${s.pids} of its processes still run there`);
-
-  const created = JobCgroup.create({ h, parentPath, name: jobName(process.pid, args.name), budget: b.budget, unifiedParentDir });
-  if (!created.ok) {
-    say(created.message);
-    if (created.permission) say(PERMISSION_HINT);
-    return created.permission ? EXIT_USAGE : EXIT_RUNTIME;
-  }
-  const job = created.job;
-  for (const w of created.warnings) say(`warning: ${w}`);
-  return await supervise(args, job, policy, b.budget);
+  return await supervise(args, policy, b.budget, (budget) =>
+    JobCgroup.create({ h, parentPath, name: jobName(process.pid, args.name), budget, unifiedParentDir }),
+  );
 }
 
-async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | null, budget: Budget): Promise<number> {
+/**
+ * Make the cgroup, run CMD in it and see it through. The signal handlers come first: from
+ * then on a SIGTERM cannot kill oomtop between making the cgroup and removing it. (Node
+ * delivers signals between event-loop turns, so one that arrives while the cgroup is made
+ * is handled once CMD runs, and passed on to it.)
+ */
+async function supervise(
+  args: RunArgs,
+  policy: GuardPolicy | null,
+  budget: Budget,
+  create: (b: Budget) => CreateResult,
+): Promise<number> {
   const ignore = () => {};
   process.stdout.on('error', ignore);
   process.stderr.on('error', ignore);
@@ -182,12 +186,8 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
   process.on('exit', status.stop);
 
   let child: ChildProcess | null = null;
-  let early: ForwardedSignal | null = null;
   const onSignal = (sig: ForwardedSignal) => {
-    if (child === null || child.pid === undefined) {
-      early ??= sig;
-      return;
-    }
+    if (child === null || child.pid === undefined) return;
     if (child.exitCode !== null || child.signalCode !== null) return;
     const t = readSmall(join(args.procRoot, 'self', 'stat'));
     // CMD is our own child, not yet reaped: its PID cannot have been reused.
@@ -200,7 +200,17 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
   let loop: GuardLoop | null = null;
   let timer: NodeJS.Timeout | null = null;
   const guardCount = { terms: 0, kills: 0 };
+  let made: JobCgroup | null = null;
   try {
+    const created = create(budget);
+    if (!created.ok) {
+      say(created.message);
+      if (created.permission) say(PERMISSION_HINT);
+      return created.permission ? EXIT_USAGE : EXIT_RUNTIME;
+    }
+    const job = created.job;
+    made = job;
+    for (const w of created.warnings) say(`warning: ${w}`);
     const cpuBefore = childTimesUs(args.procRoot);
     const started = performance.now();
     const files = job.procsFiles();
@@ -209,22 +219,18 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
     const script =
       '{ echo $$ > "$1"; } 2>/dev/null || exit 125; printf j >&3; ' +
       '[ -z "$2" ] || { { echo $$ > "$2"; } 2>/dev/null && printf u >&3; }; exec 3>&-; shift 2; exec "$@"';
-    if (early === null) {
-      child = spawn('/bin/sh', ['-c', script, 'oomtop-run', files[0]!, files[1] ?? '', ...args.command], {
-        stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
-      });
-    }
+    const c = spawn('/bin/sh', ['-c', script, 'oomtop-run', files[0]!, files[1] ?? '', ...args.command], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    });
+    child = c;
     let joined = '';
-    child?.stdio[3]?.on('data', (d: Buffer) => (joined += d.toString()));
-    child?.stdio[3]?.on('error', ignore);
-    const ended: Promise<JobEnd | { error: string }> =
-      child === null
-        ? Promise.resolve({ code: null, signal: early })
-        : new Promise((resolve) => {
-            child!.once('error', (e) => resolve({ error: e.message }));
-            child!.once('exit', (code, signal) => resolve({ code, signal }));
-          });
-    if (early !== null && child !== null) child.kill(early);
+    c.stdio[3]?.on('data', (d: Buffer) => (joined += d.toString()));
+    c.stdio[3]?.on('error', ignore);
+    // 'close', not 'exit': it comes after fd 3 is drained, so `joined` is complete.
+    const ended = new Promise<JobEnd | { error: string }>((resolve) => {
+      c.once('error', (e) => resolve({ error: e.message }));
+      c.once('close', (code, signal) => resolve({ code, signal }));
+    });
 
     let sampledPeak = 0;
     let swapPeak: number | null = null;
@@ -237,7 +243,7 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
       return u;
     };
     const tty = args.status && process.stderr.isTTY === true;
-    if (tty && child !== null) status.start();
+    if (tty) status.start();
     const tick = () => {
       const u = sample();
       if (tty && u !== null) {
@@ -245,9 +251,9 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
         status.draw(statusLine({ currentKiB: u, peakKiB: peak, limitKiB, elapsedMs: performance.now() - started, columns: process.stderr.columns ?? 80 }));
       }
     };
-    if (child !== null) timer = setInterval(tick, SAMPLE_MS);
+    timer = setInterval(tick, SAMPLE_MS);
 
-    if (policy !== null && child !== null) {
+    if (policy !== null) {
       const stateDir = policy.stateDir ?? defaultStateDir();
       for (const d of recoverStale(stateDir, args.procRoot)) say(`guard: restored oom_kill_disable=0 in ${d}, left by a guard that died`);
       const emit = (e: GuardEvent) => {
@@ -274,7 +280,7 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
       say(`cannot start the command: ${end.error}`);
       return EXIT_RUNTIME;
     }
-    if (child !== null && !joined.includes('j')) {
+    if (!joined.includes('j')) {
       say(`could not move the command into ${job.dir} (writing cgroup.procs failed)`);
       return EXIT_RUNTIME;
     }
@@ -288,7 +294,7 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
     const readings: JobReadings = {
       oomKills: job.oomKills(),
       kernelPeakKiB: job.peakKiB(),
-      sampledPeakKiB: child === null ? null : sampledPeak,
+      sampledPeakKiB: sampledPeak,
       limitKiB,
       highKiB: job.highKiB(),
       swapLimitKiB: job.swapLimitKiB(),
@@ -323,7 +329,7 @@ async function supervise(args: RunArgs, job: JobCgroup, policy: GuardPolicy | nu
     status.stop();
     for (const [s, f] of handlers) process.off(s, f);
     process.off('exit', status.stop);
-    if (job.exists) job.remove();
+    if (made?.exists) made.remove();
   }
 }
 

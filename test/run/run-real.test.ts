@@ -248,6 +248,22 @@ describe.skipIf(skip !== null)('oomtop run on real cgroup v1', () => {
     }
   });
 
+  it('after oomtop itself is SIGKILLed, the next run removes the cgroup it left', async () => {
+    const c = spawn(process.execPath, [bin, 'run', '--memory', '64M', '--', 'sh', '-c', 'echo ready; sleep 0.5'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    started.push(c);
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    await until(() => out.includes('ready'), 10_000, 'job ready');
+    const left = join(ownMemcgDir(), `oomtop-run-${c.pid}`);
+    expect(existsSync(left)).toBe(true);
+    c.kill('SIGKILL');
+    // The job runs on without its oomtop; once it has finished its cgroup is empty.
+    await until(() => readFileSync(join(left, 'cgroup.procs'), 'utf8').trim() === '', 10_000, 'orphaned job done');
+    const r = oomtop(['--memory', '64M', '--', 'true']);
+    expect(r.status).toBe(0);
+    expect(existsSync(left)).toBe(false);
+  });
+
   it('CMD inherits stdin, the environment and the working directory', () => {
     const r = spawnSync(process.execPath, [bin, 'run', '--memory', '64M', '--', 'sh', '-c', 'read line; echo "in=$line env=$OOMTOP_RUN_TEST cwd=$(pwd)"'], {
       encoding: 'utf8',
