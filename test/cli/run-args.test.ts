@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/cli/errors.js';
 import { parseRunArgs, splitCommand } from '../../src/cli/run-args.js';
@@ -40,6 +43,24 @@ describe('oomtop run arguments', () => {
     for (const [argv, msg] of bad) {
       expect(() => parseRunArgs(argv), argv.join(' ')).toThrow(UsageError);
       expect(() => parseRunArgs(argv)).toThrow(msg);
+    }
+  });
+});
+
+describe.skipIf(!existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js')))('oomtop run on the command line', () => {
+  const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, 'run', ...args], { encoding: 'utf8', timeout: 20_000 });
+  it('prints its help', () => {
+    const r = run(['--help']);
+    expect(r.status).toBe(0);
+    for (const w of ['--memory SIZE', '--high SIZE', '--swap SIZE', '--name NAME', '--json', '--guard', '128+signal']) expect(r.stdout).toContain(w);
+  });
+  it('exits 2 with one line on bad options, before making any cgroup', () => {
+    for (const args of [['--', 'true'], ['--memory', 'x', '--', 'true'], ['--memory', '1G'], ['--memory', '1G', '--what', '--', 'true']]) {
+      const r = run(args);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^oomtop run: /);
     }
   });
 });
