@@ -17,12 +17,13 @@ Options
   --json               print the report as one JSON object on the last line of stdout
   --guard              end the job with SIGTERM (then SIGKILL) before the kernel's OOM killer would
   --guard-opts="OPTS" thresholds etc. for --guard, as oomtop guard takes them (implies --guard)
-  --no-status          no live status line (it is drawn only when stderr is a terminal)
+  --no-status          no live status row (drawn only when stderr is a terminal; turn it
+                       off for full-screen programs)
   --proc-root DIR --cgroup-root DIR
   -h, --help
 
-Exit status: CMD's, or 128+signal; 2 for bad options, a budget that cannot be, or no
-permission to create cgroups; 1 when oomtop itself failed.
+Exit status: CMD's, or 128+signal; 2 for bad options, a budget that cannot be, or a
+cgroup oomtop may not create (it says why and how to fix it); 1 when oomtop itself failed.
 `;
 
 export interface RunArgs {

@@ -206,7 +206,9 @@ async function supervise(
     if (!created.ok) {
       say(created.message);
       if (created.permission) say(PERMISSION_HINT);
-      return created.permission ? EXIT_USAGE : EXIT_RUNTIME;
+      if (created.hint) say(created.hint);
+      // The machine does not let oomtop make the cgroup: like a bad budget, nothing ran.
+      return EXIT_USAGE;
     }
     const job = created.job;
     made = job;

@@ -60,7 +60,7 @@ function write(dir: string, file: string, value: string): string | null {
 
 export type CreateResult =
   | { ok: true; job: JobCgroup; warnings: string[] }
-  | { ok: false; permission: boolean; message: string };
+  | { ok: false; permission: boolean; message: string; hint?: string };
 
 export interface CreateSpec {
   h: MemoryHierarchy;
@@ -115,6 +115,13 @@ export class JobCgroup {
             ok: false,
             permission: PERMISSION.has(code),
             message: `cannot enable the memory controller for the children of ${parentDir} (${why})`,
+            ...(code === 'EBUSY'
+              ? {
+                  hint:
+                    'move the processes of that cgroup into a child first (what container inits do), e.g. ' +
+                    `mkdir ${join(parentDir, 'init')} && for p in $(cat ${join(parentDir, 'cgroup.procs')}); do echo $p > ${join(parentDir, 'init', 'cgroup.procs')}; done`,
+                }
+              : {}),
           };
         }
       }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,16 @@ describe.skipIf(!built)('oomtop run on a cgroup v2 tree (fixture)', () => {
     const r = spawnSync(process.execPath, [bin, 'run', '--cgroup-root', root, '--memory', '64M', '--swap', '0', '--', 'true'], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(0);
     expect(r.stderr).toContain('oomtop run: warning: --swap: this kernel has no swap accounting for cgroups (no memory.swap.max); swap is not limited');
+  });
+
+  it('exits 2 with the reason when the cgroup cannot be made, and leaves nothing behind', () => {
+    const root = v2Tree();
+    rmSync(join(root, 'cgroup.subtree_control'));
+    mkdirSync(join(root, 'cgroup.subtree_control')); // writing it fails (EISDIR)
+    const r = spawnSync(process.execPath, [bin, 'run', '--cgroup-root', root, '--memory', '64M', '--', 'true'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`oomtop run: cannot enable the memory controller for the children of ${root} (EISDIR)\n`);
+    expect(readdirSync(root).filter((n) => n.startsWith('oomtop-run-'))).toEqual([]);
   });
 
   it('refuses a v2 tree without the memory controller (exit 2)', () => {
