@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { killSafely } from '../actions/kill.js';
 import { readEffectiveLimitKiB } from '../cgroup/memory.js';
@@ -320,7 +320,7 @@ async function supervise(
     };
     const rep = buildReport(end, readings, ctx);
     if (leftovers.refused.length > 0) say(`could not end ${leftovers.refused.join('; ')}`);
-    if (args.json) process.stdout.write(reportJson(rep) + '\n');
+    if (args.json) process.stdout.write(`${jsonLead()}${reportJson(rep)}\n`);
     else for (const line of formatReport(rep, ctx)) process.stderr.write(line + '\n');
     return exitStatusOf(end);
   } finally {
@@ -332,6 +332,31 @@ async function supervise(
     for (const [s, f] of handlers) process.off(s, f);
     process.off('exit', status.stop);
     if (made?.exists) made.remove();
+  }
+}
+
+/**
+ * What must come before the JSON line so that it starts a line of its own after whatever
+ * CMD printed: for a file, its last byte tells; for a pipe nothing can, so a newline always
+ * comes first (an empty line at worst); on a terminal, nothing (people read it).
+ */
+function jsonLead(): string {
+  try {
+    const st = fstatSync(1);
+    if (st.isFile()) {
+      if (st.size === 0) return '';
+      const fd = openSync('/proc/self/fd/1', 'r');
+      try {
+        const b = Buffer.alloc(1);
+        readSync(fd, b, 0, 1, st.size - 1);
+        return b[0] === 0x0a ? '' : '\n';
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return st.isFIFO() || st.isSocket() ? '\n' : '';
+  } catch {
+    return '';
   }
 }
 

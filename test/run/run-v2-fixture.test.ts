@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,26 @@ describe.skipIf(!built)('oomtop run on a cgroup v2 tree (fixture)', () => {
     // CMD's own PID was in cgroup.procs before it ran (the shell joined, then exec'd CMD).
     const [inProcs, self] = readFileSync(join(root, 'joined'), 'utf8').trim().split('\n');
     expect(inProcs).toBe(self);
+  });
+
+  it('--json puts the report on a line of its own after CMD\'s output, in a file or a pipe', () => {
+    const root = v2Tree();
+    const out = join(root, 'out');
+    for (const [cmd, want] of [
+      [['printf', 'abc'], 'abc\n{'],
+      [['echo', 'abc'], 'abc\n{'],
+      [['true'], '{'],
+    ] as const) {
+      const fd = openSync(out, 'w');
+      spawnSync(process.execPath, [bin, 'run', '--cgroup-root', root, '--json', '--memory', '64M', '--', ...cmd], { stdio: ['ignore', fd, 'ignore'], timeout: 20_000 });
+      closeSync(fd);
+      const text = readFileSync(out, 'utf8');
+      expect(text.startsWith(want), `${cmd.join(' ')}: ${JSON.stringify(text.slice(0, 12))}`).toBe(true);
+      expect(JSON.parse(text.trimEnd().split('\n').at(-1)!)).toHaveProperty('exitCode', 0);
+    }
+    // A pipe cannot tell whether the output ended its line: the report always starts a new one.
+    const p = spawnSync(process.execPath, [bin, 'run', '--cgroup-root', root, '--json', '--memory', '64M', '--', 'printf', 'abc'], { encoding: 'utf8', timeout: 20_000 });
+    expect(p.stdout.startsWith('abc\n{')).toBe(true);
   });
 
   it('says when the v2 tree has no swap accounting (no memory.swap.max) and still runs', () => {
