@@ -173,7 +173,8 @@ describe.skipIf(skip !== null)('oomtop run on real cgroup v1', () => {
   });
 
   it('--guard ends the job with SIGTERM before the kernel has to: exit 143, no OOM kill', () => {
-    const r = oomtop(['--json', '--memory', '64M', '--guard', '--', ...alloc(200, 5)]);
+    // 50 MiB/s: some 130 ms between the guard's TERM threshold (10% left) and the limit.
+    const r = oomtop(['--json', '--memory', '64M', '--guard', '--', ...alloc(200, 20)]);
     expect(r.status).toBe(143);
     expect(r.report).toMatchObject({ exitCode: 143, signal: 'SIGTERM', oomKilled: false, oomKills: 0, removed: true });
     expect(r.report!.guard!.terms).toBeGreaterThanOrEqual(1);
