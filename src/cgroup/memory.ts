@@ -336,3 +336,40 @@ function listSubtree(h: MemoryHierarchy, path: string): string[] {
   const base = path === '/' ? '' : path;
   return listMemoryCgroups(sub).map((p) => (p === '/' ? path : `${base}${p}`));
 }
+
+/**
+ * The kernel's own high-water mark of a cgroup's memory in KiB: v2 memory.peak (kernel
+ * 5.19 and later), v1 memory.max_usage_in_bytes. null when the kernel keeps none.
+ */
+export function readCgroupPeakKiB(h: MemoryHierarchy, path: string): number | null {
+  return recordKiB(h, path, h.version === 2 ? 'memory.peak' : 'memory.max_usage_in_bytes');
+}
+
+/** v2 memory.swap.peak (kernel 6.5 and later) in KiB; null on v1 or without the file. */
+export function readCgroupSwapPeakKiB(h: MemoryHierarchy, path: string): number | null {
+  return h.version === 2 ? recordKiB(h, path, 'memory.swap.peak') : null;
+}
+
+/**
+ * Swap in use by a cgroup in KiB: v2 memory.swap.current, v1 memsw usage minus memory
+ * usage. null without swap accounting.
+ */
+export function readCgroupSwapUseKiB(h: MemoryHierarchy, path: string): number | null {
+  if (h.version === 2) return recordKiB(h, path, 'memory.swap.current');
+  const memsw = recordKiB(h, path, 'memory.memsw.usage_in_bytes');
+  const mem = memsw === null ? null : readCgroupUsageKiB(h, path);
+  return memsw === null || mem === null ? null : Math.max(0, memsw - mem);
+}
+
+/**
+ * How many processes the kernel's OOM killer ended in a cgroup (and below it): v2
+ * memory.events oom_kill, v1 memory.oom_control oom_kill (kernel 4.13 and later). null
+ * when the kernel does not count them or the cgroup is gone.
+ */
+export function readCgroupOomKillCount(h: MemoryHierarchy, path: string): number | null {
+  if (h.version === 2) {
+    const t = record(h, path, 'memory.events');
+    return t === null ? null : (parseKeyed(t).get('oom_kill') ?? null);
+  }
+  return readCgroupOomControl(h, path)?.oomKill ?? null;
+}

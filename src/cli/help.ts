@@ -5,6 +5,8 @@ Usage:
   oomtop --once [--json]           one snapshot as a table or JSON, then exit
   oomtop analyze [FILE|-] [--json] explain OOM kills in a kernel log (default: the kernel's buffer)
   oomtop guard [options]           early-OOM guard, headless (see oomtop guard --help)
+  oomtop run --memory SIZE -- CMD  run CMD in a memory cgroup with a budget, then report
+                                   (see oomtop run --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)

@@ -12,14 +12,15 @@ export function packageVersion(): string {
   }
 }
 
-/** oomtop's entry: subcommands are loaded on demand so `guard` never loads Ink or React. */
+/** oomtop's entry: subcommands are loaded on demand so `guard` and `run` never load Ink or React. */
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
   try {
     const [sub, ...rest] = argv;
     if (sub === 'analyze') return await (await import('./analyze.js')).run(rest);
     if (sub === 'guard') return await (await import('./guard.js')).run(rest);
-    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard; see --help)`);
+    if (sub === 'run') return await (await import('./run.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run; see --help)`);
     const args = parseMonitorArgs(argv);
     if (args.help) {
       out(HELP_TEXT);

@@ -4,7 +4,8 @@ import { sanitize } from '../text/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
 import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
-import { fit, fmtKiB } from '../text/format.js';
+import { fit } from '../text/format.js';
+import { fmtKiB } from '../text/size.js';
 import type { MonitorArgs } from './args.js';
 import { snapshotJson } from './snapshot-json.js';
 

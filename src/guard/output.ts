@@ -1,4 +1,4 @@
-import { fmtSize } from '../text/format.js';
+import { fmtSize } from '../text/size.js';
 import { sanitize } from '../text/sanitize.js';
 import type { GuardEvent } from './types.js';
 

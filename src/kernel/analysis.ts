@@ -4,7 +4,7 @@
  * recommendations that follow from this particular log (pure, no I/O).
  */
 import type { MemInfo, OomSettings } from '../proc/types.js';
-import { fmtSize } from '../text/format.js';
+import { fmtSize } from '../text/size.js';
 import type { OomEvent, OomTask } from './types.js';
 
 export interface KillSummary {

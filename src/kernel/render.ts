@@ -1,5 +1,6 @@
 /** Human and JSON renderings of an analysis; every string from a log goes through sanitize(). */
-import { fmtKiB, fmtSize as size } from '../text/format.js';
+import { fmtSize as size } from '../text/size.js';
+import { fmtKiB } from '../text/size.js';
 import { sanitize } from '../text/sanitize.js';
 import type { KillSummary, SettingsReport } from './analysis.js';
 import type { OomEvent, OomTask } from './types.js';

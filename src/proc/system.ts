@@ -111,3 +111,11 @@ export function readOomSettings(procRoot: string): OomSettings {
     swappiness: vm('swappiness'),
   };
 }
+
+/** Seconds since boot from /proc/uptime. */
+export function readUptimeSeconds(procRoot: string): number | null {
+  const text = readSmall(join(procRoot, 'uptime'));
+  if (text === null) return null;
+  const n = Number.parseFloat(text);
+  return Number.isFinite(n) ? n : null;
+}

@@ -6,7 +6,7 @@
  */
 import { LEVELS, pressureInputs, stepPressure, type PressureLevel, type PressureState } from '../sampler/pressure.js';
 import type { Snapshot } from '../sampler/types.js';
-import { fmtSize } from '../text/format.js';
+import { fmtSize } from '../text/size.js';
 import type { LogKind, LogSeverity } from './events.js';
 
 /** Risk thresholds (‰ of RAM+swap charged) whose upward crossing is logged. */

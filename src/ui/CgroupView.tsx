@@ -1,7 +1,8 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { CgroupSample, Snapshot } from '../sampler/types.js';
-import { fmtKiB, gauge } from '../text/format.js';
+import { gauge } from '../text/format.js';
+import { fmtKiB } from '../text/size.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 

@@ -2,7 +2,8 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import { oomEventLines } from '../kernel/render.js';
 import type { LogEntry } from '../store/events.js';
-import { fit, fmtClock, fmtKiB, sparkline } from '../text/format.js';
+import { fit, fmtClock, sparkline } from '../text/format.js';
+import { fmtKiB } from '../text/size.js';
 import type { Theme } from './theme.js';
 
 /** Lines describing one entry: for a kernel OOM kill, everything the report and oomtop's own samples say. */

@@ -3,7 +3,8 @@ import type { PressureLevel } from '../sampler/pressure.js';
 import type { Snapshot } from '../sampler/types.js';
 import type { Series } from '../store/history.js';
 import { bold, inverse, paint } from './ansi.js';
-import { fit, fmtAgo, fmtKiB, gauge, sparkline } from '../text/format.js';
+import { fit, fmtAgo, gauge, sparkline } from '../text/format.js';
+import { fmtKiB } from '../text/size.js';
 import { Lines } from './Lines.js';
 import type { Theme } from './theme.js';
 

@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import type { Row } from '../store/rows.js';
 import type { ViewState } from '../store/store.js';
 import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
-import { fit, fmtKiB, fmtRate } from '../text/format.js';
+import { fit, fmtRate } from '../text/format.js';
+import { fmtKiB } from '../text/size.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 

@@ -27,6 +27,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   store: [...READERS, 'sampler'],
   guard: [...READERS, 'actions'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
+  run: [...READERS, 'actions', 'guard'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
 };
@@ -128,7 +129,6 @@ describe('architecture', () => {
   });
 
   for (const [name, entry] of [
-    ['guard', 'src/cli/guard.ts'],
     ['analyze', 'src/cli/analyze.ts'],
     ['--once / --json', 'src/cli/once.ts'],
   ] as const) {
@@ -136,7 +136,23 @@ describe('architecture', () => {
       const g = moduleGraph(resolve(repo, entry));
       expect(g.local.size).toBeGreaterThan(3);
       for (const p of g.packages) expect(['ink', 'react', 'ink-testing-library'], `${name} loads package ${p}`).not.toContain(p);
-      for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+      for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\//);
     });
   }
+
+  // The long-running and the batch subcommands load no package at all: only node: modules.
+  for (const sub of ['guard', 'run']) {
+    it(`oomtop ${sub} loads no package, no view and no store, directly or transitively`, () => {
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
+      expect(g.local.size).toBeGreaterThan(10);
+      for (const p of g.packages) expect(p.startsWith('node:'), `${sub} loads package ${p}`).toBe(true);
+      for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+    });
+  }
+
+  it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {
+    const g = moduleGraph(resolve(repo, 'src/cli/run.ts'));
+    expect([...g.local].some((f) => f.endsWith('/src/guard/engine.ts'))).toBe(true);
+    expect([...g.local].some((f) => f.endsWith('/src/cgroup/mountinfo.ts'))).toBe(true);
+  });
 });

@@ -38,7 +38,7 @@ describe.skipIf(!built)('the oomtop command', () => {
   it('prints --version from package.json and --help with every subcommand', () => {
     expect(run(['--version']).stdout).toMatch(/^oomtop \d+\.\d+\.\d+\n$/);
     const help = run(['--help']).stdout;
-    for (const word of ['analyze', 'guard', '--once', '--json', '--interval', '--read-only', 'Exit codes']) expect(help).toContain(word);
+    for (const word of ['analyze', 'guard', 'oomtop run --memory SIZE -- CMD', '--once', '--json', '--interval', '--read-only', 'Exit codes']) expect(help).toContain(word);
   });
 
   it('exits 2 with one line on bad flags, values or commands', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtKiB, fmtSize } from '../../src/text/format.js';
+import { fmtKiB, fmtSize } from '../../src/text/size.js';
 
 describe('size formatting', () => {
   it('fmtSize is the one prose form: 1024-based, one decimal below 100 where it says something', () => {

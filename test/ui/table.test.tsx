@@ -2,7 +2,8 @@ import React from 'react';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import { Table, layoutColumns, type Column } from '../../src/ui/Table.js';
-import { fit, fmtKiB, sparkline, width } from '../../src/text/format.js';
+import { fit, sparkline, width } from '../../src/text/format.js';
+import { fmtKiB } from '../../src/text/size.js';
 
 interface R { id: string; name: string; n: number }
 const cols: Column<R>[] = [
