@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { bootTimeMs, monotonicNowUs } from './clock.js';
 import { KmsgReader } from './kmsg-reader.js';
+import { kmsgLogLine } from './normalize.js';
 import { OomLogParser } from './parser.js';
 import {
   defaultCommands,
@@ -110,17 +111,7 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
         for (const rec of records) {
           if (stopped) return;
           if (inHistory && rec.usec >= startUs) inHistory = false;
-          for (const text of rec.text.split('\n')) {
-            deliver(
-              parser.pushLogLine({
-                text: text.trim(),
-                monotonicUs: rec.usec,
-                wallMs: null,
-                level: rec.level,
-                kernel: rec.facility === 0,
-              }),
-            );
-          }
+          deliver(parser.pushLogLine(kmsgLogLine(rec)));
         }
         if (atEnd) inHistory = false;
         if (!stopped) timer = setTimeout(() => void tick(), atEnd ? pollMs : 0);
@@ -147,6 +138,9 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
     });
     if (proc.stdout) {
       const rl = createInterface({ input: proc.stdout });
+      // The parser holds each line until the next shows whether it continues (a comm
+      // with a newline); dmesg writes a message at once, so a short quiet ends it.
+      let drain: NodeJS.Timeout | null = null;
       rl.on('line', (line) => {
         if (stopped) return;
         if (!sawLine) {
@@ -154,6 +148,15 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
           status({ source });
         }
         deliver(parser.push(line));
+        if (drain) clearTimeout(drain);
+        drain = setTimeout(() => {
+          drain = null;
+          if (!stopped) deliver(parser.drainPending());
+        }, 50);
+      });
+      rl.on('close', () => {
+        if (drain) clearTimeout(drain);
+        if (!stopped) deliver(parser.drainPending());
       });
     }
     // dmesg and journalctl print nothing at all on an empty buffer: call them live after a moment.

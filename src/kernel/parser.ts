@@ -8,7 +8,7 @@
  * It never invents a kill: only a "Killed process" line makes a 'kill' or 'group-kill'
  * event. A report cut off before its kill line becomes an 'oom' event marked incomplete.
  */
-import { toLogLines, type LogLine, type NormalizeOptions } from './normalize.js';
+import { ContinuationJoiner, normalizeLine, toLogLines, type LogLine, type NormalizeOptions } from './normalize.js';
 import {
   matchAlreadyExiting,
   matchCpuset,
@@ -110,19 +110,46 @@ export class OomLogParser {
   private group: GroupState | null = null;
   private recent: OomEvent[] = [];
   private readonly opts: OomLogParserOptions;
+  /**
+   * Lines that end in a field of their own, after any comm (a whole kill line, the
+   * reaper's result, "already exiting", "no killable processes"), cannot be continued:
+   * they go through at once, and so do their events.
+   */
+  private readonly joiner = new ContinuationJoiner((raw) => {
+    if (!/Killed process|oom_reaper: reaped|already exiting|no killable/.test(raw)) return false;
+    const text = normalizeLine(raw).text;
+    const k = matchKilled(text);
+    // A kill line is whole once the fields after the comm are there ("... (a)" alone may go on).
+    return (k !== null && k.totalVmKiB !== null) || matchReaped(text) !== null || matchAlreadyExiting(text) !== null || matchNoKillable(text);
+  });
 
   constructor(opts: OomLogParserOptions = {}) {
     this.opts = opts;
   }
 
-  /** Feed one input line (any format; a kmsg record with its dictionary lines is fine too). */
+  /**
+   * Feed one input line (any format; a kmsg record with its dictionary lines is fine too).
+   * A line is held until the next one shows whether it continues (dmesg's indented
+   * continuation lines); flush() or drainPending() hand over the last one.
+   */
   push(line: string): OomEvent[] {
     const out: OomEvent[] = [];
+    // Blank lines go to the joiner too: a continuation may be blank (a comm "a\n \nb").
     for (const physical of line.split('\n')) {
-      if (!physical.trim()) continue;
-      for (const ll of toLogLines(physical, this.opts)) this.handle(ll, out);
+      for (const joined of this.joiner.push(physical)) this.pushJoined(joined, out);
     }
     return out;
+  }
+
+  /** A live follower's input went quiet: parse the line held back for a continuation. */
+  drainPending(): OomEvent[] {
+    const out: OomEvent[] = [];
+    for (const joined of this.joiner.flush()) this.pushJoined(joined, out);
+    return out;
+  }
+
+  private pushJoined(joined: string, out: OomEvent[]): void {
+    for (const ll of toLogLines(joined, this.opts)) this.handle(ll, out);
   }
 
   /** Feed an already-normalized line (the live follower does this for kmsg records). */
@@ -134,13 +161,35 @@ export class OomLogParser {
 
   /** End of input: a report still waiting for its kill line becomes an incomplete 'oom' event. */
   flush(): OomEvent[] {
-    const out: OomEvent[] = [];
+    const out = this.drainPending();
     this.closeContext(out);
     this.group = null;
     return out;
   }
 
+  /**
+   * A message that holds newlines is one piece of a report when a recognizer takes it
+   * whole (a comm with a newline in it); else its lines are read one by one.
+   */
   private handle(ll: LogLine, out: OomEvent[]): void {
+    if (!ll.text.includes('\n') || this.takesWhole(ll.text)) {
+      this.handleOne(ll, out);
+      return;
+    }
+    for (const part of ll.text.split('\n')) this.handleOne({ ...ll, text: part.trim() }, out);
+  }
+
+  private takesWhole(text: string): boolean {
+    if (matchHeader(text) || matchSummary(text)?.task != null || matchCpuset(text) || matchKillSelect(text)) return true;
+    const k = matchKilled(text);
+    if (k && !k.truncated) return true;
+    if (matchReaped(text) || matchAlreadyExiting(text) || matchUnableToReap(text)?.comm) return true;
+    if (matchTriggerPid(text)?.comm) return true;
+    const columns = this.ctx?.columns;
+    return columns != null && matchTaskRow(text, columns) !== null;
+  }
+
+  private handleOne(ll: LogLine, out: OomEvent[]): void {
     if (!ll.kernel || !ll.text) return;
     const text = ll.text;
 
