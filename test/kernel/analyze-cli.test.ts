@@ -113,9 +113,15 @@ describe('oomtop analyze', () => {
     expect(r.err).toMatch(/permission denied/);
   });
 
-  it('usage errors exit 2, --help exits 0', async () => {
-    expect((await analyze(['--bogus'])).code).toBe(2);
-    expect((await analyze(['a', 'b'])).code).toBe(2);
+  it('usage errors exit 2 with one line (not the usage), --help exits 0', async () => {
+    for (const args of [['--bogus'], ['a', 'b']]) {
+      const r = await analyze(args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^oomtop analyze: .*\(see oomtop analyze --help\)\n$/);
+      expect(r.err.split('\n')).toHaveLength(2);
+      expect(r.out).toBe('');
+    }
+    expect((await analyze(['--bogus'])).err).toMatch(/Unknown option '--bogus'/);
     const h = await analyze(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/Usage: oomtop analyze/);
