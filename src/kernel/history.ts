@@ -10,6 +10,8 @@ import {
   defaultCommands,
   describeError,
   explainUnreadable,
+  messageLines,
+  noMessagesReason,
   type KernelSourceName,
   type SourceCommands,
   type SourceFailure,
@@ -47,9 +49,12 @@ async function runDump(cmd: string[]): Promise<LogLine[]> {
   if (r.exitCode !== 0 || r.failed) {
     throw new Error(String(r.stderr || r.shortMessage || `exited with ${r.exitCode}`).trim().split('\n')[0]);
   }
+  // journalctl exits 0 when it has no journal to read ("No journal files were found."):
+  // a dump without a single kernel message is a source that does not work.
+  const lines = messageLines(String(r.stdout));
+  if (lines.length === 0) throw new Error(noMessagesReason(String(r.stderr), r.exitCode));
   // dmesg prints a message with a newline in it (a hostile comm) as indented continuation lines.
   const joiner = new ContinuationJoiner();
-  const lines = String(r.stdout).split('\n');
   return [...lines.flatMap((l) => joiner.push(l)), ...joiner.flush()].flatMap((l) => toLogLines(l));
 }
 
