@@ -4,7 +4,8 @@
  * Exit codes: 0 ok, 1 runtime error (unreadable or unusable input), 2 usage error.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
-import { explainSettings, recommend, summarize } from '../kernel/analysis.js';
+import { hostname } from 'node:os';
+import { explainSettings, logOrigin, recommend, summarize } from '../kernel/analysis.js';
 import { bootTimeMs } from '../kernel/clock.js';
 import { KernelLogUnreadable, readKernelLog } from '../kernel/history.js';
 import { OomLogParser } from '../kernel/parser.js';
@@ -144,7 +145,8 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
 
   const summary = summarize(events);
   const settings = explainSettings(readOomSettings(procRoot), readMeminfo(procRoot));
-  const result: AnalysisResult = { input, events, summary, settings, recommendations: recommend(events, summary, settings) };
+  const origin = logOrigin(events, { kernelBuffer: target === undefined, hostname: hostname() });
+  const result: AnalysisResult = { input, events, summary, settings, origin, recommendations: recommend(events, summary, settings, origin) };
   io.stdout.write(values.json ? renderJson(result) : renderHuman(result));
   return 0;
 }

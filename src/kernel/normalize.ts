@@ -24,6 +24,19 @@ export interface LogLine {
   level: number | null;
   /** False when a syslog/journal tag names a program other than the kernel. */
   kernel: boolean;
+  /** The host a syslog or journal line names ("Nov  2 10:00:00 HOST kernel: ..."). */
+  host?: string | null;
+  /**
+   * What the wall-clock stamp did not say and was assumed: the year (syslog stamps have
+   * none: the latest that is not in the future) and the time zone (syslog, dmesg -T and
+   * zoneless ISO stamps are read as this machine's local time).
+   */
+  timeAssumed?: TimeAssumed | null;
+}
+
+export interface TimeAssumed {
+  year: boolean;
+  zone: boolean;
 }
 
 export interface NormalizeOptions {
@@ -95,6 +108,7 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
       m = SYSLOG_TAG.exec(trimmed);
       if (m) {
         if (m[2] !== 'kernel') out.kernel = false;
+        out.host = m[1]!;
         s = trimmed.slice(m[0].length);
         continue;
       }
@@ -109,7 +123,10 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
       } else {
         ms = localMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), frac);
       }
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = zone ? null : { year: false, zone: true };
+      }
       s = trimmed.slice(m[0].length);
       afterWallStamp = true;
       continue;
@@ -117,7 +134,10 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
     if ((m = BSD.exec(trimmed))) {
       const mon = MONTHS.indexOf(m[1]!);
       const ms = syslogYearMs(mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6], opts.referenceDate ?? new Date());
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = { year: true, zone: true };
+      }
       s = trimmed.slice(m[0].length);
       afterWallStamp = true;
       continue;
@@ -128,7 +148,10 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
     if (!afterKernelStamp && (m = DMESG_T.exec(trimmed))) {
       const mon = MONTHS.indexOf(m[1]!);
       const ms = localMs(Number(m[6]), mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = { year: false, zone: true };
+      }
       s = trimmed.slice(m[0].length);
       afterKernelStamp = true;
       continue;
@@ -267,6 +290,8 @@ export function toLogLines(raw: string, opts: NormalizeOptions = {}): LogLine[] 
       ...n,
       monotonicUs: n.monotonicUs ?? first.monotonicUs,
       wallMs: n.wallMs ?? first.wallMs,
+      timeAssumed: n.wallMs !== null ? n.timeAssumed : first.timeAssumed,
+      host: n.host ?? first.host,
       level: n.level ?? first.level,
       kernel: first.kernel,
     };

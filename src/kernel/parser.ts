@@ -68,6 +68,8 @@ interface Context {
   lastUs: number | null;
   firstWallMs: number | null;
   lastWallMs: number | null;
+  lastWallAssumed: { year: boolean; zone: boolean } | null;
+  host: string | null;
 }
 
 interface GroupState {
@@ -95,6 +97,8 @@ function newContext(): Context {
     lastUs: null,
     firstWallMs: null,
     lastWallMs: null,
+    lastWallAssumed: null,
+    host: null,
   };
 }
 
@@ -358,7 +362,9 @@ export class OomLogParser {
     if (ll.wallMs !== null) {
       ctx.firstWallMs ??= ll.wallMs;
       ctx.lastWallMs = ll.wallMs;
+      ctx.lastWallAssumed = ll.timeAssumed ?? null;
     }
+    if (ll.host) ctx.host ??= ll.host;
     return ctx;
   }
 
@@ -446,11 +452,18 @@ export class OomLogParser {
     const wallMs = ll.wallMs ?? ctx.lastWallMs;
     const boot = this.opts.bootTimeMs;
     let time: string | null = null;
-    if (wallMs !== null) time = new Date(wallMs).toISOString();
+    let timeAssumed: OomEvent['timeAssumed'] = null;
+    if (wallMs !== null) {
+      time = new Date(wallMs).toISOString();
+      const assumed = ll.wallMs !== null ? (ll.timeAssumed ?? null) : ctx.lastWallAssumed;
+      timeAssumed = assumed && (assumed.year || assumed.zone) ? { ...assumed } : null;
+    }
     else if (monotonicUs !== null && boot !== null && boot !== undefined) time = new Date(boot + monotonicUs / 1000).toISOString();
     return {
       kind: 'kill',
       time,
+      timeAssumed,
+      host: ll.host ?? ctx.host,
       monotonicUs,
       victim: null,
       trigger,
