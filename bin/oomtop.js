@@ -9,22 +9,12 @@
 import { existsSync } from 'node:fs';
 
 const bundled = new URL('../dist/bundle/main.js', import.meta.url);
-const { main } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js');
+const { main, exitWhenFlushed } = await import(existsSync(bundled) ? bundled.href : '../dist/cli/main.js');
 
 // Exit explicitly (a terminal that hung up can leave a stdin handle that keeps Node alive),
-// but only once stdout and stderr have flushed: writes to a pipe may still be queued.
-function finish(code) {
-  let pending = 2;
-  const done = () => {
-    if (--pending === 0) process.exit(code);
-  };
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.destroyed || !stream.writable) done();
-    else stream.write('', done);
-  }
-}
-
-main(process.argv.slice(2)).then(finish, (err) => {
+// but only once stdout and stderr have flushed: writes to a pipe may still be queued, and
+// a write that failed (a full disk) turns into a message and exit 1 (src/cli/output.ts).
+main(process.argv.slice(2)).then(exitWhenFlushed, (err) => {
   process.stderr.write(`oomtop: ${err instanceof Error ? err.message : String(err)}\n`);
-  finish(1);
+  exitWhenFlushed(1);
 });

@@ -4,8 +4,8 @@
  * Exit codes: 0 ok, 1 runtime error (unreadable or unusable input), 2 usage error.
  */
 import { createReadStream, promises as fsp } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { explainSettings, recommend, summarize } from '../kernel/analysis.js';
+import { hostname } from 'node:os';
+import { explainSettings, logOrigin, recommend, summarize } from '../kernel/analysis.js';
 import { bootTimeMs } from '../kernel/clock.js';
 import { KernelLogUnreadable, readKernelLog } from '../kernel/history.js';
 import { OomLogParser } from '../kernel/parser.js';
@@ -13,6 +13,8 @@ import { renderHuman, renderJson, type AnalysisResult } from '../kernel/render.j
 import type { OomEvent } from '../kernel/types.js';
 import { readMeminfo, readOomSettings } from '../proc/system.js';
 import { sanitize } from '../text/sanitize.js';
+import { UsageError } from './errors.js';
+import { parseOptions, type OptionSpecs } from './options.js';
 
 export interface AnalyzeIo {
   stdout: { write(s: string): unknown };
@@ -91,31 +93,27 @@ async function fromFile(path: string, parser: OomLogParser): Promise<OomEvent[]>
   }
 }
 
+const ANALYZE_OPTIONS = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  'proc-root': { type: 'string' },
+} as const satisfies OptionSpecs;
+
 export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
-  let values: { json?: boolean; help?: boolean; 'proc-root'?: string };
+  let values;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        'proc-root': { type: 'string' },
-      },
-    }));
+    ({ values, positionals } = parseOptions(argv, ANALYZE_OPTIONS, { positionals: true }));
+    if (positionals.length > 1) throw new UsageError(`one input at most (got ${positionals.length})`);
   } catch (e) {
-    io.stderr.write(`oomtop analyze: ${sanitize((e as Error).message)}\n\n${USAGE}`);
+    if (!(e instanceof UsageError)) throw e;
+    // One line, as for every subcommand; the usage is one --help away.
+    io.stderr.write(`oomtop analyze: ${e.message} (see oomtop analyze --help)\n`);
     return 2;
   }
   if (values.help) {
     io.stdout.write(USAGE);
     return 0;
-  }
-  if (positionals.length > 1) {
-    io.stderr.write(`oomtop analyze: one input at most (got ${positionals.length})\n\n${USAGE}`);
-    return 2;
   }
   const procRoot = values['proc-root'] ?? '/proc';
   const target = positionals[0];
@@ -147,7 +145,8 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
 
   const summary = summarize(events);
   const settings = explainSettings(readOomSettings(procRoot), readMeminfo(procRoot));
-  const result: AnalysisResult = { input, events, summary, settings, recommendations: recommend(events, summary, settings) };
+  const origin = logOrigin(events, { kernelBuffer: target === undefined, hostname: hostname() });
+  const result: AnalysisResult = { input, events, summary, settings, origin, recommendations: recommend(events, summary, settings, origin) };
   io.stdout.write(values.json ? renderJson(result) : renderHuman(result));
   return 0;
 }

@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG, type AppConfig } from '../config.js';
 import { SORT_KEYS, type SortKey } from '../store/rows.js';
 import { UsageError } from './errors.js';
+import { parseOptions, type OptionSpecs } from './options.js';
 
 export interface MonitorArgs {
   config: AppConfig;
@@ -17,9 +17,9 @@ export interface MonitorArgs {
   guardArgs: string[];
 }
 
-/** "1", "0.5", "250ms", "2s" → milliseconds. */
+/** "1", "0.5", "250ms", "2s" → milliseconds. A negative one is out of range, not "not a duration". */
 export function parseDuration(flag: string, text: string, minMs: number, maxMs: number): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  const m = /^([+-]?\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
   if (!m) throw new UsageError(`${flag}: "${text}" is not a duration (examples: 1, 0.5, 250ms)`);
   const ms = m[2] === 'ms' ? Number(m[1]) : Number(m[1]) * 1000;
   if (ms < minMs || ms > maxMs) throw new UsageError(`${flag}: ${text} is out of range (${minMs} ms to ${maxMs / 1000} s)`);
@@ -33,41 +33,31 @@ export function parseIntFlag(flag: string, text: string, min: number, max: numbe
   return n;
 }
 
+const MONITOR_OPTIONS = {
+  once: { type: 'boolean' },
+  json: { type: 'boolean' },
+  top: { type: 'string', number: true },
+  sort: { type: 'string' },
+  invert: { type: 'boolean' },
+  filter: { type: 'string' },
+  interval: { type: 'string', short: 'd', number: true },
+  'proc-root': { type: 'string' },
+  'cgroup-root': { type: 'string' },
+  kmsg: { type: 'string' },
+  'read-only': { type: 'boolean' },
+  'adj-step': { type: 'string', number: true },
+  'protect-adj': { type: 'string', number: true },
+  'expendable-adj': { type: 'string', number: true },
+  'kill-grace': { type: 'string', number: true },
+  'kill-escalation': { type: 'string' },
+  'no-color': { type: 'boolean' },
+  'guard-opts': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
+} as const satisfies OptionSpecs;
+
 export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MonitorArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        once: { type: 'boolean' },
-        json: { type: 'boolean' },
-        top: { type: 'string' },
-        sort: { type: 'string' },
-        invert: { type: 'boolean' },
-        filter: { type: 'string' },
-        interval: { type: 'string', short: 'd' },
-        'proc-root': { type: 'string' },
-        'cgroup-root': { type: 'string' },
-        kmsg: { type: 'string' },
-        'read-only': { type: 'boolean' },
-        'adj-step': { type: 'string' },
-        'protect-adj': { type: 'string' },
-        'expendable-adj': { type: 'string' },
-        'kill-grace': { type: 'string' },
-        'kill-escalation': { type: 'string' },
-        'no-color': { type: 'boolean' },
-        'guard-opts': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'V' },
-      },
-    });
-  } catch (e) {
-    // One line on stderr, but keep node's hint (e.g. how to pass a negative value).
-    throw new UsageError((e as Error).message.split('\n').join(' '));
-  }
-  const v = parsed.values;
+  const v = parseOptions(argv, MONITOR_OPTIONS).values;
   const config: AppConfig = { ...DEFAULT_CONFIG };
   if (v.interval !== undefined) config.intervalMs = parseDuration('--interval', v.interval, 100, 3600_000);
   if (v['proc-root'] !== undefined) config.procRoot = v['proc-root'];

@@ -3,24 +3,29 @@ import { GuardEngine, preciseNow } from '../guard/engine.js';
 import { defaultStateDir, recoverStale, releaseAll } from '../guard/intercept.js';
 import { GuardLoop } from '../guard/loop.js';
 import { eventPrinter } from '../guard/output.js';
-import { GUARD_USAGE, describeThresholds, parseGuardArgs } from '../guard/policy.js';
+import { describeThresholds } from '../guard/policy.js';
 import { protectSelf } from '../guard/selfprotect.js';
 import { buildScopes } from '../guard/setup.js';
 import { readPressure } from '../proc/system.js';
+import { UsageError } from './errors.js';
+import { GUARD_USAGE, parseGuardArgs, type GuardArgs } from './guard-args.js';
 
 /**
  * `oomtop guard`: the headless early-OOM guard (systemd service, container sidecar).
  * Loads no UI code. Exit codes: 0 stopped by a signal, 1 runtime failure, 2 bad options.
  */
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseGuardArgs(argv);
-  if (!parsed.ok) {
-    if (parsed.help) {
-      process.stdout.write(GUARD_USAGE);
-      return 0;
-    }
-    process.stderr.write(`oomtop guard: ${parsed.message}\n`);
+  let parsed: GuardArgs;
+  try {
+    parsed = parseGuardArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`oomtop guard: ${e.message}\n`);
     return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(GUARD_USAGE);
+    return 0;
   }
   const policy = parsed.policy;
   const setup = buildScopes(policy);

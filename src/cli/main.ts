@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { parseMonitorArgs } from './args.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
 import { HELP_TEXT } from './help.js';
+import { watchOutput } from './output.js';
+
+export { exitWhenFlushed } from './output.js';
 
 export function packageVersion(): string {
   try {
@@ -15,6 +18,8 @@ export function packageVersion(): string {
 /** oomtop's entry: subcommands are loaded on demand so `guard` and `run` never load Ink or React. */
 export async function main(argv: string[]): Promise<number> {
   const out = (s: string) => process.stdout.write(s);
+  // A failed write is reported when oomtop exits (exitWhenFlushed), never a crash.
+  watchOutput();
   try {
     const [sub, ...rest] = argv;
     if (sub === 'analyze') return await (await import('./analyze.js')).run(rest);

@@ -3,7 +3,7 @@ import { ContainerNamer } from '../containers/index.js';
 import { sanitize } from '../text/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
-import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
+import { plainTable, PLAIN, processColumns } from '../text/columns.js';
 import { fit } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
 import type { MonitorArgs } from './args.js';
@@ -48,25 +48,10 @@ export async function runOnce(args: MonitorArgs, out: (s: string) => void): Prom
       lines.push(`  ${fit(c.label, 28)} ${fmtKiB(m.usageKiB)}/${fmtKiB(m.limitKiB)} (${c.domainFillPct === null ? '-' : Math.round(c.domainFillPct)}% working set), headroom ${fmtKiB(c.headroomKiB)}, oom_kill ${m.oomKills ?? '?'}, next victim ${victim}`);
     }
   }
-  const head = ['', fit('PID', 7, 'right'), fit('USER', 8), fit('SCORE', 5, 'right'), fit('ADJ', 5, 'right'), fit('RISK', 6, 'right'), fit('%LIM', 5, 'right'), fit('RSS', 6, 'right'), fit('SWAP', 6, 'right'), fit('CGROUP', 24), 'COMMAND'];
-  lines.push(head.join(' '));
-  for (const r of rows) {
-    lines.push(
-      [
-        badge(r),
-        fit(String(r.pid), 7, 'right'),
-        fit(r.user, 8),
-        fit(String(r.oomScore), 5, 'right'),
-        fit(r.oomScoreAdj === null ? '?' : String(r.oomScoreAdj), 5, 'right'),
-        fit(fmtRisk(r), 6, 'right'),
-        fit(fmtLimitPct(r), 5, 'right'),
-        fit(fmtKiB(r.rssKiB), 6, 'right'),
-        fit(fmtKiB(r.swapKiB), 6, 'right'),
-        fit(r.container ?? r.cgroup ?? '-', 24),
-        fit(r.cmdline || `[${r.name}]`, 200).trimEnd(),
-      ].join(' '),
-    );
-  }
+  // The TUI table's columns (src/text/columns.ts), all of them: a file or pipe has no
+  // width to fit, and GROWTH needs a history that one snapshot does not have.
+  const columns = processColumns(PLAIN, new Set()).filter((c) => c.key !== 'growth');
+  lines.push(...plainTable(columns, rows, 200));
   lines.push('V = next victim of a system-wide OOM, C = next victim if its cgroup runs out, P protected, N never killed, E expendable');
   out(`${lines.join('\n')}\n`);
   return 0;

@@ -10,7 +10,7 @@ import { GuardEngine } from '../guard/engine.js';
 import { defaultStateDir, recoverStale, releaseAll } from '../guard/intercept.js';
 import { GuardLoop } from '../guard/loop.js';
 import { formatHuman } from '../guard/output.js';
-import { parseGuardArgs } from '../guard/policy.js';
+import { parseGuardArgs } from './guard-args.js';
 import { CgroupScope } from '../guard/scope.js';
 import type { GuardEvent, GuardPolicy } from '../guard/types.js';
 import { readStat } from '../proc/process.js';
@@ -70,8 +70,13 @@ function childTimesUs(procRoot: string): number | null {
 
 /** The guard's policy for the job: the user's --guard-opts, the job's cgroup as the only scope. */
 function guardPolicy(args: RunArgs): { ok: true; policy: GuardPolicy } | { ok: false; message: string } {
-  const parsed = parseGuardArgs([...args.guardOpts, '--cgroup', '/', '--proc-root', args.procRoot]);
-  if (!parsed.ok) return { ok: false, message: parsed.help ? '--guard-opts: --help is not an option here' : `--guard-opts: ${parsed.message}` };
+  let parsed: ReturnType<typeof parseGuardArgs>;
+  try {
+    parsed = parseGuardArgs([...args.guardOpts, '--cgroup', '/', '--proc-root', args.procRoot]);
+  } catch (e) {
+    return { ok: false, message: `--guard-opts: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (parsed.help) return { ok: false, message: '--guard-opts: --help is not an option here' };
   return { ok: true, policy: { ...parsed.policy, json: false, reportMs: null } };
 }
 

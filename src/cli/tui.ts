@@ -12,6 +12,7 @@ import { makeTheme } from '../ui/theme.js';
 import type { MonitorArgs } from './args.js';
 import { AltScreen } from './terminal.js';
 import { UsageError } from './errors.js';
+import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
 
@@ -40,7 +41,14 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const guardArgs = [...args.guardArgs];
   if (!guardArgs.includes('--proc-root')) guardArgs.push('--proc-root', config.procRoot);
   if (config.cgroupRoot !== null && !guardArgs.includes('--cgroup-root')) guardArgs.push('--cgroup-root', config.cgroupRoot);
-  const guard = GuardLink.create(store, guardArgs);
+  let guardOpts;
+  try {
+    guardOpts = parseGuardArgs(guardArgs);
+  } catch (e) {
+    throw e instanceof UsageError ? new UsageError(`--guard-opts: ${e.message}`) : e;
+  }
+  if (guardOpts.help) throw new UsageError('--guard-opts: see oomtop guard --help for the options');
+  const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());

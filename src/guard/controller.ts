@@ -2,7 +2,7 @@ import { GuardEngine } from './engine.js';
 import { defaultStateDir, recoverStale } from './intercept.js';
 import { pct } from './level.js';
 import { GuardLoop } from './loop.js';
-import { describeThresholds, parseGuardArgs } from './policy.js';
+import { describeThresholds } from './policy.js';
 import { buildScopes } from './setup.js';
 import type { ScopeReader } from './scope.js';
 import type { GuardEvent, GuardMode, GuardPolicy, Level } from './types.js';
@@ -45,13 +45,7 @@ export class GuardController {
     this.discover = setup.discover;
   }
 
-  /** Build from `oomtop guard` options (e.g. the TUI's --guard-* passthrough); an error string on bad options. */
-  static fromArgs(argv: string[]): GuardController | string {
-    const parsed = parseGuardArgs(argv);
-    if (!parsed.ok) return parsed.help ? 'guard options: see oomtop guard --help' : parsed.message;
-    return GuardController.fromPolicy(parsed.policy);
-  }
-
+  /** Build from a policy (src/cli/guard-args.ts parses `oomtop guard` options into one); an error string when a scope cannot be watched. */
   static fromPolicy(policy: GuardPolicy): GuardController | string {
     const setup = buildScopes(policy);
     if (!setup.ok) return setup.message;

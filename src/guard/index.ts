@@ -1,4 +1,4 @@
 export type { GuardEvent, GuardEventKind, GuardMode, GuardPolicy, Level, Trigger } from './types.js';
 export { GuardController, type GuardStatus, type GuardScopeStatus } from './controller.js';
-export { parseGuardArgs, describeThresholds, GUARD_USAGE } from './policy.js';
+export { describeThresholds } from './policy.js';
 export { formatHuman, formatJson } from './output.js';

@@ -1,66 +1,19 @@
-import { parseArgs } from 'node:util';
-import type { GuardPolicy, ScopeSpec, Threshold } from './types.js';
+/**
+ * The guard's threshold rules (earlyoom's): KILL defaults to half of TERM, a size alone
+ * replaces the percentage, TERM below KILL is an error; and the one-line description of
+ * thresholds for the start event and the TUI header. Command-line parsing is in
+ * src/cli/guard-args.ts.
+ */
+import type { GuardPolicy, Threshold } from './types.js';
 
-export const GUARD_USAGE = `Usage: oomtop guard [options]
-Ends the process the kernel would pick, before the kernel's OOM killer has to.
-
-Scope
-  --scope system          watch MemAvailable/SwapFree from /proc/meminfo (default without --cgroup)
-  --cgroup PATH           watch a memory cgroup (relative to the controller root, e.g. /docker/ID,
-                          or an absolute sysfs path); repeatable
-  --all-cgroups           watch every memory cgroup that has a limit
-Thresholds (available memory / free swap; both must be low, no swap counts as low)
-  --mem-term PCT  --mem-kill PCT          default 10 and 5 (KILL defaults to TERM/2)
-  --swap-term PCT --swap-kill PCT         default 10 and 5
-  --mem-term-mib N --mem-kill-mib N       sizes instead (with both forms the lower wins)
-  --swap-term-mib N --swap-kill-mib N
-  --psi-full PCT [--psi-duration SEC]     TERM when PSI memory "full avg10" stays >= PCT (default 10 s)
-Victim
-  --prefer REGEX  --avoid REGEX           on name and command line (prefer wins, avoid last)
-  --ignore REGEX                          never end a match
-  --sort-by-rss                           largest RSS instead of the kernel's badness
-Escalation
-  --term-timeout SEC      SIGKILL when SIGTERM did not end the victim in time (default 5)
-  --kill-wait SEC         give up on a SIGKILLed victim after this long (default 10)
-  --kill-group            signal the victim's process group
-  --dry-run               decide and log, never signal
-  --no-intercept          cgroup v1: do not hold the cgroup at its limit (memory.oom_control)
-Hooks (environment OOMTOP_PID, OOMTOP_NAME, OOMTOP_SIGNAL, OOMTOP_SCOPE, OOMTOP_AVAILABLE_KIB, ...)
-  --pre-kill CMD  --post-kill CMD  [--hook-timeout SEC (default 2)]
-Output and pacing
-  --json                  JSON lines
-  --report SEC            periodic report
-  --min-interval MS --max-interval MS     sampling bounds (default 5 and 1000)
-  --assume-rate MIBPS     fill rate that could start any moment, sizes the sleep (default 6144, 0: off)
-  --proc-root DIR --cgroup-root DIR --state-dir DIR
-`;
-
-export type ParseResult = { ok: true; policy: GuardPolicy } | { ok: false; help: true } | { ok: false; help: false; message: string };
-
-class BadOption extends Error {}
-
-function num(name: string, v: string | undefined, min: number, max: number): number | null {
-  if (v === undefined) return null;
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new BadOption(`--${name}: "${v}" is not a number`);
-  if (n < min || n > max) throw new BadOption(`--${name}: ${v} is out of range (${min}..${max})`);
-  return n;
-}
-
-function regex(name: string, v: string | undefined): RegExp | null {
-  if (v === undefined) return null;
-  try {
-    return new RegExp(v);
-  } catch (e) {
-    throw new BadOption(`--${name}: invalid regular expression: ${(e as Error).message}`);
-  }
-}
+/** A policy that cannot work (TERM below KILL); the message names the options. */
+export class PolicyError extends Error {}
 
 /**
  * TERM and KILL thresholds of one kind (mem or swap), earlyoom-style: KILL defaults to
  * half of TERM; a size alone replaces the percentage; TERM below KILL is an error.
  */
-function pair(
+export function thresholdPair(
   kind: 'mem' | 'swap',
   termPct: number | null,
   killPct: number | null,
@@ -73,143 +26,18 @@ function pair(
   if (!sizesOnly) {
     tp = termPct ?? (killPct !== null ? Math.min(100, killPct * 2) : 10);
     kp = killPct ?? tp / 2;
-    if (tp < kp) throw new BadOption(`--${kind}-term ${tp} is below --${kind}-kill ${kp}`);
+    if (tp < kp) throw new PolicyError(`--${kind}-term ${tp} is below --${kind}-kill ${kp}`);
   }
   let tk: number | null = null;
   let kk: number | null = null;
   if (termMiB !== null || killMiB !== null) {
     const t = termMiB ?? killMiB! * 2;
     const k = killMiB ?? t / 2;
-    if (t < k) throw new BadOption(`--${kind}-term-mib ${t} is below --${kind}-kill-mib ${k}`);
+    if (t < k) throw new PolicyError(`--${kind}-term-mib ${t} is below --${kind}-kill-mib ${k}`);
     tk = t * 1024;
     kk = k * 1024;
   }
   return { term: { pct: tp, kib: tk }, kill: { pct: kp, kib: kk } };
-}
-
-export function parseGuardArgs(argv: string[]): ParseResult {
-  let values: Record<string, string | boolean | string[] | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      allowPositionals: false,
-      strict: true,
-      options: {
-        help: { type: 'boolean', short: 'h' },
-        scope: { type: 'string' },
-        cgroup: { type: 'string', multiple: true },
-        'all-cgroups': { type: 'boolean' },
-        'mem-term': { type: 'string' },
-        'mem-kill': { type: 'string' },
-        'swap-term': { type: 'string' },
-        'swap-kill': { type: 'string' },
-        'mem-term-mib': { type: 'string' },
-        'mem-kill-mib': { type: 'string' },
-        'swap-term-mib': { type: 'string' },
-        'swap-kill-mib': { type: 'string' },
-        'psi-full': { type: 'string' },
-        'psi-duration': { type: 'string' },
-        prefer: { type: 'string' },
-        avoid: { type: 'string' },
-        ignore: { type: 'string' },
-        'sort-by-rss': { type: 'boolean' },
-        'term-timeout': { type: 'string' },
-        'kill-wait': { type: 'string' },
-        'kill-group': { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        'no-intercept': { type: 'boolean' },
-        'pre-kill': { type: 'string' },
-        'post-kill': { type: 'string' },
-        'hook-timeout': { type: 'string' },
-        report: { type: 'string' },
-        json: { type: 'boolean' },
-        'min-interval': { type: 'string' },
-        'max-interval': { type: 'string' },
-        'assume-rate': { type: 'string' },
-        'proc-root': { type: 'string' },
-        'cgroup-root': { type: 'string' },
-        'state-dir': { type: 'string' },
-      },
-    }));
-  } catch (e) {
-    return { ok: false, help: false, message: (e as Error).message.split('\n')[0] ?? 'bad option' };
-  }
-  if (values.help) return { ok: false, help: true };
-  const s = (k: string) => values[k] as string | undefined;
-  const b = (k: string) => values[k] === true;
-  try {
-    const scopes: ScopeSpec[] = [];
-    const scopeArg = s('scope');
-    if (scopeArg !== undefined && scopeArg !== 'system') {
-      throw new BadOption(`--scope: "${scopeArg}" is not a scope (use --scope system or --cgroup PATH)`);
-    }
-    const cgroups = (values.cgroup as string[] | undefined) ?? [];
-    for (const c of cgroups) {
-      if (c.trim() === '') throw new BadOption('--cgroup: empty path');
-      scopes.push({ kind: 'cgroup', path: c });
-    }
-    if (scopeArg === 'system' || (cgroups.length === 0 && !b('all-cgroups'))) scopes.unshift({ kind: 'system' });
-
-    const mem = pair(
-      'mem',
-      num('mem-term', s('mem-term'), 0, 100),
-      num('mem-kill', s('mem-kill'), 0, 100),
-      num('mem-term-mib', s('mem-term-mib'), 0, 1 << 30),
-      num('mem-kill-mib', s('mem-kill-mib'), 0, 1 << 30),
-    );
-    const swap = pair(
-      'swap',
-      num('swap-term', s('swap-term'), 0, 100),
-      num('swap-kill', s('swap-kill'), 0, 100),
-      num('swap-term-mib', s('swap-term-mib'), 0, 1 << 30),
-      num('swap-kill-mib', s('swap-kill-mib'), 0, 1 << 30),
-    );
-    const psiFull = num('psi-full', s('psi-full'), 0.01, 100);
-    const psiDuration = num('psi-duration', s('psi-duration'), 0.1, 3600);
-    if (psiDuration !== null && psiFull === null) throw new BadOption('--psi-duration needs --psi-full');
-
-    const minMs = num('min-interval', s('min-interval'), 1, 60_000) ?? 5;
-    const maxMs = num('max-interval', s('max-interval'), 1, 60_000) ?? 1000;
-    if (minMs > maxMs) throw new BadOption(`--min-interval ${minMs} is above --max-interval ${maxMs}`);
-    const report = num('report', s('report'), 0.1, 86_400);
-
-    const policy: GuardPolicy = {
-      scopes,
-      allCgroups: b('all-cgroups'),
-      memTerm: mem.term,
-      memKill: mem.kill,
-      swapTerm: swap.term,
-      swapKill: swap.kill,
-      psi: psiFull === null ? null : { fullPct: psiFull, durationMs: (psiDuration ?? 10) * 1000 },
-      prefer: regex('prefer', s('prefer')),
-      avoid: regex('avoid', s('avoid')),
-      ignore: regex('ignore', s('ignore')),
-      sortByRss: b('sort-by-rss'),
-      termTimeoutMs: (num('term-timeout', s('term-timeout'), 0.01, 3600) ?? 5) * 1000,
-      killWaitMs: (num('kill-wait', s('kill-wait'), 0.1, 3600) ?? 10) * 1000,
-      killGroup: b('kill-group'),
-      dryRun: b('dry-run'),
-      preKill: s('pre-kill') ?? null,
-      postKill: s('post-kill') ?? null,
-      hookTimeoutMs: (num('hook-timeout', s('hook-timeout'), 0.01, 600) ?? 2) * 1000,
-      reportMs: report === null ? null : report * 1000,
-      json: b('json'),
-      intercept: !b('no-intercept'),
-      minIntervalMs: minMs,
-      maxIntervalMs: maxMs,
-      assumeRateKiBps: (num('assume-rate', s('assume-rate'), 0, 1 << 24) ?? 6144) * 1024,
-      procRoot: s('proc-root') ?? '/proc',
-      cgroupRoot: s('cgroup-root') ?? '/sys/fs/cgroup',
-      stateDir: s('state-dir') ?? null,
-    };
-    for (const [k, v] of [['pre-kill', policy.preKill], ['post-kill', policy.postKill]] as const) {
-      if (v !== null && v.trim() === '') throw new BadOption(`--${k}: empty command`);
-    }
-    return { ok: true, policy };
-  } catch (e) {
-    if (e instanceof BadOption) return { ok: false, help: false, message: e.message };
-    throw e;
-  }
 }
 
 /** One line describing the thresholds, for the start event and the TUI header. */

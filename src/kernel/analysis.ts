@@ -156,8 +156,26 @@ export function explainSettings(s: OomSettings, mem: MemInfo | null): SettingsRe
 
 const DATABASES = /^(mysqld|mariadbd|postgres|postmaster|mongod|redis-server|elasticsearch|clickhouse|etcd|java)$/;
 
+/** Which machine wrote the log, as far as it says: advice about this machine's settings applies only to it. */
+export interface LogOrigin {
+  /** Hosts named by the log's syslog/journal lines. */
+  hosts: string[];
+  /** True: the log is this machine's (its kernel buffer, or it names only this host); false: another's; null: it does not say. */
+  thisMachine: boolean | null;
+  /** This machine's hostname. */
+  machine: string;
+}
+
+export function logOrigin(events: OomEvent[], opts: { kernelBuffer: boolean; hostname: string }): LogOrigin {
+  const hosts = [...new Set(events.map((e) => e.host).filter((h): h is string => typeof h === 'string' && h !== ''))];
+  const short = (h: string) => h.split('.')[0]!.toLowerCase();
+  const mine = short(opts.hostname);
+  const thisMachine = opts.kernelBuffer ? true : hosts.length === 0 ? null : hosts.every((h) => short(h) === mine);
+  return { hosts, thisMachine, machine: opts.hostname };
+}
+
 /** Recommendations that follow from what this log and these settings show. */
-export function recommend(events: OomEvent[], summary: KillSummary, settings: SettingsReport | null): string[] {
+export function recommend(events: OomEvent[], summary: KillSummary, settings: SettingsReport | null, origin: LogOrigin | null = null): string[] {
   const out: string[] = [];
   const kills = events.filter(isKill);
   if (kills.length === 0 && summary.events === 0) {
@@ -184,10 +202,22 @@ export function recommend(events: OomEvent[], summary: KillSummary, settings: Se
     );
   }
   if (summary.systemKills > 0 || kills.some((k) => k.constraint === null && k.source === 'Out of memory')) {
+    // This machine's swap says something only about a log that this machine wrote.
     const noSwap = settings?.swapTotalKiB === 0;
+    const other = origin?.thisMachine === false ? origin.hosts.join(', ') : null;
+    const swap =
+      other !== null
+        ? `, or add swap or zram if ${other} has none`
+        : origin?.thisMachine === true
+          ? noSwap
+            ? ', or add swap or zram (this machine has no swap)'
+            : ''
+          : noSwap
+            ? ', or add swap or zram (this machine has none; if the log is from another machine, check that one)'
+            : '';
     out.push(
       'System-wide OOM kills happened: the whole machine ran out of memory. Reduce what runs on it, add RAM' +
-        (noSwap ? ', or add swap or zram (this machine has no swap)' : '') +
+        swap +
         ', and consider putting big workloads in memory cgroups with limits so one of them cannot take the machine down.',
     );
   }

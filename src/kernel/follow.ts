@@ -8,11 +8,14 @@ import { execa, type ResultPromise } from 'execa';
 import { createInterface } from 'node:readline';
 import { bootTimeMs, monotonicNowUs } from './clock.js';
 import { KmsgReader } from './kmsg-reader.js';
+import { kmsgLogLine } from './normalize.js';
 import { OomLogParser } from './parser.js';
 import {
   defaultCommands,
   describeError,
   explainUnreadable,
+  messageLines,
+  noMessagesReason,
   type KernelSourceName,
   type SourceCommands,
   type SourceFailure,
@@ -110,17 +113,7 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
         for (const rec of records) {
           if (stopped) return;
           if (inHistory && rec.usec >= startUs) inHistory = false;
-          for (const text of rec.text.split('\n')) {
-            deliver(
-              parser.pushLogLine({
-                text: text.trim(),
-                monotonicUs: rec.usec,
-                wallMs: null,
-                level: rec.level,
-                kernel: rec.facility === 0,
-              }),
-            );
-          }
+          deliver(parser.pushLogLine(kmsgLogLine(rec)));
         }
         if (atEnd) inHistory = false;
         if (!stopped) timer = setTimeout(() => void tick(), atEnd ? pollMs : 0);
@@ -135,9 +128,24 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
     return true;
   }
 
-  /** Run a follow command; resolves false when it could not run or died on its own. */
-  async function followCommand(source: KernelSourceName, cmd: string[] | null | undefined): Promise<boolean> {
+  /** Does `probe` show kernel messages? Its failure is recorded for the final explanation. */
+  async function probeWorks(source: KernelSourceName, probe: string[]): Promise<boolean> {
+    const r = await execa(probe[0]!, probe.slice(1), { reject: false, stdin: 'ignore', maxBuffer: 64 * 1024 * 1024 });
+    if (r.exitCode === 0 && !r.failed && messageLines(String(r.stdout)).length > 0) return true;
+    const why = r.failed && r.exitCode === undefined ? describeError(r) : noMessagesReason(String(r.stderr), r.exitCode);
+    failures.push({ source, reason: why });
+    return false;
+  }
+
+  /**
+   * Run a follow command; resolves false when it could not run or died on its own. It is
+   * named as the source once its probe showed kernel messages, or (without a probe) once
+   * it printed its first line: never on trust.
+   */
+  async function followCommand(source: KernelSourceName, cmd: string[] | null | undefined, probe: string[] | null | undefined): Promise<boolean> {
     if (!cmd || cmd.length === 0 || stopped) return false;
+    if (probe && probe.length > 0 && !(await probeWorks(source, probe))) return false;
+    if (stopped) return false;
     const proc = execa(cmd[0]!, cmd.slice(1), { reject: false, buffer: false, stdin: 'ignore', cleanup: true });
     child = proc;
     let stderr = '';
@@ -147,6 +155,9 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
     });
     if (proc.stdout) {
       const rl = createInterface({ input: proc.stdout });
+      // The parser holds each line until the next shows whether it continues (a comm
+      // with a newline); dmesg writes a message at once, so a short quiet ends it.
+      let drain: NodeJS.Timeout | null = null;
       rl.on('line', (line) => {
         if (stopped) return;
         if (!sawLine) {
@@ -154,17 +165,22 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
           status({ source });
         }
         deliver(parser.push(line));
+        if (drain) clearTimeout(drain);
+        drain = setTimeout(() => {
+          drain = null;
+          if (!stopped) deliver(parser.drainPending());
+        }, 50);
+      });
+      rl.on('close', () => {
+        if (drain) clearTimeout(drain);
+        if (!stopped) deliver(parser.drainPending());
       });
     }
-    // dmesg and journalctl print nothing at all on an empty buffer: call them live after a moment.
-    const announce = setTimeout(() => {
-      if (!sawLine && !stopped) {
-        sawLine = true;
-        status({ source });
-      }
-    }, 1000);
+    if (probe && probe.length > 0) {
+      sawLine = true;
+      status({ source });
+    }
     const result = await proc;
-    clearTimeout(announce);
     if (child === proc) child = null;
     if (stopped) return true;
     const why = stderr.trim().split('\n')[0] || result.shortMessage?.split('\n')[0] || `exited with ${result.exitCode}`;
@@ -175,9 +191,9 @@ export function startKernelFollower(opts: FollowerOptions): KernelFollower {
 
   async function fallbacks(): Promise<void> {
     inHistory = true;
-    if (await followCommand('dmesg', commands.dmesgFollow)) return;
+    if (await followCommand('dmesg', commands.dmesgFollow, commands.dmesgProbe)) return;
     inHistory = true;
-    if (await followCommand('journalctl', commands.journalctlFollow)) return;
+    if (await followCommand('journalctl', commands.journalctlFollow, commands.journalctlProbe)) return;
     status({ source: 'none', message: explainUnreadable(failures, opts.procRoot) });
   }
 

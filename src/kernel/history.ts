@@ -5,11 +5,13 @@
 import { execa } from 'execa';
 import { KmsgReader } from './kmsg-reader.js';
 import type { LogLine } from './normalize.js';
-import { toLogLines } from './normalize.js';
+import { ContinuationJoiner, kmsgLogLine, toLogLines } from './normalize.js';
 import {
   defaultCommands,
   describeError,
   explainUnreadable,
+  messageLines,
+  noMessagesReason,
   type KernelSourceName,
   type SourceCommands,
   type SourceFailure,
@@ -34,11 +36,7 @@ async function readKmsg(path: string): Promise<LogLine[]> {
   try {
     for (;;) {
       const { records, atEnd } = await reader.drain(5000);
-      for (const rec of records) {
-        for (const text of rec.text.split('\n')) {
-          lines.push({ text: text.trim(), monotonicUs: rec.usec, wallMs: null, level: rec.level, kernel: rec.facility === 0 });
-        }
-      }
+      for (const rec of records) lines.push(kmsgLogLine(rec));
       if (atEnd) return lines;
     }
   } finally {
@@ -51,7 +49,13 @@ async function runDump(cmd: string[]): Promise<LogLine[]> {
   if (r.exitCode !== 0 || r.failed) {
     throw new Error(String(r.stderr || r.shortMessage || `exited with ${r.exitCode}`).trim().split('\n')[0]);
   }
-  return String(r.stdout).split('\n').flatMap((l) => toLogLines(l));
+  // journalctl exits 0 when it has no journal to read ("No journal files were found."):
+  // a dump without a single kernel message is a source that does not work.
+  const lines = messageLines(String(r.stdout));
+  if (lines.length === 0) throw new Error(noMessagesReason(String(r.stderr), r.exitCode));
+  // dmesg prints a message with a newline in it (a hostile comm) as indented continuation lines.
+  const joiner = new ContinuationJoiner();
+  return [...lines.flatMap((l) => joiner.push(l)), ...joiner.flush()].flatMap((l) => toLogLines(l));
 }
 
 /** Read the kernel log buffer; throws KernelLogUnreadable with an explanation when nothing works. */

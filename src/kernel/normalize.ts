@@ -7,10 +7,14 @@
  * rsyslog's "#012" newline escapes, and console or hypervisor wrappers that put their
  * own prefix in front of a "<N>[ seconds ]" kernel line.
  */
-import { isKmsgRecordLine, parseKmsgRecord } from './kmsg.js';
+import { isKmsgRecordLine, parseKmsgRecord, type KmsgRecord } from './kmsg.js';
 
 export interface LogLine {
-  /** The kernel message with every log-format prefix removed. */
+  /**
+   * The kernel message with every log-format prefix removed. It may hold newlines: a
+   * /dev/kmsg record is one message (a comm may hold "\x0a"), and so is a dmesg line
+   * with its indented continuation lines (see ContinuationJoiner).
+   */
   text: string;
   /** Kernel monotonic timestamp (printk clock) in microseconds, when the format has one. */
   monotonicUs: number | null;
@@ -20,6 +24,19 @@ export interface LogLine {
   level: number | null;
   /** False when a syslog/journal tag names a program other than the kernel. */
   kernel: boolean;
+  /** The host a syslog or journal line names ("Nov  2 10:00:00 HOST kernel: ..."). */
+  host?: string | null;
+  /**
+   * What the wall-clock stamp did not say and was assumed: the year (syslog stamps have
+   * none: the latest that is not in the future) and the time zone (syslog, dmesg -T and
+   * zoneless ISO stamps are read as this machine's local time).
+   */
+  timeAssumed?: TimeAssumed | null;
+}
+
+export interface TimeAssumed {
+  year: boolean;
+  zone: boolean;
 }
 
 export interface NormalizeOptions {
@@ -63,11 +80,25 @@ function syslogYearMs(mon: number, d: number, h: number, mi: number, s: number, 
   return t > ref.getTime() + 86_400_000 ? localMs(y - 1, mon, d, h, mi, s, frac) : t;
 }
 
-/** Normalize one physical line (no newline inside). */
+/** Lines whose message starts with a comm: leading spaces there are part of the name. */
+const COMM_FIRST = / invoked oom-killer:| cpuset=\S* mems_allowed=\S+$/;
+
+/**
+ * Normalize one line. A newline inside (a joined continuation) is kept: the prefixes are
+ * those of the first line.
+ */
 export function normalizeLine(raw: string, opts: NormalizeOptions = {}): LogLine {
+  return normalizeWithStart(raw, opts).line;
+}
+
+/** normalizeLine, and where the message begins in `raw` (after the last prefix's separator). */
+function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: LogLine; start: number } {
   const out: LogLine = { text: '', monotonicUs: null, wallMs: null, level: null, kernel: true };
   let s = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  const whole = s.length;
   let afterWallStamp = false;
+  let afterKernelStamp = false;
+  let tagAfterStamp = false;
   let embeddedUsed = false;
   for (let guard = 0; guard < 12; guard++) {
     const trimmed = s.replace(/^\s+/, '');
@@ -77,6 +108,7 @@ export function normalizeLine(raw: string, opts: NormalizeOptions = {}): LogLine
       m = SYSLOG_TAG.exec(trimmed);
       if (m) {
         if (m[2] !== 'kernel') out.kernel = false;
+        out.host = m[1]!;
         s = trimmed.slice(m[0].length);
         continue;
       }
@@ -91,7 +123,10 @@ export function normalizeLine(raw: string, opts: NormalizeOptions = {}): LogLine
       } else {
         ms = localMs(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), frac);
       }
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = zone ? null : { year: false, zone: true };
+      }
       s = trimmed.slice(m[0].length);
       afterWallStamp = true;
       continue;
@@ -99,23 +134,42 @@ export function normalizeLine(raw: string, opts: NormalizeOptions = {}): LogLine
     if ((m = BSD.exec(trimmed))) {
       const mon = MONTHS.indexOf(m[1]!);
       const ms = syslogYearMs(mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), m[6], opts.referenceDate ?? new Date());
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = { year: true, zone: true };
+      }
       s = trimmed.slice(m[0].length);
       afterWallStamp = true;
       continue;
     }
-    if ((m = DMESG_T.exec(trimmed))) {
+    // The kernel-clock stamp is the last prefix in every format (dmesg, -r, -x, -T, a
+    // console wrapper, syslog), save journalctl's "[ 1.2] host kernel: ". What follows is
+    // the message, even when it looks like a stamp or a level (a comm "[ 1.5] a").
+    if (!afterKernelStamp && (m = DMESG_T.exec(trimmed))) {
       const mon = MONTHS.indexOf(m[1]!);
       const ms = localMs(Number(m[6]), mon, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]));
-      if (Number.isFinite(ms)) out.wallMs = ms;
+      if (Number.isFinite(ms)) {
+        out.wallMs = ms;
+        out.timeAssumed = { year: false, zone: true };
+      }
       s = trimmed.slice(m[0].length);
+      afterKernelStamp = true;
       continue;
     }
-    if ((m = MONO.exec(trimmed))) {
+    if (!afterKernelStamp && (m = MONO.exec(trimmed))) {
       const frac = m[2]!.padEnd(6, '0').slice(0, 6);
       out.monotonicUs = Number(m[1]) * 1_000_000 + Number(frac);
       s = trimmed.slice(m[0].length);
+      afterKernelStamp = true;
       continue;
+    }
+    if (afterKernelStamp) {
+      if (!tagAfterStamp && (m = KERNEL_TAG.exec(trimmed))) {
+        tagAfterStamp = true;
+        s = trimmed.slice(m[0].length);
+        continue;
+      }
+      break;
     }
     if ((m = LEVEL.exec(trimmed))) {
       out.level = Number(m[1]) & 7;
@@ -139,11 +193,81 @@ export function normalizeLine(raw: string, opts: NormalizeOptions = {}): LogLine
         continue;
       }
     }
-    s = trimmed;
+    // Every stamp and tag above ate its own separator; what is left is the message. It
+    // starts with the comm on a header line, whose leading spaces are part of the name.
+    s = guard > 0 && COMM_FIRST.test(s) ? s : trimmed;
     break;
   }
+  const start = whole - s.length;
+  if (afterKernelStamp && !COMM_FIRST.test(s)) s = s.replace(/^\s+/, '');
   out.text = s.replace(/\s+$/, '');
-  return out;
+  return { line: out, start };
+}
+
+/** One /dev/kmsg record as one log line (its text may hold newlines). */
+export function kmsgLogLine(rec: KmsgRecord): LogLine {
+  return { text: rec.text.replace(/\s+$/, ''), monotonicUs: rec.usec, wallMs: null, level: rec.level, kernel: rec.facility === 0 };
+}
+
+/**
+ * dmesg and journalctl print a message that holds a newline (a process renamed to
+ * "a\nb") as several lines: the first with the stamp, the next indented by the width
+ * of that stamp and without one of their own:
+ *
+ *     [  241.145527] x) Z (y
+ *                    sshd invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, ...
+ *
+ * This joins such lines back into one (with "\n"), so the continuation is never taken
+ * for a message of its own. A line is held until the next one shows whether it goes on;
+ * flush() hands over the last. A line that `complete` says cannot go on (a whole kill
+ * line: its last field is a number) is handed over at once.
+ */
+export class ContinuationJoiner {
+  private pending: string | null = null;
+  /** Width of the pending line's prefix (stamp, tags), or 0 when it cannot be continued. */
+  private indent = 0;
+
+  constructor(private readonly complete: (line: string) => boolean = () => false) {}
+
+  push(raw: string): string[] {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (this.pending !== null && this.indent >= 2 && isContinuation(line, this.indent)) {
+      this.pending += `\n${line.slice(this.indent)}`;
+      return this.complete(this.pending) ? this.flush() : [];
+    }
+    const out = this.flush();
+    if (line.trim() === '') return out;
+    if (this.complete(line)) {
+      out.push(line);
+      return out;
+    }
+    this.pending = line;
+    this.indent = prefixWidth(line);
+    return out;
+  }
+
+  flush(): string[] {
+    const out = this.pending === null ? [] : [this.pending];
+    this.pending = null;
+    this.indent = 0;
+    return out;
+  }
+}
+
+/**
+ * dmesg and journalctl start every message at column 0, so a line indented at least to
+ * the text column of the line before is that message going on, whatever it holds (even
+ * text that looks like a stamp: a comm may be "a\n[ 1.0] b").
+ */
+function isContinuation(line: string, indent: number): boolean {
+  return line.length >= indent && line.slice(0, indent).trim() === '';
+}
+
+/** Where the message of a dmesg/journal line begins (0: not a line that dmesg continues). */
+function prefixWidth(line: string): number {
+  if (isKmsgRecordLine(line) || KMSG_DICT.test(line) || line.includes('#012')) return 0;
+  const { line: n, start } = normalizeWithStart(line);
+  return n.monotonicUs === null && n.wallMs === null ? 0 : start;
 }
 
 /**
@@ -155,15 +279,7 @@ export function toLogLines(raw: string, opts: NormalizeOptions = {}): LogLine[] 
   if (KMSG_DICT.test(raw)) return [];
   if (isKmsgRecordLine(raw)) {
     const rec = parseKmsgRecord(raw);
-    if (rec) {
-      return rec.text.split('\n').map((text) => ({
-        text: text.replace(/\s+$/, '').replace(/^\s+/, ''),
-        monotonicUs: rec.usec,
-        wallMs: null,
-        level: rec.level,
-        kernel: rec.facility === 0,
-      }));
-    }
+    if (rec) return [kmsgLogLine(rec)];
   }
   if (!raw.includes('#012')) return [normalizeLine(raw, opts)];
   const parts = raw.split('#012');
@@ -174,6 +290,8 @@ export function toLogLines(raw: string, opts: NormalizeOptions = {}): LogLine[] 
       ...n,
       monotonicUs: n.monotonicUs ?? first.monotonicUs,
       wallMs: n.wallMs ?? first.wallMs,
+      timeAssumed: n.wallMs !== null ? n.timeAssumed : first.timeAssumed,
+      host: n.host ?? first.host,
       level: n.level ?? first.level,
       kernel: first.kernel,
     };

@@ -9,7 +9,7 @@
  * event. A report cut off before its kill line becomes an 'oom' event marked incomplete.
  */
 import { monotonicToIso } from './clock.js';
-import { toLogLines, type LogLine, type NormalizeOptions } from './normalize.js';
+import { ContinuationJoiner, normalizeLine, toLogLines, type LogLine, type NormalizeOptions } from './normalize.js';
 import {
   matchAlreadyExiting,
   matchCpuset,
@@ -69,6 +69,8 @@ interface Context {
   lastUs: number | null;
   firstWallMs: number | null;
   lastWallMs: number | null;
+  lastWallAssumed: { year: boolean; zone: boolean } | null;
+  host: string | null;
 }
 
 interface GroupState {
@@ -96,6 +98,8 @@ function newContext(): Context {
     lastUs: null,
     firstWallMs: null,
     lastWallMs: null,
+    lastWallAssumed: null,
+    host: null,
   };
 }
 
@@ -111,19 +115,46 @@ export class OomLogParser {
   private group: GroupState | null = null;
   private recent: OomEvent[] = [];
   private readonly opts: OomLogParserOptions;
+  /**
+   * Lines that end in a field of their own, after any comm (a whole kill line, the
+   * reaper's result, "already exiting", "no killable processes"), cannot be continued:
+   * they go through at once, and so do their events.
+   */
+  private readonly joiner = new ContinuationJoiner((raw) => {
+    if (!/Killed process|oom_reaper: reaped|already exiting|no killable/.test(raw)) return false;
+    const text = normalizeLine(raw).text;
+    const k = matchKilled(text);
+    // A kill line is whole once the fields after the comm are there ("... (a)" alone may go on).
+    return (k !== null && k.totalVmKiB !== null) || matchReaped(text) !== null || matchAlreadyExiting(text) !== null || matchNoKillable(text);
+  });
 
   constructor(opts: OomLogParserOptions = {}) {
     this.opts = opts;
   }
 
-  /** Feed one input line (any format; a kmsg record with its dictionary lines is fine too). */
+  /**
+   * Feed one input line (any format; a kmsg record with its dictionary lines is fine too).
+   * A line is held until the next one shows whether it continues (dmesg's indented
+   * continuation lines); flush() or drainPending() hand over the last one.
+   */
   push(line: string): OomEvent[] {
     const out: OomEvent[] = [];
+    // Blank lines go to the joiner too: a continuation may be blank (a comm "a\n \nb").
     for (const physical of line.split('\n')) {
-      if (!physical.trim()) continue;
-      for (const ll of toLogLines(physical, this.opts)) this.handle(ll, out);
+      for (const joined of this.joiner.push(physical)) this.pushJoined(joined, out);
     }
     return out;
+  }
+
+  /** A live follower's input went quiet: parse the line held back for a continuation. */
+  drainPending(): OomEvent[] {
+    const out: OomEvent[] = [];
+    for (const joined of this.joiner.flush()) this.pushJoined(joined, out);
+    return out;
+  }
+
+  private pushJoined(joined: string, out: OomEvent[]): void {
+    for (const ll of toLogLines(joined, this.opts)) this.handle(ll, out);
   }
 
   /** Feed an already-normalized line (the live follower does this for kmsg records). */
@@ -135,13 +166,35 @@ export class OomLogParser {
 
   /** End of input: a report still waiting for its kill line becomes an incomplete 'oom' event. */
   flush(): OomEvent[] {
-    const out: OomEvent[] = [];
+    const out = this.drainPending();
     this.closeContext(out);
     this.group = null;
     return out;
   }
 
+  /**
+   * A message that holds newlines is one piece of a report when a recognizer takes it
+   * whole (a comm with a newline in it); else its lines are read one by one.
+   */
   private handle(ll: LogLine, out: OomEvent[]): void {
+    if (!ll.text.includes('\n') || this.takesWhole(ll.text)) {
+      this.handleOne(ll, out);
+      return;
+    }
+    for (const part of ll.text.split('\n')) this.handleOne({ ...ll, text: part.trim() }, out);
+  }
+
+  private takesWhole(text: string): boolean {
+    if (matchHeader(text) || matchSummary(text)?.task != null || matchCpuset(text) || matchKillSelect(text)) return true;
+    const k = matchKilled(text);
+    if (k && !k.truncated) return true;
+    if (matchReaped(text) || matchAlreadyExiting(text) || matchUnableToReap(text)?.comm) return true;
+    if (matchTriggerPid(text)?.comm) return true;
+    const columns = this.ctx?.columns;
+    return columns != null && matchTaskRow(text, columns) !== null;
+  }
+
+  private handleOne(ll: LogLine, out: OomEvent[]): void {
     if (!ll.kernel || !ll.text) return;
     const text = ll.text;
 
@@ -310,7 +363,9 @@ export class OomLogParser {
     if (ll.wallMs !== null) {
       ctx.firstWallMs ??= ll.wallMs;
       ctx.lastWallMs = ll.wallMs;
+      ctx.lastWallAssumed = ll.timeAssumed ?? null;
     }
+    if (ll.host) ctx.host ??= ll.host;
     return ctx;
   }
 
@@ -398,11 +453,18 @@ export class OomLogParser {
     const wallMs = ll.wallMs ?? ctx.lastWallMs;
     const boot = this.opts.bootTimeMs;
     let time: string | null = null;
-    if (wallMs !== null) time = new Date(wallMs).toISOString();
+    let timeAssumed: OomEvent['timeAssumed'] = null;
+    if (wallMs !== null) {
+      time = new Date(wallMs).toISOString();
+      const assumed = ll.wallMs !== null ? (ll.timeAssumed ?? null) : ctx.lastWallAssumed;
+      timeAssumed = assumed && (assumed.year || assumed.zone) ? { ...assumed } : null;
+    }
     else if (monotonicUs !== null && boot !== null && boot !== undefined) time = monotonicToIso(monotonicUs, boot);
     return {
       kind: 'kill',
       time,
+      timeAssumed,
+      host: ll.host ?? ctx.host,
       monotonicUs,
       victim: null,
       trigger,

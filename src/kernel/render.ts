@@ -1,8 +1,7 @@
 /** Human and JSON renderings of an analysis; every string from a log goes through sanitize(). */
-import { fmtSize as size } from '../text/size.js';
-import { fmtKiB } from '../text/size.js';
+import { fmtKiB, fmtSize as size } from '../text/size.js';
 import { sanitize } from '../text/sanitize.js';
-import type { KillSummary, SettingsReport } from './analysis.js';
+import type { KillSummary, LogOrigin, SettingsReport } from './analysis.js';
 import type { OomEvent, OomTask } from './types.js';
 
 export interface AnalysisResult {
@@ -12,11 +11,20 @@ export interface AnalysisResult {
   summary: KillSummary;
   settings: SettingsReport | null;
   recommendations: string[];
+  origin?: LogOrigin | null;
 }
 
 const PAGE_KIB = 4;
 
+const two = (n: number) => String(n).padStart(2, '0');
+
 function when(ev: OomEvent): string {
+  if (ev.time && ev.timeAssumed?.zone) {
+    // The log gave no zone: show the time as it was written, never with a "Z".
+    const d = new Date(ev.time);
+    const local = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+    return `${local} (${ev.timeAssumed.year ? 'year assumed, ' : ''}no time zone in the log)`;
+  }
   if (ev.time) return ev.time.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
   if (ev.monotonicUs !== null) return `+${(ev.monotonicUs / 1e6).toFixed(3)}s after boot`;
   return 'time unknown';
@@ -107,6 +115,22 @@ export function renderHuman(r: AnalysisResult): string {
   const s = r.summary;
   const out: string[] = [];
   out.push(`OOM analysis of ${sanitize(r.input)}: ${s.kills} kill${s.kills === 1 ? '' : 's'}${s.withoutKill ? `, ${s.withoutKill} OOM report${s.withoutKill === 1 ? '' : 's'} without a kill` : ''}`);
+  const o = r.origin;
+  if (o && o.hosts.length > 0) {
+    const whose = o.thisMachine === true ? 'this machine' : o.thisMachine === false ? `not this machine (${sanitize(o.machine)})` : '';
+    out.push(`Logged by ${o.hosts.map(sanitize).join(', ')}${whose ? `: ${whose}` : ''}`);
+  }
+  const assumed = r.events.filter((e) => e.timeAssumed);
+  if (assumed.length > 0) {
+    const year = assumed.some((e) => e.timeAssumed!.year);
+    const offset = -new Date().getTimezoneOffset();
+    const zone = `UTC${offset >= 0 ? '+' : '-'}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+    out.push(
+      `Times: the log's stamps carry no time zone${year ? ' and no year' : ''}; they are shown as written (read as this machine's local time, ${zone})` +
+        (year ? ', in the latest year that does not put them in the future' : '') +
+        '.',
+    );
+  }
   out.push('');
   if (r.events.length > 0) {
     out.push('Events');
@@ -128,7 +152,7 @@ export function renderHuman(r: AnalysisResult): string {
     out.push('');
   }
   if (r.settings) {
-    out.push('OOM settings on this machine');
+    out.push(`OOM settings on this machine${o ? ` (${sanitize(o.machine)})` : ''}${o?.thisMachine === false ? `, not on ${o.hosts.map(sanitize).join(', ')} where the log was written` : ''}`);
     for (const e of r.settings.explanations) out.push(`  ${e.name} = ${e.value}: ${e.meaning}`);
     out.push('');
   }
@@ -143,6 +167,9 @@ export function renderJson(r: AnalysisResult): string {
   const events = r.events.map((e) => ({
     kind: e.kind,
     time: e.time,
+    /** What the time assumed: { year, zone } (syslog stamps have neither), or null. */
+    timeAssumed: e.timeAssumed ?? null,
+    host: e.host ?? null,
     monotonicUs: e.monotonicUs,
     victim: e.victim,
     trigger: e.trigger,
@@ -170,5 +197,5 @@ export function renderJson(r: AnalysisResult): string {
         explanations: r.settings.explanations,
       }
     : null;
-  return `${JSON.stringify({ input: r.input, events, summary: r.summary, settings, recommendations: r.recommendations }, null, 2)}\n`;
+  return `${JSON.stringify({ input: r.input, origin: r.origin ?? null, events, summary: r.summary, settings, recommendations: r.recommendations }, null, 2)}\n`;
 }

@@ -2,6 +2,14 @@
  * Recognisers for the pieces of a kernel OOM report, across kernels 2.6.32 .. 6.x.
  * Each takes a normalized message text (see normalize.ts) and returns the fields it
  * carries, or null. They are pure and know nothing about ordering; parser.ts does.
+ *
+ * A process name (comm, at most 15 bytes) may hold anything but NUL: ")", "(", spaces,
+ * escape sequences, a newline. So a comm is never read up to the first ")" or the end of
+ * a line: it ends where the field that the kernel prints right after it begins
+ * (") total-vm:", ",pid=", " invoked oom-killer:", " Not tainted"...), the last such
+ * place in the text, which the name itself cannot fake. A text may hold newlines: a
+ * /dev/kmsg record is one message even when a comm in it holds "\x0a", and dmesg's
+ * indented continuation lines are joined back (normalize.ts).
  */
 import type { OomConstraint, OomTask } from './types.js';
 
@@ -41,18 +49,19 @@ export function matchHeader(text: string): HeaderPiece | null {
 /** The stack dump right after the header names the trigger's pid:
  * "CPU: 1 PID: 5334 Comm: memhog ..." (3.x+), "CPU: 1 UID: 0 PID: ..." (6.x), "Pid: 1205, comm: rsyslogd ..." (2.6.32). */
 export function matchTriggerPid(text: string): { pid: number; comm: string | null } | null {
-  let m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: (.{1,64}?) (?:Not tainted|Tainted|Kdump)/.exec(text);
-  if (m) return { pid: Number(m[1]), comm: m[2]! };
+  // Greedy up to the last taint word: a comm holding " Tainted" does not end early.
+  let m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
+  if (m) return { pid: Number(m[1]), comm: m[2]!.replace(/ Kdump: loaded$/, '') };
   m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: /.exec(text);
   if (m) return { pid: Number(m[1]), comm: null };
-  m = /^Pid: (\d+), comm: (.{1,64}?) (?:Not tainted|Tainted)/.exec(text);
+  m = /^Pid: (\d+), comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
   if (m) return { pid: Number(m[1]), comm: m[2]! };
   return null;
 }
 
 /** Pre-4.19: "COMM cpuset=/ mems_allowed=0" */
 export function matchCpuset(text: string): { comm: string; cpuset: string; memsAllowed: string } | null {
-  const m = /^(.+?) cpuset=(\S*) mems_allowed=(\S+)$/.exec(text);
+  const m = /^([\s\S]+) cpuset=(\S*) mems_allowed=(\S+)$/.exec(text);
   return m ? { comm: m[1]!, cpuset: m[2]!, memsAllowed: m[3]! } : null;
 }
 
@@ -84,7 +93,8 @@ export function matchSummary(text: string): SummaryPiece | null {
   if (at < 0) return null;
   const s = text.slice(at);
   const c = /constraint=(CONSTRAINT_[A-Z_]+)/.exec(s)?.[1];
-  const tail = /,task=(.*),pid=(\d+),uid=(\d+)\s*$/.exec(s);
+  // Greedy: the last ",pid=N,uid=N" ends the comm, whatever the comm holds.
+  const tail = /,task=([\s\S]*),pid=(\d+),uid=(\d+)\s*$/.exec(s);
   return {
     constraint: c ? (CONSTRAINTS[c] ?? null) : null,
     nodemask: /,nodemask=(.*?),cpuset=/.exec(s)?.[1] ?? null,
@@ -145,7 +155,7 @@ export function matchTaskTableHeader(text: string): TaskColumns | null {
 
 /** One task-table row, read with the columns of the header that preceded it. */
 export function matchTaskRow(text: string, columns: TaskColumns): OomTask | null {
-  const m = /^\[\s*(\d+)\]\s+(.*)$/.exec(text);
+  const m = /^\[\s*(\d+)\]\s+([\s\S]*)$/.exec(text);
   if (!m) return null;
   const parts = m[2]!.split(/\s+/);
   if (parts.length < columns.length + 1) return null;
@@ -178,7 +188,7 @@ export function matchTaskRow(text: string, columns: TaskColumns): OomTask | null
 
 /** Old kernels, first of two lines: "PREFIX: Kill process N (comm) score S or sacrifice child" (2.6.32: "kill process ... or a child"). */
 export function matchKillSelect(text: string): { prefix: string; pid: number; comm: string; score: number | null } | null {
-  const m = /^(.*?): [Kk]ill process (\d+) \((.*)\) score (-?\d+) or (?:sacrifice child|a child)/.exec(text);
+  const m = /^(.*?): [Kk]ill process (\d+) \(([\s\S]*)\) score (-?\d+) or (?:sacrifice child|a child)/.exec(text);
   if (!m) return null;
   return { prefix: m[1]!, pid: Number(m[2]), comm: m[3]!, score: int(m[4]) };
 }
@@ -224,10 +234,18 @@ export function matchKilled(text: string): KilledPiece | null {
   let comm: string;
   let rest: string;
   let truncated = false;
-  const paren = /^(.*)\)([^)]*)$/.exec(afterPid);
-  if (paren) {
-    comm = paren[1]!;
-    rest = paren[2]!;
+  // The comm ends at the last ")" that the kernel's next field follows: " total-vm:" or
+  // " vsz:" (", UID N," in between on RHEL 7). A comm such as "a) total-vm:9kB" cannot
+  // end it early, since the real field comes after it.
+  const field = /^([\s\S]*)\)((?:,? UID \d+,)? (?:total-vm|vsz):[\s\S]*)$/.exec(afterPid);
+  // A line that stops right after the comm ("... (comm)") has nothing to fake.
+  const bare = field ? null : /^([\s\S]*)\)\s*$/.exec(afterPid);
+  if (field) {
+    comm = field[1]!;
+    rest = field[2]!;
+  } else if (bare) {
+    comm = bare[1]!;
+    rest = '';
   } else {
     comm = afterPid;
     rest = '';
@@ -254,13 +272,13 @@ export function matchKilled(text: string): KilledPiece | null {
 
 /** "oom_reaper: reaped process N (comm), now anon-rss:0kB, ..." */
 export function matchReaped(text: string): { pid: number; comm: string } | null {
-  const m = /^oom_reaper: reaped process (\d+) \((.*)\), now /.exec(text);
+  const m = /^oom_reaper: reaped process (\d+) \(([\s\S]*)\), now /.exec(text);
   return m ? { pid: Number(m[1]), comm: m[2]! } : null;
 }
 
 /** "oom_reaper: unable to reap pid:N (comm)" */
 export function matchUnableToReap(text: string): { pid: number; comm: string | null } | null {
-  const m = /^oom_reaper: unable to reap pid:\s?(\d+)(?: \((.*)\))?/.exec(text);
+  const m = /^oom_reaper: unable to reap pid:\s?(\d+)(?: \(([\s\S]*)\))?/.exec(text);
   return m ? { pid: Number(m[1]), comm: m[2] ?? null } : null;
 }
 
@@ -272,7 +290,7 @@ export function matchGroupKill(text: string): { path: string } | null {
 
 /** "PREFIX: OOM victim N (comm) is already exiting. Skip killing the task" */
 export function matchAlreadyExiting(text: string): { prefix: string | null; pid: number; comm: string } | null {
-  const m = /^(?:(.*?): )?OOM victim (\d+) \((.*)\) is already exiting/.exec(text);
+  const m = /^(?:(.*?): )?OOM victim (\d+) \(([\s\S]*)\) is already exiting/.exec(text);
   return m ? { prefix: m[1] ?? null, pid: Number(m[2]), comm: m[3]! } : null;
 }
 

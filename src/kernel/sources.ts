@@ -14,6 +14,14 @@ export interface SourceCommands {
   dmesgDump?: string[] | null;
   journalctlFollow?: string[] | null;
   journalctlDump?: string[] | null;
+  /**
+   * Run before a follow command is named as the source: it must exit 0 and print at least
+   * one kernel message (journalctl exits 0 with "No journal files were found." when it
+   * has none to read, and its --follow then waits forever). null: the follow command is
+   * named once it prints its first line.
+   */
+  dmesgProbe?: string[] | null;
+  journalctlProbe?: string[] | null;
 }
 
 export function defaultCommands(readHistory: boolean): Required<SourceCommands> {
@@ -22,7 +30,21 @@ export function defaultCommands(readHistory: boolean): Required<SourceCommands> 
     dmesgDump: ['dmesg'],
     journalctlFollow: ['journalctl', '-k', '-b', '-f', '--no-pager', '-o', 'short-iso-precise', '-n', readHistory ? 'all' : '0'],
     journalctlDump: ['journalctl', '-k', '-b', '--no-pager', '-o', 'short-iso-precise'],
+    dmesgProbe: ['dmesg'],
+    journalctlProbe: ['journalctl', '-k', '-b', '-n', '1', '--no-pager', '-o', 'short-iso-precise'],
   };
+}
+
+/** Lines of a dump or probe that are kernel messages (not journalctl's "-- No entries --" and the like). */
+export function messageLines(stdout: string): string[] {
+  return stdout.split('\n').filter((l) => l.trim() !== '' && !/^-- .* --$/.test(l.trim()));
+}
+
+/** Why a dump or probe that ran gave no kernel messages: its own words (stderr) first. */
+export function noMessagesReason(stderr: string, exitCode: number | undefined): string {
+  const said = stderr.trim().split('\n')[0];
+  if (said) return exitCode ? said : `${said} (no kernel messages)`;
+  return exitCode ? `exited with ${exitCode}` : 'no kernel messages';
 }
 
 /** One failed attempt, for the final explanation. */

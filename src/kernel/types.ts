@@ -53,6 +53,10 @@ export interface OomEvent {
   kind: OomEventKind;
   /** Wall-clock time (ISO 8601) when known, else null. */
   time: string | null;
+  /** What `time` assumed because the log's stamp did not say it (syslog: year and zone). */
+  timeAssumed?: { year: boolean; zone: boolean } | null;
+  /** The host that logged the report, when its lines name one (syslog, journal). */
+  host?: string | null;
   /** Kernel monotonic timestamp in microseconds when known. */
   monotonicUs: number | null;
   victim: OomVictim | null;

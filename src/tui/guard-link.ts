@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla';
-import { formatHuman, GuardController, type GuardEvent } from '../guard/index.js';
+import { formatHuman, GuardController, type GuardEvent, type GuardPolicy } from '../guard/index.js';
 import type { LogSeverity } from '../store/events.js';
 import type { OomtopState } from '../store/store.js';
 
@@ -17,9 +17,9 @@ export class GuardLink {
     });
   }
 
-  /** The link, or a message saying what is wrong when the options are bad. */
-  static create(store: StoreApi<OomtopState>, argv: string[]): GuardLink | string {
-    const c = GuardController.fromArgs(argv);
+  /** A message instead when a scope of the policy cannot be watched. */
+  static create(store: StoreApi<OomtopState>, policy: GuardPolicy): GuardLink | string {
+    const c = GuardController.fromPolicy(policy);
     return typeof c === 'string' ? c : new GuardLink(c, store);
   }
 

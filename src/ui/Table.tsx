@@ -1,40 +1,11 @@
 import React from 'react';
 import { bold, inverse, paint } from './ansi.js';
 import { fit } from '../text/format.js';
+import { columnWidths as widths, layoutColumns, type Column } from '../text/columns.js';
 import { Lines } from './Lines.js';
 
-export interface Column<R> {
-  key: string;
-  title: string;
-  /** Fixed width in cells; the one column with width 0 takes the remaining space. */
-  width: number;
-  align?: 'left' | 'right';
-  value(row: R): string;
-  color?(row: R): string | undefined;
-  /** Lower drops first when the terminal is narrow; Infinity never drops. */
-  priority: number;
-}
-
-/** Keep the highest-priority columns that fit in `total` cells (one space between columns). */
-export function layoutColumns<R>(columns: Column<R>[], total: number, minFlex = 10): Column<R>[] {
-  const kept = [...columns];
-  const need = (cols: Column<R>[]) => cols.reduce((n, c) => n + c.width, 0) + cols.length - 1 + (cols.some((c) => c.width === 0) ? minFlex : 0);
-  while (need(kept) > total) {
-    let drop = -1;
-    for (let i = 0; i < kept.length; i++) {
-      if (kept[i]!.priority === Infinity) continue;
-      if (drop < 0 || kept[i]!.priority < kept[drop]!.priority) drop = i;
-    }
-    if (drop < 0) break;
-    kept.splice(drop, 1);
-  }
-  return kept;
-}
-
-function widths<R>(columns: Column<R>[], total: number): number[] {
-  const fixed = columns.reduce((n, c) => n + c.width, 0) + columns.length - 1;
-  return columns.map((c) => (c.width === 0 ? Math.max(1, total - fixed) : c.width));
-}
+// The column definitions and their layout are plain data, shared with the --once table.
+export { layoutColumns, type Column } from '../text/columns.js';
 
 /** One row as a string: cells fitted, neighbouring cells of one colour in one SGR span. */
 function rowText<R>(cols: Column<R>[], ws: number[], row: R, selected: boolean): string {

@@ -38,7 +38,7 @@ describe('setOomScoreAdj on a real child', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('EACCES');
-    expect(r.error.message).toMatch(/CAP_SYS_RESOURCE/);
+    expect(r.error.message).toMatch(/lowering oom_score_adj from 0 to -500 needs CAP_SYS_RESOURCE, which oomtop \(root\) lacks \(EACCES, even as root/);
     expect(r.error.hint).toMatch(/OOMScoreAdjust=/);
     expect(adjOf(c.pid!)).toBe(0);
   });

@@ -23,9 +23,22 @@ describe('argument parsing', () => {
   it('rejects bad values with a one-line message', () => {
     expect(() => parseMonitorArgs(['--sort', 'size'])).toThrow(/--sort: "size" is not one of risk, rss/);
     expect(() => parseMonitorArgs(['--protect-adj=-2000'])).toThrow(/out of range/);
-    expect(() => parseMonitorArgs(['--protect-adj', '-2000'])).toThrow(/--protect-adj=-XYZ/);
+    expect(() => parseMonitorArgs(['--protect-adj', '-2000'])).toThrow('--protect-adj: -2000 is out of range (-1000..1000)');
     expect(() => parseMonitorArgs(['--kill-escalation', 'maybe'])).toThrow(/ask, auto, never/);
     expect(() => parseMonitorArgs(['--what'])).toThrow(UsageError);
+  });
+  it('takes a negative number as the value of an option that takes a number (not "ambiguous")', () => {
+    expect(parseMonitorArgs(['--protect-adj', '-300']).config.protectAdj).toBe(-300);
+    expect(parseMonitorArgs(['--expendable-adj', '-1']).config.expendableAdj).toBe(-1);
+    expect(() => parseMonitorArgs(['--kill-grace', '-5'])).toThrow('--kill-grace: -5 is out of range (0 ms to 600 s)');
+    expect(() => parseMonitorArgs(['--interval', '-1'])).toThrow('--interval: -1 is out of range (100 ms to 3600 s)');
+    expect(() => parseMonitorArgs(['-d', '-1'])).toThrow('--interval: -1 is out of range (100 ms to 3600 s)');
+    expect(() => parseMonitorArgs(['--adj-step', '-100'])).toThrow('--adj-step: -100 is out of range (1..2000)');
+    expect(() => parseMonitorArgs(['--top', '-3'])).toThrow('--top: -3 is out of range (1..1000000)');
+    // An option that takes text keeps node's hint: the value may really be a forgotten argument.
+    expect(() => parseMonitorArgs(['--filter', '-x'])).toThrow(/ambiguous.*--filter=-XYZ/);
+    // And a negative number never swallows an option that takes no value.
+    expect(() => parseMonitorArgs(['--once', '-1'])).toThrow(UsageError);
   });
   it('honours NO_COLOR and --no-color', () => {
     expect(parseMonitorArgs([], { NO_COLOR: '1' }).config.color).toBe(false);

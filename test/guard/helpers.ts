@@ -1,9 +1,9 @@
-import { parseGuardArgs } from '../../src/guard/policy.js';
+import { parseGuardArgs } from '../../src/cli/guard-args.js';
 import type { Candidate, GuardPolicy, ScopeSample } from '../../src/guard/types.js';
 
 export function policy(argv: string[] = []): GuardPolicy {
   const r = parseGuardArgs(argv);
-  if (!r.ok) throw new Error(r.help ? 'help' : r.message);
+  if (r.help) throw new Error('help');
   return r.policy;
 }
 

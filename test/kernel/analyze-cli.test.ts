@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,7 +71,49 @@ describe('oomtop analyze', () => {
     const r = await analyze([join(FIXTURES, 'rhel6-2.6.32-cpanel-syslog.log'), '--proc-root', proc]);
     expect(r.out).toMatch(/mysqld was killed: if it must survive/);
     const g = await analyze([join(FIXTURES, 'stress-ng-5.x-global-dmesg.log'), '--proc-root', proc]);
-    expect(g.out).toMatch(/System-wide OOM kills happened.*no swap/);
+    // A dmesg file does not say which machine it came from.
+    expect(g.out).toMatch(/System-wide OOM kills happened.*add swap or zram \(this machine has none; if the log is from another machine, check that one\)/);
+  });
+
+  const SYSLOG = join(FIXTURES, 'ubuntu-5.x-docker-global-resolved-syslog.log');
+  const NO_SWAP = 'MemTotal: 4000000 kB\nSwapTotal: 0 kB\nCommitted_AS: 100 kB\nCommitLimit: 4000000 kB\n';
+
+  it('a syslog from another host: says which host, and does not judge it by this machine\'s swap', async () => {
+    const proc = procRoot(DEFAULT_VM, NO_SWAP);
+    const r = await analyze([SYSLOG, '--proc-root', proc]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(new RegExp(`^Logged by ubuntu-s-1vcpu-2gb-ams3-01: not this machine \\(${hostname()}\\)$`, 'm'));
+    expect(r.out).toMatch(/add swap or zram if ubuntu-s-1vcpu-2gb-ams3-01 has none/);
+    expect(r.out).not.toMatch(/this machine has no swap/);
+    expect(r.out).toMatch(/^OOM settings on this machine \(.*\), not on ubuntu-s-1vcpu-2gb-ams3-01 where the log was written$/m);
+    const j = JSON.parse((await analyze([SYSLOG, '--json', '--proc-root', proc])).out);
+    expect(j.origin).toEqual({ hosts: ['ubuntu-s-1vcpu-2gb-ams3-01'], thisMachine: false, machine: hostname() });
+    expect(j.events[0].host).toBe('ubuntu-s-1vcpu-2gb-ams3-01');
+  });
+
+  it('the same log written by this machine is judged by this machine\'s swap', async () => {
+    const mine = join(dir, 'mine.log');
+    writeFileSync(mine, readFileSync(SYSLOG, 'utf8').replaceAll(' ubuntu-s-1vcpu-2gb-ams3-01 ', ` ${hostname()} `));
+    const r = await analyze([mine, '--proc-root', procRoot(DEFAULT_VM, NO_SWAP)]);
+    expect(r.out).toMatch(new RegExp(`^Logged by ${hostname()}: this machine$`, 'm'));
+    expect(r.out).toMatch(/add swap or zram \(this machine has no swap\)/);
+  });
+
+  it('syslog stamps: the year and the zone are said to be assumed, and no "Z" is put on local time', async () => {
+    const proc = procRoot(DEFAULT_VM);
+    const r = await analyze([SYSLOG, '--proc-root', proc]);
+    // "May 15 23:09:30" is shown as written, marked, without a Z.
+    expect(r.out).toMatch(/\d{4}-05-15 23:09:30 \(year assumed, no time zone in the log\)\s+KILLED/);
+    expect(r.out).not.toMatch(/23:09:30Z/);
+    expect(r.out).toMatch(/^Times: the log's stamps carry no time zone and no year; they are shown as written \(read as this machine's local time, UTC[+-]\d\d:\d\d\), in the latest year that does not put them in the future\.$/m);
+    const j = JSON.parse((await analyze([SYSLOG, '--json', '--proc-root', proc])).out);
+    expect(j.events[0].timeAssumed).toEqual({ year: true, zone: true });
+    // A stamp with its zone (journalctl -o short-iso-precise) assumes nothing.
+    const iso = '2026-11-02T10:00:00.123456+01:00 host kernel: Out of memory: Killed process 66 (a) total-vm:1kB, anon-rss:1kB, file-rss:0kB, shmem-rss:0kB\n';
+    const k = JSON.parse((await analyze(['-', '--json', '--proc-root', proc], iso)).out);
+    expect(k.events[0]).toMatchObject({ time: '2026-11-02T09:00:00.123Z', timeAssumed: null, host: 'host' });
+    expect((await analyze(['-', '--proc-root', proc], iso)).out).toMatch(/2026-11-02 09:00:00Z/);
+    expect((await analyze(['-', '--proc-root', proc], iso)).out).not.toMatch(/^Times:/m);
   });
 
   it('reads stdin with "-" and sanitizes hostile names', async () => {
@@ -113,9 +156,15 @@ describe('oomtop analyze', () => {
     expect(r.err).toMatch(/permission denied/);
   });
 
-  it('usage errors exit 2, --help exits 0', async () => {
-    expect((await analyze(['--bogus'])).code).toBe(2);
-    expect((await analyze(['a', 'b'])).code).toBe(2);
+  it('usage errors exit 2 with one line (not the usage), --help exits 0', async () => {
+    for (const args of [['--bogus'], ['a', 'b']]) {
+      const r = await analyze(args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/^oomtop analyze: .*\(see oomtop analyze --help\)\n$/);
+      expect(r.err.split('\n')).toHaveLength(2);
+      expect(r.out).toBe('');
+    }
+    expect((await analyze(['--bogus'])).err).toMatch(/Unknown option '--bogus'/);
     const h = await analyze(['--help']);
     expect(h.code).toBe(0);
     expect(h.out).toMatch(/Usage: oomtop analyze/);

@@ -16,6 +16,8 @@ interface Expected {
   selectedPid?: number;
   uid?: Record<string, number>;
   trigger?: { comm: string; pid: number | null };
+  /** The trigger of every event, in order (hostile comms must not spoof it). */
+  triggers?: { comm: string; pid: number | null }[];
   allIncomplete?: boolean;
   tasks?: number;
 }
@@ -50,6 +52,7 @@ describe('fixture corpus', () => {
       if (exp.trigger) {
         expect(events.some((e) => e.trigger?.comm === exp.trigger!.comm && e.trigger?.pid === exp.trigger!.pid)).toBe(true);
       }
+      if (exp.triggers) expect(events.map((e) => e.trigger && { comm: e.trigger.comm, pid: e.trigger.pid })).toEqual(exp.triggers);
       if (exp.allIncomplete) expect(kills.every((e) => e.incomplete)).toBe(true);
       if (exp.tasks !== undefined) for (const k of kills) expect(k.tasks).toHaveLength(exp.tasks);
       // A report that ends without a kill line is never a kill.

@@ -120,7 +120,7 @@ describe('startKernelFollower fallbacks', () => {
       devKmsg: join(tmp(), 'missing-kmsg'),
       onEvent: (e) => events.push(e),
       onStatus: (s) => statuses.push(s),
-      commands: { dmesgFollow: ['sh', '-c', `cat '${fixture}'; exec sleep 60`], journalctlFollow: null },
+      commands: { dmesgFollow: ['sh', '-c', `cat '${fixture}'; exec sleep 60`], dmesgProbe: null, journalctlFollow: null },
     });
     followers.push(f);
     await waitFor(() => (events.length === 3 ? true : undefined));
@@ -138,14 +138,39 @@ describe('startKernelFollower fallbacks', () => {
         onStatus: (s) => statuses.push(s),
         commands: {
           dmesgFollow: ['sh', '-c', 'echo "dmesg: read kernel buffer failed: Operation not permitted" >&2; exit 1'],
-          journalctlFollow: ['sh', '-c', 'echo "No journal files were found." >&2; exit 1'],
+          dmesgProbe: null,
+          // What journalctl really does without journal files: exit 0, and --follow waits forever.
+          journalctlProbe: ['sh', '-c', 'echo "No journal files were found." >&2; echo "-- No entries --"'],
+          journalctlFollow: ['sh', '-c', 'echo "No journal files were found." >&2; exec sleep 60'],
         },
       }),
     );
     const s = await waitFor(() => statuses.find((x) => x.source === 'none'));
+    expect(statuses.map((x) => x.source)).toEqual(['none']);
     expect(s.message).toMatch(/not readable/);
     expect(s.message).toMatch(/Operation not permitted/);
+    expect(s.message).toMatch(/No journal files were found/);
     expect(s.message).toMatch(/ENOENT/);
     expect(s.message).toMatch(/root|dmesg_restrict|systemd-journal/);
+  });
+
+  it('names a command as the source only once its probe shows kernel messages', async () => {
+    const statuses: FollowerStatus[] = [];
+    followers.push(
+      startKernelFollower({
+        devKmsg: join(tmp(), 'missing-kmsg'),
+        onEvent: () => {},
+        onStatus: (s) => statuses.push(s),
+        commands: {
+          // dmesg runs but says nothing (a probe with no message): not a source.
+          dmesgProbe: ['sh', '-c', 'exit 0'],
+          dmesgFollow: ['sh', '-c', 'exec sleep 60'],
+          journalctlProbe: ['sh', '-c', 'echo "2026-12-01T20:00:00.000000+0000 host kernel: Linux version 6.18"'],
+          journalctlFollow: ['sh', '-c', 'exec sleep 60'],
+        },
+      }),
+    );
+    const s = await waitFor(() => statuses[0]);
+    expect(s).toEqual({ source: 'journalctl' });
   });
 });

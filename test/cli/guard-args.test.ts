@@ -1,17 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { describeThresholds, parseGuardArgs } from '../../src/guard/policy.js';
+import { parseGuardArgs } from '../../src/cli/guard-args.js';
+import { UsageError } from '../../src/cli/errors.js';
+import { describeThresholds } from '../../src/guard/policy.js';
 
 function err(argv: string[]): string {
-  const r = parseGuardArgs(argv);
-  if (r.ok || r.help) throw new Error('expected an error');
-  return r.message;
+  try {
+    parseGuardArgs(argv);
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError);
+    return (e as Error).message;
+  }
+  throw new Error('expected an error');
 }
 
 describe('parseGuardArgs', () => {
   it('defaults: system scope, earlyoom thresholds 10/5, term timeout 5 s, intercept on', () => {
     const r = parseGuardArgs([]);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (r.help) throw new Error('help');
     expect(r.policy.scopes).toEqual([{ kind: 'system' }]);
     expect(r.policy.memTerm).toEqual({ pct: 10, kib: null });
     expect(r.policy.memKill).toEqual({ pct: 5, kib: null });
@@ -23,20 +28,19 @@ describe('parseGuardArgs', () => {
 
   it('--cgroup is repeatable and replaces the system scope unless --scope system is given', () => {
     const a = parseGuardArgs(['--cgroup', '/a', '--cgroup', '/b']);
-    expect(a.ok && a.policy.scopes).toEqual([
+    expect(!a.help && a.policy.scopes).toEqual([
       { kind: 'cgroup', path: '/a' },
       { kind: 'cgroup', path: '/b' },
     ]);
     const b = parseGuardArgs(['--scope', 'system', '--cgroup', '/a']);
-    expect(b.ok && b.policy.scopes.map((s) => s.kind)).toEqual(['system', 'cgroup']);
+    expect(!b.help && b.policy.scopes.map((s) => s.kind)).toEqual(['system', 'cgroup']);
     const c = parseGuardArgs(['--all-cgroups']);
-    expect(c.ok && c.policy.scopes).toEqual([]);
+    expect(!c.help && c.policy.scopes).toEqual([]);
   });
 
   it('KILL defaults to half of TERM; sizes alone replace percentages', () => {
     const r = parseGuardArgs(['--mem-term', '20', '--swap-term-mib', '100']);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (r.help) throw new Error('help');
     expect(r.policy.memKill).toEqual({ pct: 10, kib: null });
     expect(r.policy.swapTerm).toEqual({ pct: null, kib: 100 * 1024 });
     expect(r.policy.swapKill).toEqual({ pct: null, kib: 50 * 1024 });
@@ -65,6 +69,14 @@ describe('parseGuardArgs', () => {
   });
 
   it('asks for help with -h', () => {
-    expect(parseGuardArgs(['-h'])).toEqual({ ok: false, help: true });
+    expect(parseGuardArgs(['-h'])).toEqual({ help: true });
+  });
+
+  it('takes a negative number as the value of an option that takes one, and says when it is out of range', () => {
+    expect(err(['--mem-kill', '-1'])).toBe('--mem-kill: -1 is out of range (0..100)');
+    expect(err(['--term-timeout', '-5'])).toBe('--term-timeout: -5 is out of range (0.01..3600)');
+    expect(err(['--assume-rate', '-0.5'])).toMatch(/^--assume-rate: -0.5 is out of range/);
+    // Only options that take a number: a dash after --prefer is still an option (node's hint kept).
+    expect(err(['--prefer', '-1'])).toMatch(/argument is ambiguous.*--prefer=-XYZ/);
   });
 });

@@ -1,0 +1,181 @@
+/**
+ * `oomtop guard` options → a GuardPolicy, in the parser style of every subcommand
+ * (options.ts): a bad option or value is a one-line UsageError.
+ */
+import { PolicyError, thresholdPair } from '../guard/policy.js';
+import type { GuardPolicy, ScopeSpec } from '../guard/types.js';
+import { UsageError } from './errors.js';
+import { parseOptions, type OptionSpecs } from './options.js';
+
+export const GUARD_USAGE = `Usage: oomtop guard [options]
+Ends the process the kernel would pick, before the kernel's OOM killer has to.
+
+Scope
+  --scope system          watch MemAvailable/SwapFree from /proc/meminfo (default without --cgroup)
+  --cgroup PATH           watch a memory cgroup (relative to the controller root, e.g. /docker/ID,
+                          or an absolute sysfs path); repeatable
+  --all-cgroups           watch every memory cgroup that has a limit
+Thresholds (available memory / free swap; both must be low, no swap counts as low)
+  --mem-term PCT  --mem-kill PCT          default 10 and 5 (KILL defaults to TERM/2)
+  --swap-term PCT --swap-kill PCT         default 10 and 5
+  --mem-term-mib N --mem-kill-mib N       sizes instead (with both forms the lower wins)
+  --swap-term-mib N --swap-kill-mib N
+  --psi-full PCT [--psi-duration SEC]     TERM when PSI memory "full avg10" stays >= PCT (default 10 s)
+Victim
+  --prefer REGEX  --avoid REGEX           on name and command line (prefer wins, avoid last)
+  --ignore REGEX                          never end a match
+  --sort-by-rss                           largest RSS instead of the kernel's badness
+Escalation
+  --term-timeout SEC      SIGKILL when SIGTERM did not end the victim in time (default 5)
+  --kill-wait SEC         give up on a SIGKILLed victim after this long (default 10)
+  --kill-group            signal the victim's process group
+  --dry-run               decide and log, never signal
+  --no-intercept          cgroup v1: do not hold the cgroup at its limit (memory.oom_control)
+Hooks (environment OOMTOP_PID, OOMTOP_NAME, OOMTOP_SIGNAL, OOMTOP_SCOPE, OOMTOP_AVAILABLE_KIB, ...)
+  --pre-kill CMD  --post-kill CMD  [--hook-timeout SEC (default 2)]
+Output and pacing
+  --json                  JSON lines
+  --report SEC            periodic report
+  --min-interval MS --max-interval MS     sampling bounds (default 5 and 1000)
+  --assume-rate MIBPS     fill rate that could start any moment, sizes the sleep (default 6144, 0: off)
+  --proc-root DIR --cgroup-root DIR --state-dir DIR
+`;
+
+export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy };
+
+const GUARD_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  scope: { type: 'string' },
+  cgroup: { type: 'string', multiple: true },
+  'all-cgroups': { type: 'boolean' },
+  'mem-term': { type: 'string', number: true },
+  'mem-kill': { type: 'string', number: true },
+  'swap-term': { type: 'string', number: true },
+  'swap-kill': { type: 'string', number: true },
+  'mem-term-mib': { type: 'string', number: true },
+  'mem-kill-mib': { type: 'string', number: true },
+  'swap-term-mib': { type: 'string', number: true },
+  'swap-kill-mib': { type: 'string', number: true },
+  'psi-full': { type: 'string', number: true },
+  'psi-duration': { type: 'string', number: true },
+  prefer: { type: 'string' },
+  avoid: { type: 'string' },
+  ignore: { type: 'string' },
+  'sort-by-rss': { type: 'boolean' },
+  'term-timeout': { type: 'string', number: true },
+  'kill-wait': { type: 'string', number: true },
+  'kill-group': { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  'no-intercept': { type: 'boolean' },
+  'pre-kill': { type: 'string' },
+  'post-kill': { type: 'string' },
+  'hook-timeout': { type: 'string', number: true },
+  report: { type: 'string', number: true },
+  json: { type: 'boolean' },
+  'min-interval': { type: 'string', number: true },
+  'max-interval': { type: 'string', number: true },
+  'assume-rate': { type: 'string', number: true },
+  'proc-root': { type: 'string' },
+  'cgroup-root': { type: 'string' },
+  'state-dir': { type: 'string' },
+} as const satisfies OptionSpecs;
+
+function num(name: string, v: string | undefined, min: number, max: number): number | null {
+  if (v === undefined) return null;
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name}: "${v}" is not a number`);
+  if (n < min || n > max) throw new UsageError(`--${name}: ${v} is out of range (${min}..${max})`);
+  return n;
+}
+
+function regex(name: string, v: string | undefined): RegExp | null {
+  if (v === undefined) return null;
+  try {
+    return new RegExp(v);
+  } catch (e) {
+    throw new UsageError(`--${name}: invalid regular expression: ${(e as Error).message}`);
+  }
+}
+
+/** Throws UsageError (one line) on a bad option or value. */
+export function parseGuardArgs(argv: string[]): GuardArgs {
+  const values = parseOptions(argv, GUARD_OPTIONS).values;
+  if (values.help) return { help: true };
+  const s = (k: keyof typeof GUARD_OPTIONS) => values[k] as string | undefined;
+  const b = (k: keyof typeof GUARD_OPTIONS) => values[k] === true;
+  const scopes: ScopeSpec[] = [];
+  const scopeArg = s('scope');
+  if (scopeArg !== undefined && scopeArg !== 'system') {
+    throw new UsageError(`--scope: "${scopeArg}" is not a scope (use --scope system or --cgroup PATH)`);
+  }
+  const cgroups = values.cgroup ?? [];
+  for (const c of cgroups) {
+    if (c.trim() === '') throw new UsageError('--cgroup: empty path');
+    scopes.push({ kind: 'cgroup', path: c });
+  }
+  if (scopeArg === 'system' || (cgroups.length === 0 && !b('all-cgroups'))) scopes.unshift({ kind: 'system' });
+
+  let mem: ReturnType<typeof thresholdPair>;
+  let swap: ReturnType<typeof thresholdPair>;
+  try {
+    mem = thresholdPair(
+      'mem',
+      num('mem-term', s('mem-term'), 0, 100),
+      num('mem-kill', s('mem-kill'), 0, 100),
+      num('mem-term-mib', s('mem-term-mib'), 0, 1 << 30),
+      num('mem-kill-mib', s('mem-kill-mib'), 0, 1 << 30),
+    );
+    swap = thresholdPair(
+      'swap',
+      num('swap-term', s('swap-term'), 0, 100),
+      num('swap-kill', s('swap-kill'), 0, 100),
+      num('swap-term-mib', s('swap-term-mib'), 0, 1 << 30),
+      num('swap-kill-mib', s('swap-kill-mib'), 0, 1 << 30),
+    );
+  } catch (e) {
+    if (e instanceof PolicyError) throw new UsageError(e.message);
+    throw e;
+  }
+  const psiFull = num('psi-full', s('psi-full'), 0.01, 100);
+  const psiDuration = num('psi-duration', s('psi-duration'), 0.1, 3600);
+  if (psiDuration !== null && psiFull === null) throw new UsageError('--psi-duration needs --psi-full');
+
+  const minMs = num('min-interval', s('min-interval'), 1, 60_000) ?? 5;
+  const maxMs = num('max-interval', s('max-interval'), 1, 60_000) ?? 1000;
+  if (minMs > maxMs) throw new UsageError(`--min-interval ${minMs} is above --max-interval ${maxMs}`);
+  const report = num('report', s('report'), 0.1, 86_400);
+
+  const policy: GuardPolicy = {
+    scopes,
+    allCgroups: b('all-cgroups'),
+    memTerm: mem.term,
+    memKill: mem.kill,
+    swapTerm: swap.term,
+    swapKill: swap.kill,
+    psi: psiFull === null ? null : { fullPct: psiFull, durationMs: (psiDuration ?? 10) * 1000 },
+    prefer: regex('prefer', s('prefer')),
+    avoid: regex('avoid', s('avoid')),
+    ignore: regex('ignore', s('ignore')),
+    sortByRss: b('sort-by-rss'),
+    termTimeoutMs: (num('term-timeout', s('term-timeout'), 0.01, 3600) ?? 5) * 1000,
+    killWaitMs: (num('kill-wait', s('kill-wait'), 0.1, 3600) ?? 10) * 1000,
+    killGroup: b('kill-group'),
+    dryRun: b('dry-run'),
+    preKill: s('pre-kill') ?? null,
+    postKill: s('post-kill') ?? null,
+    hookTimeoutMs: (num('hook-timeout', s('hook-timeout'), 0.01, 600) ?? 2) * 1000,
+    reportMs: report === null ? null : report * 1000,
+    json: b('json'),
+    intercept: !b('no-intercept'),
+    minIntervalMs: minMs,
+    maxIntervalMs: maxMs,
+    assumeRateKiBps: (num('assume-rate', s('assume-rate'), 0, 1 << 24) ?? 6144) * 1024,
+    procRoot: s('proc-root') ?? '/proc',
+    cgroupRoot: s('cgroup-root') ?? '/sys/fs/cgroup',
+    stateDir: s('state-dir') ?? null,
+  };
+  for (const [k, v] of [['pre-kill', policy.preKill], ['post-kill', policy.postKill]] as const) {
+    if (v !== null && v.trim() === '') throw new UsageError(`--${k}: empty command`);
+  }
+  return { help: false, policy };
+}
