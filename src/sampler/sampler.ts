@@ -11,6 +11,7 @@ import type { ProcessSample, Snapshot } from './types.js';
 import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
 import { sampleCgroups } from './cgroups.js';
+import { planDetails, planTick, type ReadRequest } from './plan.js';
 import { existsSync } from 'node:fs';
 
 export interface SamplerOptions {
@@ -67,7 +68,7 @@ export class Sampler {
     this.rules = oomRules(this.kernel);
   }
 
-  sample(req: { detailPids?: ReadonlySet<number>; full?: boolean } = {}): Snapshot {
+  sample(req: ReadRequest = {}): Snapshot {
     const now = this.opts.now ?? Date.now;
     const started = performance.now();
     const tick = ++this.tick;
@@ -86,13 +87,11 @@ export class Sampler {
     const files = this.files;
     for (const pid of pids) {
       let entry = this.cache.get(pid);
-      // Kernel threads never gain an mm: recheck them only now and then (PID reuse).
-      if (entry?.kernelThread && (tick + pid) % refreshEvery !== 0) {
-        entry.seen = tick;
+      const plan = planTick(entry, pid, tick, req, this.victims.has(pid), refreshEvery);
+      if (plan.skip) {
+        entry!.seen = tick;
         continue;
       }
-      const roundRobin = (tick + pid) % refreshEvery === 0;
-      const asked = req.full === true || roundRobin || req.detailPids?.has(pid) === true || this.victims.has(pid);
       // A known process whose statm is held costs two held reads a tick (statm, oom_score):
       // the descriptor names that very process, so stat (name, state, start time) is read
       // only for new processes and detail reads.
@@ -110,7 +109,7 @@ export class Sampler {
         }
       }
       let stat: ProcStat | null = null;
-      if (resident < 0 || asked) {
+      if (resident < 0 || plan.asked) {
         stat = readStat(procRoot, pid);
         if (stat === null) continue; // vanished between listing and reading: normal
         if (isKernelThread(stat)) {
@@ -155,30 +154,21 @@ export class Sampler {
       const rssBefore = s.rssKiB;
       s.rssKiB = resident * this.pageKiB;
 
-      // At first sight of a whole system (the first tick) status and cmdline wait: the
-      // rows on screen get them through fillDetails() before the first frame, the rest in
-      // the round robin. Processes that appear later are read in full at once.
-      const light = fresh && tick === 1 && !req.full;
-      const detail = (fresh && !light) || exec || asked;
-      if (light) {
-        s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
-        this.readCgroup(s);
-      }
-      if (detail) {
-        const firstDetail = s.detailTime === 0;
+      const what = planDetails(plan, { fresh, exec, hasDetails: s.detailTime !== 0, tick }, req);
+      if (what.status) {
         const status = readStatus(procRoot, pid);
         if (status === null) continue;
         if (!status.hasMm) continue;
         this.applyStatus(s, status, time);
-        s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
-        if (firstDetail || exec || req.full) s.cmdline = readCmdline(procRoot, pid) ?? '';
-        if (fresh || roundRobin || req.full) this.readCgroup(s);
       }
+      if (what.adj) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+      if (what.cmdline) s.cmdline = readCmdline(procRoot, pid) ?? '';
+      if (what.cgroup) this.readCgroup(s);
       const score = files.oomScore(pid);
       if (score === null) continue;
       // The score moved while the memory did not: oom_score_adj changed (another tool, or
       // the process itself). Read it now rather than at the next round.
-      if (!detail && !light && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+      if (!what.adj && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
       s.oomScore = score;
       processes.push(s);
     }

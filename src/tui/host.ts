@@ -20,7 +20,14 @@ export class SamplerHost {
     private readonly onTick?: () => void,
   ) {
     this.sampler = new Sampler(samplerOptions);
+    // A filter typed with processes whose command lines were never read (a light first tick,
+    // the round robin): sample now, so it matches every process within this refresh.
+    this.unsubscribe = store.subscribe((next, prev) => {
+      if (next.view.filter !== '' && prev.view.filter === '' && !this.stopped && this.timer !== null) setImmediate(() => this.kick());
+    });
   }
+
+  private readonly unsubscribe: () => void;
 
   /** PIDs whose details are read every tick: the rows on screen and the tagged ones. */
   private detailPids(): Set<number> {
@@ -37,7 +44,7 @@ export class SamplerHost {
   sampleNow(): void {
     // Paused: the store would throw the snapshot away, so do not take it.
     if (this.stopped || this.store.getState().view.paused) return;
-    const snap = this.sampler.sample({ detailPids: this.detailPids() });
+    const snap = this.sampler.sample({ detailPids: this.detailPids(), names: this.store.getState().view.filter !== '' });
     this.store.getState().applySnapshot(snap);
     // After a light first tick, the rows now on screen get their details before drawing.
     if (this.sampler.fillDetails(this.detailPids())) this.store.getState().refreshRows();
@@ -66,6 +73,7 @@ export class SamplerHost {
 
   stop(): void {
     this.stopped = true;
+    this.unsubscribe();
     if (this.timer) clearTimeout(this.timer);
     this.sampler.close();
   }

@@ -1,4 +1,7 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Sampler } from '../../src/sampler/sampler.js';
 import { exited, killStarted, startHog, startTimeOf } from '../helpers/children.js';
@@ -93,6 +96,28 @@ describe('Sampler on the real /proc', () => {
       expect(p.oomScore).toBe(Number(readFileSync(`/proc/${child.pid}/oom_score`, 'utf8')));
     } finally {
       s.close();
+    }
+  });
+
+  it('a filter in force reads the command line of every process the light first tick left unread', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'oomtop-x-')), 'some/very/long/directory/path');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync('/bin/sleep', join(dir, 'mydaemon'));
+    const child = spawn(join(dir, 'mydaemon'), ['3000'], { stdio: 'ignore' });
+    try {
+      await until(() => existsSync(`/proc/${child.pid}/cmdline`) && readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').includes('mydaemon'), 5000, 'the daemon');
+      const s = new Sampler({ procRoot: '/proc' });
+      const light = s.sample();
+      expect(light.processes.find((p) => p.pid === child.pid)?.cmdline).toBe('');
+      // No filter: still unread on the next tick (the round robin would come later).
+      expect(s.sample().processes.find((p) => p.pid === child.pid)?.cmdline).toBe('');
+      const filtered = s.sample({ names: true }).processes.find((p) => p.pid === child.pid);
+      expect(filtered?.cmdline).toBe(`${join(dir, 'mydaemon')} 3000`);
+      expect(filtered?.user).toBe('root');
+      s.close();
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dir.split('/some/')[0]!, { recursive: true, force: true });
     }
   });
 });
