@@ -10,7 +10,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { makeTmux, machine, onCleanup, own, sleep, r1, r2, median } from './lib.mjs';
+import { makeTmux, machine, onCleanup, own, killOwned, procMem, sleep, r1, r2, median } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (name, def) => {
@@ -58,15 +58,31 @@ onCleanup(() => {
 
 const tmux = makeTmux('oomtop-soak');
 const env = `OOMTOP_STATS=${statsPath}`;
-tmux.newSession('soak', `env ${env} ${join(repo, 'bin/oomtop.js')} --interval ${interval}`, { width: 120, height: 40, cwd: repo });
+// A shell around it prints how it ended (tmux does not always record a dead pane's status).
+tmux.newSession('soak', `sh -c '${env} ${join(repo, 'bin/oomtop.js')} --interval ${interval}; echo "EXITED:$?"; sleep 600'`, { width: 120, height: 40, cwd: repo });
+const ended = () => /EXITED:(\d+)/.exec(tmux.capture('soak'))?.[1];
 process.stderr.write(`soak: ${seconds} s at --interval ${interval}, churn ${rate} processes/s; stats in ${statsPath}\n`);
+
+// The guard runs for months: the same churn, watched from outside (RSS, descriptors).
+const guard = spawn(process.execPath, ['--max-semi-space-size=1', '--max-old-space-size=64', '--v8-pool-size=1', '--single-threaded-gc', join(repo, 'bin/oomtop.js'), 'guard', '--all-cgroups', '--dry-run'], { stdio: ['ignore', 'ignore', 'ignore'] });
+own(guard.pid);
+onCleanup(() => killOwned(guard.pid, 'SIGTERM'));
+const guardRows = [];
+const fdCount = (pid) => {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return NaN;
+  }
+};
 
 const t0 = Date.now();
 let lastReport = 0;
 while (Date.now() - t0 < seconds * 1000) {
   await sleep(1000);
-  const pane = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim();
-  if (pane.startsWith('1')) break;
+  const gm = procMem(guard.pid);
+  guardRows.push({ time: Date.now(), rssKiB: gm.rssKiB, fds: fdCount(guard.pid), alive: !gm.gone && guard.exitCode === null });
+  if (ended() !== undefined) break;
   if (Date.now() - lastReport > 60_000) {
     lastReport = Date.now();
     const rows = parse();
@@ -76,8 +92,8 @@ while (Date.now() - t0 < seconds * 1000) {
 }
 
 // Still alive and answering? '?' opens help, then q (twice: help, then quit).
-const paneState = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
-const crashed = paneState[0] === '1';
+const early = ended();
+const crashed = early !== undefined;
 let answersKeys = false;
 if (!crashed) {
   tmux.keys('soak', '?');
@@ -89,12 +105,12 @@ if (!crashed) {
   await sleep(300);
   tmux.keys('soak', 'q');
 }
-let exitStatus = crashed ? Number(paneState[1]) : null;
+let exitStatus = crashed ? Number(early) : null;
 for (let i = 0; i < 50 && !crashed; i++) {
   await sleep(100);
-  const st = tmux.run('display-message', '-p', '-t', 'soak', '#{pane_dead} #{pane_dead_status}').trim().split(' ');
-  if (st[0] === '1') {
-    exitStatus = Number(st[1]);
+  const code = ended();
+  if (code !== undefined) {
+    exitStatus = Number(code);
     break;
   }
 }
@@ -141,9 +157,17 @@ const summary = {
   eventsMax: rows.length ? Math.max(...rows.map((r) => r.events)) : null,
   tickMs: rows.length ? { median: r2(median(rows.map((r) => r.tickMs))), max: r2(Math.max(...rows.map((r) => r.tickMs))) } : null,
   slowTicks: rows.filter((r) => r.tickMs > interval * 1000).length,
+  guard: (() => {
+    const g = guardRows.slice(Math.floor(guardRows.length / 5));
+    const k = Math.max(5, Math.floor(g.length / 10));
+    const med = (xs) => median(xs.map((r) => r.rssKiB)) / 1024;
+    return g.length
+      ? { alive: guardRows.every((r) => r.alive), rssMiB: { first: r1(med(g.slice(0, k))), last: r1(med(g.slice(-k))), max: r1(Math.max(...guardRows.map((r) => r.rssKiB)) / 1024) }, fdsMax: Math.max(...guardRows.map((r) => r.fds)) }
+      : null;
+  })(),
 };
 writeFileSync(join(outDir, 'soak-latest.json'), JSON.stringify(summary, null, 2) + '\n');
-const ok = !crashed && answersKeys && exitStatus === 0 && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
+const ok = !crashed && answersKeys && exitStatus === 0 && summary.guard?.alive === true && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
 process.stdout.write(JSON.stringify(summary) + '\n');
-process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}\n`);
+process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}; guard rss ${summary.guard?.rssMiB?.first} → ${summary.guard?.rssMiB?.last} MiB, alive ${summary.guard?.alive}\n`);
 process.exit(ok ? 0 : 1); // runs the cleanups (the churn group, the tmux server, leftover cgroups)

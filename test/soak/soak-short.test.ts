@@ -31,6 +31,9 @@ describe.skipIf(!hasTmux || !built)('short soak', () => {
       expect(summary.historiesMax).toBeLessThanOrEqual(summary.processes.max + 1280);
       // Two held descriptors per process, plus a bounded base.
       expect(summary.fds.maxOverTwicePerProcess).toBeLessThan(64);
+      // The guard (dry run, every cgroup) under the same churn: alive, its RSS flat within 8 MiB.
+      expect(summary.guard.alive).toBe(true);
+      expect(summary.guard.rssMiB.last - summary.guard.rssMiB.first).toBeLessThanOrEqual(8);
       expect(r.status).toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
