@@ -324,14 +324,8 @@ export function removeStale(
     const owner = jobOwner(name);
     if (owner === null) continue;
     const dir = join(parentDir, name);
-    let madeMs: number;
-    try {
-      const st = statSync(dir);
-      madeMs = Math.min(st.ctimeMs, st.mtimeMs);
-    } catch {
-      continue;
-    }
-    if (alive(owner, madeMs)) continue;
+    const madeMs = madeAt(dir);
+    if (madeMs === null || alive(owner, madeMs)) continue;
     const path = parentPath === '/' ? `/${name}` : `${parentPath}/${name}`;
     const pids = cgroupProcs(subHierarchy(h, path), '/', true).length;
     if (pids > 0) {
@@ -352,16 +346,20 @@ export function removeStale(
     for (const name of twins) {
       const owner = jobOwner(name)!;
       const dir = join(unifiedParentDir, name);
-      let madeMs: number;
-      try {
-        const st = statSync(dir);
-        madeMs = Math.min(st.ctimeMs, st.mtimeMs);
-      } catch {
-        continue;
-      }
-      if (alive(owner, madeMs) || (readSmall(join(dir, 'cgroup.procs')) ?? '').trim() !== '') continue;
+      const madeMs = madeAt(dir);
+      if (madeMs === null || alive(owner, madeMs) || (readSmall(join(dir, 'cgroup.procs')) ?? '').trim() !== '') continue;
       if (removeDir(dir)) out.removed.push(dir);
     }
   }
   return out;
+}
+
+/** When a cgroup directory was made (the earlier of its ctime and mtime), or null when it is gone. */
+function madeAt(dir: string): number | null {
+  try {
+    const st = statSync(dir);
+    return Math.min(st.ctimeMs, st.mtimeMs);
+  } catch {
+    return null;
+  }
 }
