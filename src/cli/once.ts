@@ -3,7 +3,8 @@ import { ContainerNamer } from '../containers/index.js';
 import { sanitize } from '../text/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
-import { badge, fmtLimitPct, fmtRisk } from '../text/cells.js';
+import { BADGE_LEGEND } from '../text/cells.js';
+import { layoutColumns, plainHeader, plainRow, processColumns } from '../text/columns.js';
 import { fit, fmtKiB } from '../text/format.js';
 import type { MonitorArgs } from './args.js';
 import { snapshotJson } from './snapshot-json.js';
@@ -47,26 +48,14 @@ export async function runOnce(args: MonitorArgs, out: (s: string) => void): Prom
       lines.push(`  ${fit(c.label, 28)} ${fmtKiB(m.usageKiB)}/${fmtKiB(m.limitKiB)} (${c.domainFillPct === null ? '-' : Math.round(c.domainFillPct)}% working set), headroom ${fmtKiB(c.headroomKiB)}, oom_kill ${m.oomKills ?? '?'}, next victim ${victim}`);
     }
   }
-  const head = ['', fit('PID', 7, 'right'), fit('USER', 8), fit('SCORE', 5, 'right'), fit('ADJ', 5, 'right'), fit('RISK', 6, 'right'), fit('%LIM', 5, 'right'), fit('RSS', 6, 'right'), fit('SWAP', 6, 'right'), fit('CGROUP', 24), 'COMMAND'];
-  lines.push(head.join(' '));
-  for (const r of rows) {
-    lines.push(
-      [
-        badge(r),
-        fit(String(r.pid), 7, 'right'),
-        fit(r.user, 8),
-        fit(String(r.oomScore), 5, 'right'),
-        fit(r.oomScoreAdj === null ? '?' : String(r.oomScoreAdj), 5, 'right'),
-        fit(fmtRisk(r), 6, 'right'),
-        fit(fmtLimitPct(r), 5, 'right'),
-        fit(fmtKiB(r.rssKiB), 6, 'right'),
-        fit(fmtKiB(r.swapKiB), 6, 'right'),
-        fit(r.container ?? r.cgroup ?? '-', 24),
-        fit(r.cmdline || `[${r.name}]`, 200).trimEnd(),
-      ].join(' '),
-    );
-  }
-  lines.push('V = next victim of a system-wide OOM, C = next victim if its cgroup runs out, P protected, N never killed, E expendable');
+  // The TUI's columns (src/text/columns.ts), all of them but ANON and GROW/s (one snapshot has
+  // no history), at fixed widths: one wide table for a pipe or a file.
+  const once = new Set(['flag', 'pid', 'user', 'score', 'adj', 'risk', 'limit', 'rss', 'swap', 'cgroup', 'cmd']);
+  const defs = processColumns().filter((c) => once.has(c.key)).map((c) => (c.key === 'cgroup' ? { ...c, width: 24, max: 24 } : { ...c, max: c.width }));
+  const laid = layoutColumns(defs, defs.reduce((n, c) => n + c.width + 1, 0) + 200, 200);
+  lines.push(plainHeader(laid, args.sort, args.inverted));
+  for (const r of rows) lines.push(plainRow(laid, r));
+  lines.push(`badges: ${BADGE_LEGEND.filter(([b]) => b !== '*').map(([b, what]) => `${b} ${what}`).join(', ')}; oomtop's own process says "(this monitor)"`);
   out(`${lines.join('\n')}\n`);
   return 0;
 }

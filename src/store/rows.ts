@@ -1,4 +1,5 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
+import { displayName } from '../text/columns.js';
 import { slopePerSecond, type HistoryLookup } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
@@ -15,7 +16,7 @@ export function fillGrowth(rows: Iterable<Row>, history: HistoryLookup): void {
   }
 }
 
-function compare(a: Row, b: Row, sort: SortKey): number {
+function compare(a: Row, b: Row, sort: SortKey, names?: Map<Row, string>): number {
   switch (sort) {
     case 'risk':
       // Combined danger (cgroup headroom included), then the kernel's own score.
@@ -29,7 +30,8 @@ function compare(a: Row, b: Row, sort: SortKey): number {
     case 'pid':
       return a.pid - b.pid;
     case 'name':
-      return a.name.localeCompare(b.name) || a.pid - b.pid;
+      // What COMMAND shows first (the basename of argv[0], or comm), not comm alone.
+      return (names?.get(a) ?? displayName(a)).localeCompare(names?.get(b) ?? displayName(b)) || a.pid - b.pid;
   }
 }
 
@@ -60,9 +62,11 @@ export function buildRows(
   if (!snap) return [];
   const rows = filter === '' && cgroup === null ? snap.processes.slice() : snap.processes.filter((p) => matchesFilter(p, filter) && inCgroup(p, cgroup));
   if (sort === 'growth') fillGrowth(rows, history);
+  const names = sort === 'name' ? new Map(rows.map((r) => [r, displayName(r)])) : undefined;
   rows.sort((a, b) => {
-    const c = compare(a, b, sort) || a.pid - b.pid;
+    const c = compare(a, b, sort, names) || a.pid - b.pid;
     return inverted ? -c : c;
   });
   return rows;
 }
+
