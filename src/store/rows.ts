@@ -70,3 +70,47 @@ export function buildRows(
   return rows;
 }
 
+/**
+ * The tree view: `rows` (already filtered and sorted) as a process tree, each process under its
+ * nearest ancestor that is also shown, siblings in the sort order. `all` (the whole snapshot)
+ * links a process to its ancestors through parents that are filtered out. Returns the rows in
+ * tree order and the prefix to draw before each name ("├─ ", "│  └─ ").
+ */
+export function treeRows(rows: readonly Row[], all: readonly ProcessSample[]): { rows: Row[]; prefix: Map<string, string> } {
+  const ppidOf = new Map(all.map((p) => [p.pid, p.ppid]));
+  const shown = new Map(rows.map((r) => [r.pid, r]));
+  const children = new Map<number, Row[]>();
+  const roots: Row[] = [];
+  for (const r of rows) {
+    let parent = r.ppid;
+    const seen = new Set<number>([r.pid]);
+    // Walk up through the parents that are not shown (and never round a loop of reused PIDs).
+    while (parent > 0 && !shown.has(parent) && !seen.has(parent)) {
+      seen.add(parent);
+      parent = ppidOf.get(parent) ?? 0;
+    }
+    if (parent > 0 && shown.has(parent) && !seen.has(parent)) {
+      const list = children.get(parent);
+      if (list) list.push(r);
+      else children.set(parent, [r]);
+    } else roots.push(r);
+  }
+  const out: Row[] = [];
+  const prefix = new Map<string, string>();
+  const placed = new Set<number>();
+  const walk = (r: Row, lead: string, branch: string) => {
+    if (placed.has(r.pid)) return;
+    placed.add(r.pid);
+    out.push(r);
+    if (branch) prefix.set(r.key, branch);
+    const kids = children.get(r.pid) ?? [];
+    kids.forEach((k, i) => {
+      const last = i === kids.length - 1;
+      walk(k, lead + (last ? '   ' : '│  '), lead + (last ? '└─ ' : '├─ '));
+    });
+  };
+  for (const r of roots) walk(r, '', '');
+  // Anything left (a loop of parents) goes at the end, flat.
+  for (const r of rows) if (!placed.has(r.pid)) out.push(r);
+  return { rows: out, prefix };
+}

@@ -22,7 +22,9 @@ export type Command =
   | 'tag'
   | 'events'
   | 'cgroups'
-  | 'guard';
+  | 'guard'
+  | 'details'
+  | 'tree';
 
 export interface KeyInfo {
   input: string;
@@ -74,6 +76,7 @@ const CHARS: Record<string, Command> = {
   e: 'events',
   c: 'cgroups',
   g: 'guard',
+  t: 'tree',
 };
 
 export function commandFor(key: KeyInfo): Command | null {
@@ -84,6 +87,7 @@ export function commandFor(key: KeyInfo): Command | null {
   if (key.pageDown) return 'pageDown';
   if (key.home) return 'home';
   if (key.end) return 'end';
+  if (key.return) return 'details';
   return CHARS[key.input] ?? null;
 }
 
@@ -98,6 +102,8 @@ export const HELP: readonly [string, string][] = [
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
   ['Space   g', 'tag / untag (actions apply to all tagged)   guard: off → dry-run → armed'],
+  ['Enter', 'process details: command line, cgroups and limits, RSS split, the kernel\'s score arithmetic, history'],
+  ['t', 'tree view: processes under their parents (sorted among siblings)'],
   ['e   c', 'event details (OOM kills, actions, pressure)   cgroup view (Enter: its processes)'],
   ['? F1 h   q F10 ^C', 'this help   quit'],
 ];
@@ -105,6 +111,11 @@ export const HELP: readonly [string, string][] = [
 export const LEGEND: readonly [string, string][] = [
   ['V   C', 'next victim of a system-wide OOM now   next victim if its cgroup runs out'],
   ['N P E *', 'never killed (adj -1000), protected (adj < 0), expendable (adj > 0), tagged'],
+  ['VC VE CP', 'every badge that applies is shown: VE = next victim and expendable'],
+  ['(this monitor)', "oomtop's own process (dimmed); it lowers its own adj where the kernel allows"],
+  ['GROW/s', 'RSS growth per second: the slope over the last 10 samples'],
+  ['▼ ▲', 'the sort column, and its direction (I inverts)'],
+  ['COMMAND', 'program name (bold) and arguments; its directory (dim) when the whole line fits'],
   ['SCORE', "the kernel's /proc/PID/oom_score (0..1333 since Linux 5.9; idle reads 666)"],
   ['RISK  %LIM', 'share of RAM+swap the kernel charges it (adj included)   its cgroup limit used'],
 ];
