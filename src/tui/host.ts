@@ -21,10 +21,10 @@ export class SamplerHost {
     this.sampler = new Sampler(samplerOptions);
   }
 
-  /** PIDs whose details are read every tick: the rows on screen and the tagged ones. */
+  /** PIDs whose details are read every tick: the rows on screen, the tagged ones, and oomtop itself. */
   private detailPids(): Set<number> {
     const { rows, view } = this.store.getState();
-    const set = new Set<number>();
+    const set = new Set<number>([process.pid]);
     for (const r of rows.slice(view.scroll, view.scroll + view.pageSize)) set.add(r.pid);
     for (const key of view.tagged) set.add(Number(key.split(':')[0]));
     return set;
