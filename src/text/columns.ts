@@ -170,6 +170,14 @@ export function commandSegments(p: { pid: number; name: string; cmdline: string 
   return fitSegments([...pre, ...(withPath ? [{ text: c.path, tone: 'dim' as const }] : []), { text: c.name, bold: true }, { text: rest }], cells);
 }
 
+/** COMMAND as one plain string, whole (path included): what the segments cut to fit. */
+export function commandText(p: { pid: number; name: string; cmdline: string }, opts: { selfPid?: number; prefix?: string } = {}): string {
+  const pre = opts.prefix ?? '';
+  if (p.pid === (opts.selfPid ?? process.pid)) return `${pre}oomtop (this monitor) ${p.cmdline || `[${p.name}]`}`;
+  const c = commandParts(p.name, p.cmdline);
+  return `${pre}${c.path}${c.name}${c.args ? ` ${c.args}` : ''}`;
+}
+
 /** The badge cell's tone: by its most serious letter. */
 function badgeTone(r: Row): Tone | undefined {
   const b = badge(r);
@@ -230,7 +238,7 @@ export function processColumns(opts: ProcessColumnsOptions = {}): ColumnDef<Row>
       flex: true,
       priority: Infinity,
       sort: 'name',
-      value: (r) => commandSegments(r, 10_000, { selfPid, prefix: opts.treePrefix?.get(r.key) }).map((s) => s.text).join('').trimEnd(),
+      value: (r) => commandText(r, { selfPid, prefix: opts.treePrefix?.get(r.key) }),
       segments: (r, cells) => commandSegments(r, cells, { selfPid, prefix: opts.treePrefix?.get(r.key) }),
     },
   ];

@@ -179,6 +179,10 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('oomtop screens in tmux, wi
     expect(bottom).toMatch(/oom_score [▁▂▃▄▅▆▇█]+\s+\d+ … \d+, now \d+/);
     await s.keys('Escape');
     await s.waitFor((t) => !t.includes('Process details') && rowOf(t, d.pid!) !== undefined, 5000, 'the table again');
+    // The help has a legend of the badges.
+    await s.keys('?');
+    const help = await s.waitFor((t) => t.includes('oomtop help'), 5000, 'the help');
+    expect(help).toMatch(/V C N P E \*\s+every badge that applies \(VE, CP\)/);
   });
 
   it.each(SIZES)('%ix%i: live and past kernel kills are told apart at the start of the line', async (cols, rows) => {
