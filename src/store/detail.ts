@@ -2,7 +2,8 @@ import { badnessPages, oomTotalKiB } from '../cgroup/victim.js';
 import { isKillable, scoreFromPermille } from '../proc/risk.js';
 import type { CgroupSample, Snapshot } from '../sampler/types.js';
 import { detectPageKiB } from '../sampler/pagesize.js';
-import type { HistoryLookup } from './history.js';
+import { GROWTH_WINDOW } from '../text/columns.js';
+import { slopePerSecond, type HistoryLookup } from './history.js';
 import type { Row } from './rows.js';
 
 /**
@@ -54,6 +55,8 @@ export interface ProcessDetailModel {
   /** Seconds since the RSS split (status) was read. */
   detailAgeS: number;
   history: { times: number[]; rssKiB: number[]; oomScore: number[] } | null;
+  /** RSS growth (KiB/s, the GROW/s column) and the samples and seconds it spans; null below 3 samples. */
+  growth: { kibPerSec: number; samples: number; seconds: number } | null;
 }
 
 let pageKiBCache: number | null = null;
@@ -126,7 +129,11 @@ export function processDetail(row: Row, snap: Snapshot | null, history: HistoryL
   }
   const rank = snap && isKillable(row) ? ahead + 1 : null;
   const h = history.get(row.key);
+  const slope = h ? slopePerSecond(h.rssKiB, GROWTH_WINDOW) : null;
+  const n = h ? Math.min(GROWTH_WINDOW, h.rssKiB.times.length) : 0;
+  const growth = h && slope !== null ? { kibPerSec: slope, samples: n, seconds: Math.round((h.rssKiB.times.at(-1)! - h.rssKiB.times.at(-n)!) / 1000) } : null;
   return {
+    growth,
     row,
     rank,
     killable,

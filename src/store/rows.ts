@@ -1,5 +1,5 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
-import { displayName } from '../text/columns.js';
+import { displayName, GROWTH_WINDOW } from '../text/columns.js';
 import { slopePerSecond, type HistoryLookup } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
@@ -12,7 +12,7 @@ export type Row = ProcessSample;
 export function fillGrowth(rows: Iterable<Row>, history: HistoryLookup): void {
   for (const r of rows) {
     const h = history.get(r.key);
-    r.growthKiBps = h ? slopePerSecond(h.rssKiB) : null;
+    r.growthKiBps = h ? slopePerSecond(h.rssKiB, GROWTH_WINDOW) : null;
   }
 }
 

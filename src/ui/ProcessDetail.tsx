@@ -1,6 +1,6 @@
 import React from 'react';
 import type { ProcessDetailModel, ScoreArithmetic } from '../store/detail.js';
-import { commandParts } from '../text/columns.js';
+import { commandParts, fmtGrowth } from '../text/columns.js';
 import { fit, fmtKiB, sparkline, width as cellWidth } from '../text/format.js';
 import { sanitize } from '../text/sanitize.js';
 import { bold, paint } from './ansi.js';
@@ -110,6 +110,7 @@ export function processDetailLines(m: ProcessDetailModel, width: number, selfPid
     const rssHi = Math.max(...h.rssKiB);
     add(`RSS       ${spark(h.rssKiB, cells)}  ${fmtKiB(rssLo)} … ${fmtKiB(rssHi)}, now ${fmtKiB(h.rssKiB.at(-1)!)}`, undefined, 2);
     add(`oom_score ${spark(h.oomScore, cells)}  ${Math.min(...h.oomScore)} … ${Math.max(...h.oomScore)}, now ${h.oomScore.at(-1)}`, undefined, 2);
+    if (m.growth) add(`GROW/s    ${fmtGrowth(m.growth.kibPerSec)}/s: the RSS slope over the last ${m.growth.samples} samples (${m.growth.seconds} s)`, undefined, 2);
   }
   return out;
 }

@@ -92,6 +92,20 @@ describe('process details', () => {
     expect(chain.map((c) => [c.path, c.limitKiB, c.isDomain])).toEqual([['/', null, false], ['/a', 2048, true], ['/a/b', null, false]]);
   });
 
+  it('labels the growth with its unit and window, and draws labelled sparklines from the history', () => {
+    const p = row(42, 1, { rssKiB: 5000 });
+    const history = new ProcessHistories();
+    for (let i = 0; i < 12; i++) history.observe({ ...p, rssKiB: 5000 + 1024 * i, oomScore: 666 + (i > 6 ? 1 : 0) }, 1000 * i, false);
+    const m = processDetail(p, null, history, 4);
+    expect(m.growth).toMatchObject({ samples: 10, seconds: 9 });
+    expect(m.growth!.kibPerSec).toBeCloseTo(1024, 6);
+    const text = processDetailLines(m, 100, 1).map((l) => l.text).join('\n');
+    expect(text).toContain('History: the last 12 samples, over 11 s');
+    expect(text).toMatch(/RSS\s+▁▂▂▃▄▄▅▅▆▇▇█  4.9M … 16M, now 16M/);
+    expect(text).toMatch(/oom_score ▁{7}█{5}  666 … 667, now 667/);
+    expect(text).toContain('GROW/s    +1.0M/s: the RSS slope over the last 10 samples (9 s)');
+  });
+
   it('wraps a long command line without losing a character', () => {
     const cmd = `/opt/app/bin/server ${'--flag=value '.repeat(12)}/a/very/long/path/${'x'.repeat(90)}`;
     const pieces = wrapCells(cmd, 40);
