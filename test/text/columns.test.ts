@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { badge } from '../../src/text/cells.js';
 import { commandParts, commandSegments, displayName, fitSegments, flexMin, layoutColumns, plainHeader, processColumns, titleFor } from '../../src/text/columns.js';
@@ -49,6 +50,17 @@ describe('COMMAND: the program name first', () => {
     expect(evil).toContain('x\\x1b[2J\\nspoof');
     expect(width(evil)).toBe(30);
     expect(text(fitSegments([{ text: '数据库' }, { text: '服务器' }], 7))).toBe('数据库…');
+  });
+
+  it('fills exactly the cells it is given, whatever the name (fuzzed: control, wide and combining characters)', () => {
+    const piece = fc.string({ unit: fc.oneof(fc.constantFrom('a', ' ', '/', '\u001b', '\n', '\u0000', '数', '😀', '\u0301', '\u202e'), fc.string({ minLength: 1, maxLength: 1 })), maxLength: 40 });
+    fc.assert(
+      fc.property(piece, piece, fc.integer({ min: 1, max: 90 }), (comm, cmdline, cells) => {
+        const out = text(commandSegments({ pid: 9, name: comm, cmdline }, cells, { selfPid: 1, prefix: '│  └─ ' }));
+        expect(width(out)).toBe(cells);
+        expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      }),
+    );
   });
 
   it('sorts by the name it shows (argv[0]), not by comm', () => {
