@@ -3,7 +3,8 @@ import { ContainerNamer } from '../containers/index.js';
 import { sanitize } from '../text/sanitize.js';
 import { Sampler } from '../sampler/sampler.js';
 import { buildRows } from '../store/rows.js';
-import { plainTable, PLAIN, processColumns } from '../text/columns.js';
+import { BADGE_LEGEND } from '../text/cells.js';
+import { layoutColumns, plainHeader, plainRow, processColumns } from '../text/columns.js';
 import { fit } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
 import type { MonitorArgs } from './args.js';
@@ -48,11 +49,14 @@ export async function runOnce(args: MonitorArgs, out: (s: string) => void): Prom
       lines.push(`  ${fit(c.label, 28)} ${fmtKiB(m.usageKiB)}/${fmtKiB(m.limitKiB)} (${c.domainFillPct === null ? '-' : Math.round(c.domainFillPct)}% working set), headroom ${fmtKiB(c.headroomKiB)}, oom_kill ${m.oomKills ?? '?'}, next victim ${victim}`);
     }
   }
-  // The TUI table's columns (src/text/columns.ts), all of them: a file or pipe has no
-  // width to fit, and GROWTH needs a history that one snapshot does not have.
-  const columns = processColumns(PLAIN, new Set()).filter((c) => c.key !== 'growth');
-  lines.push(...plainTable(columns, rows, 200));
-  lines.push('V = next victim of a system-wide OOM, C = next victim if its cgroup runs out, P protected, N never killed, E expendable');
+  // The TUI's columns (src/text/columns.ts), all of them but ANON and GROW/s (one snapshot has
+  // no history), at fixed widths: one wide table for a pipe or a file.
+  const once = new Set(['flag', 'pid', 'user', 'score', 'adj', 'risk', 'limit', 'rss', 'swap', 'cgroup', 'cmd']);
+  const defs = processColumns().filter((c) => once.has(c.key)).map((c) => (c.key === 'cgroup' ? { ...c, width: 24, max: 24 } : { ...c, max: c.width }));
+  const laid = layoutColumns(defs, defs.reduce((n, c) => n + c.width + 1, 0) + 200, 200);
+  lines.push(plainHeader(laid, args.sort, args.inverted));
+  for (const r of rows) lines.push(plainRow(laid, r));
+  lines.push(`badges: ${BADGE_LEGEND.filter(([b]) => b !== '*').map(([b, what]) => `${b} ${what}`).join(', ')}; oomtop's own process says "(this monitor)"`);
   out(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -15,6 +15,7 @@ import { UsageError } from './errors.js';
 import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
+import { protectMonitor } from '../tui/self.js';
 
 function attempt(fn: () => void): void {
   try {
@@ -110,6 +111,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   process.stdout.on('error', onStdinGone);
 
   if (config.readOnly) store.getState().log('info', 'info', 'read-only: oomtop will not change or signal anything');
+  protectMonitor(store, config.readOnly);
   // Same frames as Ink draws them, for a fraction of the cost (src/ui/ink-output.ts).
   await installFastOutput();
   screen.enter();

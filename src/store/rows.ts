@@ -1,4 +1,5 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
+import { displayName, GROWTH_WINDOW } from '../text/columns.js';
 import { slopePerSecond, type HistoryLookup } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
@@ -11,11 +12,11 @@ export type Row = ProcessSample;
 export function fillGrowth(rows: Iterable<Row>, history: HistoryLookup): void {
   for (const r of rows) {
     const h = history.get(r.key);
-    r.growthKiBps = h ? slopePerSecond(h.rssKiB) : null;
+    r.growthKiBps = h ? slopePerSecond(h.rssKiB, GROWTH_WINDOW) : null;
   }
 }
 
-function compare(a: Row, b: Row, sort: SortKey): number {
+function compare(a: Row, b: Row, sort: SortKey, names?: Map<Row, string>): number {
   switch (sort) {
     case 'risk':
       // Combined danger (cgroup headroom included), then the kernel's own score.
@@ -29,7 +30,8 @@ function compare(a: Row, b: Row, sort: SortKey): number {
     case 'pid':
       return a.pid - b.pid;
     case 'name':
-      return a.name.localeCompare(b.name) || a.pid - b.pid;
+      // What COMMAND shows first (the basename of argv[0], or comm), not comm alone.
+      return (names?.get(a) ?? displayName(a)).localeCompare(names?.get(b) ?? displayName(b)) || a.pid - b.pid;
   }
 }
 
@@ -60,9 +62,55 @@ export function buildRows(
   if (!snap) return [];
   const rows = filter === '' && cgroup === null ? snap.processes.slice() : snap.processes.filter((p) => matchesFilter(p, filter) && inCgroup(p, cgroup));
   if (sort === 'growth') fillGrowth(rows, history);
+  const names = sort === 'name' ? new Map(rows.map((r) => [r, displayName(r)])) : undefined;
   rows.sort((a, b) => {
-    const c = compare(a, b, sort) || a.pid - b.pid;
+    const c = compare(a, b, sort, names) || a.pid - b.pid;
     return inverted ? -c : c;
   });
   return rows;
+}
+
+/**
+ * The tree view: `rows` (already filtered and sorted) as a process tree, each process under its
+ * nearest ancestor that is also shown, siblings in the sort order. `all` (the whole snapshot)
+ * links a process to its ancestors through parents that are filtered out. Returns the rows in
+ * tree order and the prefix to draw before each name ("├─ ", "│  └─ ").
+ */
+export function treeRows(rows: readonly Row[], all: readonly ProcessSample[]): { rows: Row[]; prefix: Map<string, string> } {
+  const ppidOf = new Map(all.map((p) => [p.pid, p.ppid]));
+  const shown = new Map(rows.map((r) => [r.pid, r]));
+  const children = new Map<number, Row[]>();
+  const roots: Row[] = [];
+  for (const r of rows) {
+    let parent = r.ppid;
+    const seen = new Set<number>([r.pid]);
+    // Walk up through the parents that are not shown (and never round a loop of reused PIDs).
+    while (parent > 0 && !shown.has(parent) && !seen.has(parent)) {
+      seen.add(parent);
+      parent = ppidOf.get(parent) ?? 0;
+    }
+    if (parent > 0 && shown.has(parent) && !seen.has(parent)) {
+      const list = children.get(parent);
+      if (list) list.push(r);
+      else children.set(parent, [r]);
+    } else roots.push(r);
+  }
+  const out: Row[] = [];
+  const prefix = new Map<string, string>();
+  const placed = new Set<number>();
+  const walk = (r: Row, lead: string, branch: string) => {
+    if (placed.has(r.pid)) return;
+    placed.add(r.pid);
+    out.push(r);
+    if (branch) prefix.set(r.key, branch);
+    const kids = children.get(r.pid) ?? [];
+    kids.forEach((k, i) => {
+      const last = i === kids.length - 1;
+      walk(k, lead + (last ? '   ' : '│  '), lead + (last ? '└─ ' : '├─ '));
+    });
+  };
+  for (const r of roots) walk(r, '', '');
+  // Anything left (a loop of parents) goes at the end, flat.
+  for (const r of rows) if (!placed.has(r.pid)) out.push(r);
+  return { rows: out, prefix };
 }

@@ -4,9 +4,9 @@ import type { PressureLevel } from '../sampler/pressure.js';
 import { DETECT_START, detectEvents } from './detect.js';
 import { ProcessHistories, pushSeries, type Series } from './history.js';
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
-import { buildRows, fillGrowth, SORT_KEYS, type Row, type SortKey } from './rows.js';
+import { buildRows, fillGrowth, SORT_KEYS, treeRows, type Row, type SortKey } from './rows.js';
 
-export type Screen = 'main' | 'help' | 'event' | 'cgroups';
+export type Screen = 'main' | 'help' | 'event' | 'cgroups' | 'process';
 
 export interface Target {
   pid: number;
@@ -45,6 +45,11 @@ export interface ViewState {
   cgroupIndex: number;
   /** When the selected process exited and the selection slid to a neighbour (epoch ms). */
   selectionMovedAt: number | null;
+  /** Tree view: processes under their parents. */
+  tree: boolean;
+  /** The process detail pane: which process (its key, kept if it exits) and the first line shown. */
+  detailKey: string | null;
+  detailScroll: number;
 }
 
 export interface StatusLine {
@@ -63,6 +68,8 @@ export interface OomtopState {
   events: LogEntry[];
   status: StatusLine | null;
   view: ViewState;
+  /** Tree view: the prefix drawn before each process's name; null in the flat view. */
+  treePrefix: ReadonlyMap<string, string> | null;
   /** Set by the kernel-log follower: where kernel messages come from, or why not. */
   kernelLog: { source: string; message: string | null } | null;
   lastOomKill: { time: number; name: string; cgroup: string | null } | null;
@@ -91,7 +98,9 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
 
   return createStore<OomtopState>()((set, get) => {
     const refreshRows = (view: ViewState, snap = get().snapshot, fromSample = false): Partial<OomtopState> => {
-      const rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter, view.cgroupFilter);
+      let rows = buildRows(snap, get().history, view.sort, view.inverted, view.filter, view.cgroupFilter);
+      let treePrefix: Map<string, string> | null = null;
+      if (view.tree && snap) ({ rows, prefix: treePrefix } = treeRows(rows, snap.processes));
       let selectedKey = view.selectedKey;
       let selectionMovedAt = view.selectionMovedAt;
       let idx = selectedKey === null ? -1 : rows.findIndex((r) => r.key === selectedKey);
@@ -111,7 +120,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
       scroll = Math.max(0, Math.min(scroll, Math.max(0, rows.length - page)));
       if (view.sort !== 'growth') fillGrowth(rows.slice(scroll, scroll + page), get().history);
       const tagged = view.tagged.size === 0 ? view.tagged : new Set([...view.tagged].filter((k) => get().history.has(k)));
-      return { rows, view: { ...view, selectedKey, scroll, tagged, selectionMovedAt } };
+      return { rows, treePrefix, view: { ...view, selectedKey, scroll, tagged, selectionMovedAt } };
     };
 
     return {
@@ -126,6 +135,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
       pressureLevel: 'normal',
       events: [],
       status: null,
+      treePrefix: null,
       kernelLog: null,
       lastOomKill: null,
       view: {
@@ -144,6 +154,9 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         cgroupFilter: null,
         cgroupIndex: 0,
         selectionMovedAt: null,
+        tree: false,
+        detailKey: null,
+        detailScroll: 0,
         ...initial,
       },
 
@@ -191,7 +204,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
 
       setView(patch) {
         const view = { ...get().view, ...patch };
-        const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch || 'cgroupFilter' in patch;
+        const rowsChanged = 'sort' in patch || 'inverted' in patch || 'filter' in patch || 'cgroupFilter' in patch || 'tree' in patch;
         if (rowsChanged || 'selectedKey' in patch || 'pageSize' in patch || 'scroll' in patch) set(refreshRows(view));
         else set({ view });
       },

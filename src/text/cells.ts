@@ -2,15 +2,25 @@ import type { Row } from '../store/rows.js';
 
 /** Plain-text cells shared by the TUI table and the --once table (no React here). */
 
-/** V next victim, C next victim of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0). */
+/**
+ * Every badge that applies, most serious first: V next victim system-wide, C next victim of its
+ * cgroup, then one of N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0).
+ * "" when none applies.
+ */
 export function badge(r: Row): string {
-  if (r.nextVictim) return 'V';
-  if (r.cgroupVictim) return 'C';
-  if (r.oomScoreAdj === -1000) return 'N';
-  if ((r.oomScoreAdj ?? 0) < 0) return 'P';
-  if ((r.oomScoreAdj ?? 0) > 0) return 'E';
-  return ' ';
+  const adj = r.oomScoreAdj ?? 0;
+  return `${r.nextVictim ? 'V' : ''}${r.cgroupVictim ? 'C' : ''}${adj === -1000 ? 'N' : adj < 0 ? 'P' : adj > 0 ? 'E' : ''}`;
 }
+
+/** The badges, for help screens and --once. */
+export const BADGE_LEGEND: readonly [string, string][] = [
+  ['V', 'next victim of a system-wide OOM now'],
+  ['C', 'next victim if its cgroup runs out'],
+  ['N', 'never killed (adj -1000)'],
+  ['P', 'protected (adj < 0)'],
+  ['E', 'expendable (adj > 0)'],
+  ['*', 'tagged'],
+];
 
 export function fmtRisk(r: Row): string {
   if (r.oomScoreAdj === -1000 || r.pid === 1) return 'never';

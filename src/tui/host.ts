@@ -29,10 +29,10 @@ export class SamplerHost {
 
   private readonly unsubscribe: () => void;
 
-  /** PIDs whose details are read every tick: the rows on screen and the tagged ones. */
+  /** PIDs whose details are read every tick: the rows on screen, the tagged ones, and oomtop itself. */
   private detailPids(): Set<number> {
     const { rows, view } = this.store.getState();
-    const set = new Set<number>();
+    const set = new Set<number>([process.pid]);
     for (const r of rows.slice(view.scroll, view.scroll + view.pageSize)) set.add(r.pid);
     for (const key of view.tagged) {
       const id = parseProcessKey(key);

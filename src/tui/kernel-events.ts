@@ -44,7 +44,9 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
     devKmsg: opts.devKmsg,
     onEvent: (ev) => {
       const s = store.getState();
-      const entry = s.log('oom-kill', ev.past ? 'warn' : 'bad', describeOomEvent(ev), { oom: ev, recorded: recordedFor(s.history, ev), time: eventTimeMs(ev) });
+      // Past or live is the event log's marker at the start of the line (src/ui/EventLog.tsx),
+      // not a suffix that a narrow terminal cuts off.
+      const entry = s.log('oom-kill', ev.past ? 'warn' : 'bad', describeOomEvent({ ...ev, past: false }), { oom: ev, recorded: recordedFor(s.history, ev), time: eventTimeMs(ev) });
       entries.set(ev, entry);
       // Only recent events still get reaper/group updates: keep the map small.
       if (entries.size > 64) entries.delete(entries.keys().next().value!);
@@ -55,7 +57,7 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
       const entry = entries.get(ev);
       if (!entry) return;
       // The reaper line or group membership arrived: refresh the entry in place.
-      store.setState((st) => ({ events: st.events.map((e) => (e.id === entry.id ? { ...e, text: describeOomEvent(ev), oom: ev } : e)) }));
+      store.setState((st) => ({ events: st.events.map((e) => (e.id === entry.id ? { ...e, text: describeOomEvent({ ...ev, past: false }), oom: ev } : e)) }));
     },
     onStatus: (st) => {
       store.setState({ kernelLog: { source: st.source, message: st.message ?? null } });

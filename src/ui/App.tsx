@@ -15,6 +15,8 @@ import { HelpScreen } from './HelpScreen.js';
 import { commandFor, commandForRaw, type Command, type KeyInfo } from './keymap.js';
 import { KillDialog } from './KillDialog.js';
 import { ProcessTable } from './ProcessTable.js';
+import { ProcessDetail, processDetailLines } from './ProcessDetail.js';
+import { processDetail } from '../store/detail.js';
 import type { Theme } from './theme.js';
 import { useTerminalSize } from './useTerminalSize.js';
 
@@ -82,6 +84,13 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
       case 'tag': return s.toggleTag();
       case 'events': return s.setView({ screen: 'event', eventIndex: Math.max(0, s.events.length - 1) });
       case 'cgroups': return s.setView({ screen: 'cgroups' });
+      // Process details and the tree view (Enter, t).
+      case 'details': return s.view.selectedKey ? s.setView({ screen: 'process', detailKey: s.view.selectedKey, detailScroll: 0 }) : undefined;
+      case 'tree': {
+        const tree = !s.view.tree;
+        s.setView({ tree });
+        return s.setStatus(tree ? 'tree view: processes under their parents (t: flat)' : 'flat view');
+      }
       case 'guard':
         if (!onGuard) return s.setStatus('the guard is not available here', 'warn');
         if (config.readOnly) return s.setStatus('--read-only: the guard cannot be armed', 'warn');
@@ -152,6 +161,21 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
         s.setView({ screen: 'main', ...(key.escape && v.cgroupFilter ? { cgroupFilter: null } : {}) });
         return;
       }
+      return;
+    }
+    if (v.screen === 'process') {
+      const page = Math.max(1, v.pageSize);
+      const row = s.rows.find((r) => r.key === v.detailKey) ?? s.snapshot?.processes.find((p) => p.key === v.detailKey);
+      const lines = row ? processDetailLines(processDetail(row, s.snapshot, s.history), columns).length : 0;
+      const last = Math.max(0, lines - (table + log - 1));
+      const to = (n: number) => s.setView({ detailScroll: Math.max(0, Math.min(last, n)) });
+      if (key.upArrow) return to(v.detailScroll - 1);
+      if (key.downArrow) return to(v.detailScroll + 1);
+      if (key.pageUp) return to(v.detailScroll - page);
+      if (key.pageDown) return to(v.detailScroll + page);
+      if (key.home) return to(0);
+      if (key.end) return to(last);
+      if (key.escape || key.return || input === 'q') return s.setView({ screen: 'main' });
       return;
     }
     if (v.screen === 'event') {
@@ -240,12 +264,21 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
     if (state.view.screen === 'cgroups') {
       return <CgroupView snapshot={state.snapshot} index={state.view.cgroupIndex} width={width} height={h} theme={theme} />;
     }
+    if (state.view.screen === 'process') {
+      const key = state.view.detailKey;
+      const row = state.rows.find((r) => r.key === key) ?? state.snapshot?.processes.find((p) => p.key === key) ?? null;
+      return (
+        <Box flexDirection="column" height={h}>
+          <ProcessDetail model={row ? processDetail(row, state.snapshot, state.history) : null} scroll={state.view.detailScroll} width={width} height={h} theme={theme} />
+        </Box>
+      );
+    }
     if (state.view.screen === 'event') {
       return <EventDetail events={state.events} index={state.view.eventIndex} width={width} height={h} theme={theme} />;
     }
     return (
       <>
-        <ProcessTable rows={state.rows} view={state.view} width={width} height={table} theme={theme} />
+        <ProcessTable rows={state.rows} view={state.view} width={width} height={table} theme={theme} treePrefix={state.treePrefix} />
         <EventLog events={state.events} width={width} height={log} theme={theme} />
       </>
     );

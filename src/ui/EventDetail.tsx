@@ -4,6 +4,7 @@ import { oomEventLines } from '../kernel/render.js';
 import type { LogEntry } from '../store/events.js';
 import { fit, fmtClock, sparkline } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
+import { eventLine } from './EventLog.js';
 import type { Theme } from './theme.js';
 
 /** Lines describing one entry: for a kernel OOM kill, everything the report and oomtop's own samples say. */
@@ -36,7 +37,7 @@ export function EventDetail({ events, index, width, height, theme }: { events: L
       <Text bold color={theme.accent}>{fit('Events — ↑/↓ choose, Esc or e returns', width)}</Text>
       {list.map((e) => (
         <Text key={e.id} inverse={e === sel} color={e === sel ? undefined : theme.severity(e.severity)} wrap="truncate">
-          {fit(`${fmtClock(e.time)} ${e.kind.padEnd(8)} ${e.text}`, width)}
+          {fit(eventLine(e), width)}
         </Text>
       ))}
       {detail.slice(0, Math.max(0, height - listH)).map((l, n) => (

@@ -11,6 +11,15 @@ export interface EventLogProps {
   theme: Theme;
 }
 
+/**
+ * One event as a line. Kernel OOM kills start with a marker: LIVE for a kill seen as it
+ * happened, past for one that was already in the kernel's log when oomtop started.
+ */
+export function eventLine(e: LogEntry): string {
+  const marker = e.kind !== 'oom-kill' ? '' : e.oom?.past ? 'past ' : 'LIVE ';
+  return `${marker}${fmtClock(e.time)} ${e.kind.padEnd(8)} ${e.text}`;
+}
+
 /** The newest events, one line each, newest at the bottom. */
 export function EventLog({ events, width, height, theme }: EventLogProps): React.ReactElement | null {
   if (height < 2) return null;
@@ -22,7 +31,7 @@ export function EventLog({ events, width, height, theme }: EventLogProps): React
       </Text>
       {shown.map((e) => (
         <Text key={e.id} wrap="truncate" color={theme.severity(e.severity)} bold={e.kind === 'oom-kill'} inverse={e.kind === 'oom-kill' && !theme.color}>
-          {fit(`${fmtClock(e.time)} ${e.kind.padEnd(8)} ${e.text}`, width)}
+          {fit(eventLine(e), width)}
         </Text>
       ))}
     </Box>

@@ -2,13 +2,25 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import type { Row } from '../store/rows.js';
 import type { ViewState } from '../store/store.js';
-import { processColumns } from '../text/columns.js';
+import { processColumns as columnDefs, type Tone } from '../text/columns.js';
 import { fit } from '../text/format.js';
-import { Table } from './Table.js';
+import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 
-// The columns are defined in src/text/columns.ts, where the --once table finds them too.
-export { processColumns } from '../text/columns.js';
+/** The theme's colour for a cell tone (none under NO_COLOR). */
+export function toneColor(theme: Theme): (t: Tone | undefined) => string | undefined {
+  return (t) => {
+    if (t === undefined || !theme.color) return undefined;
+    if (t === 'dim') return theme.dim;
+    if (t === 'accent') return theme.accent;
+    if (t === 'never') return 'cyan';
+    return theme.severity(t);
+  };
+}
+
+export function processColumns(tagged: ReadonlySet<string>, opts: { selfPid?: number; treePrefix?: ReadonlyMap<string, string> | null } = {}): Column<Row>[] {
+  return columnDefs({ tagged, ...opts });
+}
 
 export interface ProcessTableProps {
   rows: Row[];
@@ -16,11 +28,14 @@ export interface ProcessTableProps {
   width: number;
   height: number;
   theme: Theme;
+  /** Tree view: the prefix before each process's name. */
+  treePrefix?: ReadonlyMap<string, string> | null;
+  selfPid?: number;
 }
 
-export function ProcessTable({ rows, view, width, height, theme }: ProcessTableProps): React.ReactElement {
+export function ProcessTable({ rows, view, width, height, theme, treePrefix = null, selfPid = process.pid }: ProcessTableProps): React.ReactElement {
   const visible = rows.slice(view.scroll, view.scroll + Math.max(0, height - 1));
-  const columns = processColumns(theme, view.tagged);
+  const columns = processColumns(view.tagged, { selfPid, treePrefix });
   return (
     <Box flexDirection="column" height={height}>
       <Table
@@ -28,6 +43,8 @@ export function ProcessTable({ rows, view, width, height, theme }: ProcessTableP
         rows={visible}
         width={width}
         selected={(r) => r.key === view.selectedKey}
+        toneColor={toneColor(theme)}
+        sort={{ key: view.sort, inverted: view.inverted }}
       />
       {rows.length === 0 && <Text color={theme.dim}>{fit(view.filter ? `no process matches "${view.filter}"` : 'waiting for the first sample…', width)}</Text>}
     </Box>

@@ -22,7 +22,9 @@ export type Command =
   | 'tag'
   | 'events'
   | 'cgroups'
-  | 'guard';
+  | 'guard'
+  | 'details'
+  | 'tree';
 
 export interface KeyInfo {
   input: string;
@@ -74,6 +76,7 @@ const CHARS: Record<string, Command> = {
   e: 'events',
   c: 'cgroups',
   g: 'guard',
+  t: 'tree',
 };
 
 export function commandFor(key: KeyInfo): Command | null {
@@ -84,6 +87,7 @@ export function commandFor(key: KeyInfo): Command | null {
   if (key.pageDown) return 'pageDown';
   if (key.home) return 'home';
   if (key.end) return 'end';
+  if (key.return) return 'details';
   return CHARS[key.input] ?? null;
 }
 
@@ -98,13 +102,14 @@ export const HELP: readonly [string, string][] = [
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
   ['Space   g', 'tag / untag (actions apply to all tagged)   guard: off → dry-run → armed'],
+  ['Enter   t', "process details (why this rank: the kernel's arithmetic; cgroups, history)   tree view"],
   ['e   c', 'event details (OOM kills, actions, pressure)   cgroup view (Enter: its processes)'],
   ['? F1 h   q F10 ^C', 'this help   quit'],
 ];
 
 export const LEGEND: readonly [string, string][] = [
-  ['V   C', 'next victim of a system-wide OOM now   next victim if its cgroup runs out'],
-  ['N P E *', 'never killed (adj -1000), protected (adj < 0), expendable (adj > 0), tagged'],
-  ['SCORE', "the kernel's /proc/PID/oom_score (0..1333 since Linux 5.9; idle reads 666)"],
-  ['RISK  %LIM', 'share of RAM+swap the kernel charges it (adj included)   its cgroup limit used'],
+  ['V C N P E *', 'every badge that applies (VE, CP): V next victim system-wide, C of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0), * tagged'],
+  ['SCORE  RISK  %LIM', "the kernel's oom_score (0..1333 since 5.9, idle 666); share of RAM+swap charged (adj included); its cgroup limit used"],
+  ['GROW/s  ▼ ▲', 'RSS growth per second, the slope over the last 10 samples; the sort column and its direction (I inverts)'],
+  ['COMMAND', 'program name (bold), then its arguments; its directory (dim) when the line fits. "(this monitor)": oomtop itself'],
 ];

@@ -34,8 +34,8 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
     await s.keys('x');
     await until(() => adjOf(pid) === 500, 5000, 'adj 500');
     await s.waitFor((t) => t.includes(`PID ${pid} (node): oom_score_adj 0 → 500`), 5000, 'the action in the log');
-    // adj 500 makes it the system-wide next victim: V outranks the E (expendable) badge.
-    await s.waitFor((t) => new RegExp(`\\bV\\s+${pid}\\b.*\\b500\\b`).test(t), 5000, 'the V badge and adj 500');
+    // adj 500 makes it the system-wide next victim, and expendable: both badges show.
+    await s.waitFor((t) => new RegExp(`\\bVE\\s+${pid}\\b.*\\b500\\b`).test(t), 5000, 'the VE badges and adj 500');
 
     await s.keys(']');
     await until(() => adjOf(pid) === 600, 5000, 'adj 600');
