@@ -279,8 +279,10 @@ const TICKS_PER_S = 100;
 
 /**
  * Is the oomtop that made a job cgroup at `madeMs` (epoch ms) still running as `pid`? Only
- * if a process with that PID exists and started before the cgroup was made (1 s of slack
- * for clock ticks): a process that started later merely reuses the PID.
+ * if a process with that PID exists and started before the cgroup was made: a process that
+ * started later merely reuses the PID. Its start comes from its start ticks and the uptime,
+ * both in 1/100 s, read now (not from btime, which is whole seconds), so 100 ms of slack is
+ * plenty; a box that forks fast can reuse a PID within a second.
  */
 export function ownerAlive(procRoot: string, pid: number, madeMs: number, nowMs = Date.now()): boolean {
   const st = readStat(procRoot, pid);
@@ -288,7 +290,7 @@ export function ownerAlive(procRoot: string, pid: number, madeMs: number, nowMs 
   const up = readUptimeSeconds(procRoot);
   if (up === null) return true;
   const startedMs = nowMs - up * 1000 + (st.startTimeTicks * 1000) / TICKS_PER_S;
-  return startedMs <= madeMs + 1000;
+  return startedMs <= madeMs + 100;
 }
 
 export interface StaleResult {

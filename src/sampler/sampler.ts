@@ -250,6 +250,11 @@ export class Sampler {
     return changed;
   }
 
+  /** Whether this process's files are held open (for tests and diagnostics). */
+  holdsFilesOf(pid: number): boolean {
+    return this.files.holdsStatm(pid);
+  }
+
   /** Descriptors held open for the next tick. */
   get heldFiles(): number {
     return this.files.size;

@@ -74,11 +74,22 @@ describe.skipIf(!built)('the oomtop command', () => {
     expect(doc.pressure === null || typeof doc.pressure.some.avg10 === 'number').toBe(true);
     const keys = ['pid', 'name', 'cmdline', 'user', 'oomScore', 'oomScoreAdj', 'risk', 'rssKiB', 'anonKiB', 'fileKiB', 'shmemKiB', 'swapKiB', 'cgroup', 'nextVictim'];
     for (const p of doc.processes) expect(Object.keys(p)).toEqual(expect.arrayContaining(keys));
-    const scores = doc.processes.map((p: { oomScore: number }) => p.oomScore);
-    expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    // adj 900 makes the child the kernel's next victim.
-    expect(doc.processes[0]).toMatchObject({ pid: hog.pid, oomScoreAdj: 900, nextVictim: true });
-    expect(doc.processes[0].rssKiB).toBeGreaterThan(48 * 1024);
+    // The risk order as documented: combined danger (which counts cgroup headroom, so a
+    // process in a nearly full cgroup can rank above a higher score), then the kernel's score.
+    type P = { pid: number; danger: number; oomScore: number; rssKiB: number; nextVictim: boolean };
+    const ps: P[] = doc.processes;
+    for (let i = 1; i < ps.length; i++) {
+      const a = ps[i - 1]!;
+      const b = ps[i]!;
+      expect(a.danger, `${a.pid} before ${b.pid}`).toBeGreaterThanOrEqual(b.danger);
+    }
+    // adj 900 makes the child the kernel's next victim, first among everything outside a limited cgroup.
+    const hogRow = ps.find((p) => p.pid === hog.pid)!;
+    expect(hogRow).toMatchObject({ oomScoreAdj: 900, nextVictim: true });
+    expect(hogRow.rssKiB).toBeGreaterThan(48 * 1024);
+    expect(ps.filter((p) => p.nextVictim).map((p) => p.pid)).toEqual([hog.pid]);
+    const outside = doc.processes.filter((p: { cgroup: string | null }) => !doc.cgroups.some((c: { path: string; effectiveLimitKiB: number | null }) => c.path === p.cgroup && c.effectiveLimitKiB !== null));
+    expect(outside[0]?.pid).toBe(hog.pid);
   });
 
   it('--top, --sort and --filter apply to --once', () => {
