@@ -8,7 +8,8 @@ import { fmtKiB } from '../ui/format.js';
 /** One line for the event log: victim, RSS, constraint and cgroup. */
 export function describeOomEvent(ev: FollowedEvent): string {
   const v = ev.victim;
-  const who = v ? `PID ${v.pid} (${v.comm})` : 'no victim';
+  const others = (ev.groupVictims ?? []).filter((g) => g.pid !== v?.pid);
+  const who = (v ? `PID ${v.pid} (${v.comm})` : 'no victim') + (others.length > 0 ? ` and ${others.length} more (${others.map((g) => `${g.pid} ${g.comm}`).join(', ')})` : '');
   const rss = v && v.anonRssKiB !== null ? ` anon-rss ${fmtKiB(v.anonRssKiB)}${v.fileRssKiB ? ` file-rss ${fmtKiB(v.fileRssKiB)}` : ''}` : '';
   const scope =
     ev.constraint === 'MEMCG'
