@@ -262,7 +262,7 @@ export async function boot(o, p) {
   // through the kernel command line).
   writeFileSync(join(out, 'vm.env'), [
     `VM_MODE=${o.systemd ? 'systemd' : 'cmd'}`, `VM_GUEST=${shq(GUEST)}`, `VM_CWD=${shq(process.cwd())}`,
-    `VM_OOMD=${shq(p.oomd ?? '')}`, '',
+    `VM_OOMD=${shq(p.oomd ?? '')}`, `VM_KERNEL=${shq(p.kernel)}`, '',
   ].join('\n'));
   writeFileSync(join(out, 'cmd'), o.command);
   const fifos = mkdtempSync(join(tmpdir(), 'oomtop-vm-fifo-'));
