@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interceptHighBytes } from '../../src/guard/intercept.js';
 import { runVm, tempOut, vmSkipReason, type VmResult } from './vm.js';
 
 // oomtop on cgroup v2 and under systemd, for real: two guest boots (npm run vm), each running
@@ -42,7 +43,7 @@ if (skip) console.log(`cgroup v2 guest tests skipped: ${skip}`);
 describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kernel kills, guard', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup psi race', { out: boot.out.dir });
+    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup psi crash race', { out: boot.out.dir });
   }, 900_000);
   afterAll(() => boot.out.remove());
 
@@ -142,7 +143,22 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     expect(r.results.length).toBeGreaterThanOrEqual(9);
     for (const t of r.results) expect(t, `${t.rate} #${t.trial}`).toMatchObject({ won: true, kernelKills: 0 });
     expect(r.guardExit).toEqual({ code: 0, signal: null });
-    expect([r.highArmed, r.highAfter]).toEqual(['max', 'max']);
+    // the v2 intercept: memory.high just under memory.max while armed, back to max on stop
+    expect([r.highArmed, r.highAfter]).toEqual([String(interceptHighBytes(256 << 20)), 'max']);
+  });
+
+  it('the v2 intercept (memory.high) is restored when the guard is SIGKILLed (watchdog) and when guard and watchdog both are (state file)', () => {
+    const c = scenario(boot, 'crash');
+    const set = String(interceptHighBytes(128 << 20));
+    expect(c.initial).toBe('max');
+    expect(c.armed).toBe(set);
+    expect(c.notice).toContain(`memory.high ${set} under memory.max; max restored on exit`);
+    expect(c.afterGuardKill).toBe('max');
+    expect(c.afterBothKilled).toBe(set);
+    expect(c.recoveryNotice).toMatch(/restored the intercept setting .* left by a guard that died/);
+    expect(c.lastExit).toEqual({ code: 0, signal: null });
+    expect(c.stop).toBe('stopped; intercept settings restored');
+    expect(c.final).toBe('max');
   });
 });
 
@@ -164,9 +180,10 @@ describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () 
     expect(s.journal).toMatch(/guard: start: armed; .*scopes system, \/system\.slice\/keeper\.service/);
     expect(s.journal).toMatch(/guard: stop: stopped/);
     expect(s.stopped).toEqual({ active: 'inactive', result: 'success', status: '0', code: '0' });
-    expect(s.during).toEqual(s.before);
+    // the guard's v2 intercept while it runs, and what was there before once it stopped
+    expect(s.before).toMatchObject({ 'memory.max': String(96 << 20), 'memory.high': 'max' });
+    expect(s.during).toEqual({ ...s.before, 'memory.high': String(interceptHighBytes(96 << 20)) });
     expect(s.after).toEqual(s.before);
-    expect(s.before).toMatchObject({ 'memory.max': String(96 << 20), 'memory.high': String(80 << 20) });
   });
 
   it('systemd-run scopes and services: unit names, MemoryMax= and MemoryHigh= shown; a kernel kill inside a scope in analyze', () => {

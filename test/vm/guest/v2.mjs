@@ -5,7 +5,7 @@
 // Only processes this script started are signalled; every cgroup it made is removed.
 // Allocation is in 16 MiB chunks: small steps thrash node's own pages over 9p.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const OUT = process.env.OOMTOP_VM_OUT ?? '/mnt/vmout';
@@ -196,6 +196,53 @@ const scenarios = {
     return { path: `/${path}`, hogPid: h.pid, exit, pressure, events: ev, lines: g.lines };
   },
 
+  /**
+   * The v2 intercept restored on the exit paths a clean stop does not cover: the guard
+   * SIGKILLed (its watchdog puts memory.high back), and guard and watchdog both SIGKILLed
+   * (the next guard restores it from the state file).
+   */
+  async crash() {
+    const path = mkcg('system.slice/crash.service', { 'memory.max': 128 << 20 });
+    const high = () => read(join(dir(path), 'memory.high')).trim();
+    // the guard's watchdog: sh -c SCRIPT oomtop-guard-watchdog <this cgroup's memory.high> ...
+    const watchdogs = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try {
+        const argv = read(`/proc/${n}/cmdline`).split('\0');
+        return argv[3] === 'oomtop-guard-watchdog' && argv[4] === join(dir(path), 'memory.high');
+      } catch {
+        return false;
+      }
+    }).map(Number);
+    const r = { path: `/${path}`, initial: high() };
+    let g = guard(path, []);
+    await g.started;
+    await until(() => high() !== 'max', 10_000, 'memory.high set');
+    r.armed = high();
+    r.notice = g.lines.find((l) => l.event === 'notice')?.message ?? null;
+    g.child.kill('SIGKILL');
+    await g.exited;
+    await until(() => high() === 'max', 10_000, 'the watchdog restoring memory.high');
+    r.afterGuardKill = high();
+    g = guard(path, []);
+    await g.started;
+    await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, 'armed again');
+    const wds = watchdogs();
+    g.child.kill('SIGKILL');
+    for (const pid of wds) process.kill(pid, 'SIGKILL'); // the guard's own watchdog (this script's descendant)
+    await g.exited;
+    await sleep(500);
+    r.afterBothKilled = high();
+    g = guard(path, []);
+    await g.started;
+    r.recoveryNotice = g.lines.find((l) => l.event === 'notice' && /left by a guard that died/.test(l.message))?.message ?? null;
+    await sleep(500);
+    g.child.kill('SIGTERM');
+    r.lastExit = await g.exited;
+    r.final = high();
+    r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    return r;
+  },
+
   /** The guard against the kernel in a 256 MiB v2 cgroup, at each rate. */
   async race() {
     const trials = Number(process.env.RACE_TRIALS ?? 3);
@@ -248,7 +295,7 @@ const systemdScenarios = {
   async service() {
     // the guest's "global install": a link in the overlay, never on the host
     sh(`ln -sf ${JSON.stringify(OOMTOP)} /usr/local/bin/oomtop && cp contrib/oomtop-guard.service /etc/systemd/system/`);
-    spawn('systemd-run', ['--unit=keeper', '-p', 'MemoryMax=96M', '-p', 'MemoryHigh=80M', 'sleep', '600'], { stdio: 'ignore' });
+    spawn('systemd-run', ['--unit=keeper', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
     await until(() => prop('keeper.service', 'ActiveState') === 'active', 30_000, 'keeper.service');
     const kdir = dir('system.slice/keeper.service');
     const settings = () => Object.fromEntries(['memory.max', 'memory.high', 'memory.oom.group', 'memory.swap.max'].map((f) => [f, read(join(kdir, f)).trim()]));
@@ -261,6 +308,7 @@ const systemdScenarios = {
     const mainPid = Number(prop('oomtop-guard', 'MainPID'));
     const adj = read(`/proc/${mainPid}/oom_score_adj`).trim();
     const comm = read(`/proc/${mainPid}/cmdline`).split('\0').slice(0, 4);
+    await until(() => settings()['memory.high'] !== before['memory.high'], 20_000, 'the guard\'s memory.high intercept');
     const during = settings();
     sh('systemctl stop oomtop-guard');
     const after = settings();
