@@ -195,7 +195,7 @@ export function prepare({ systemd = false } = {}) {
     if (!existsSync('/lib/systemd/systemd')) throw new Unavailable('--systemd needs systemd on the host root (the guest runs the host\'s /lib/systemd/systemd)');
     const sv = run('dpkg-query', ['-W', '-f=${Version}', 'systemd']).out.trim();
     if (!sv) throw new Unavailable('cannot tell the host\'s systemd version (dpkg-query -W systemd)');
-    const dir = join(cacheDir(), `systemd-oomd-${sv.replace(/[^A-Za-z0-9.+~-]/g, '_')}`);
+    const dir = join(cacheDir(), `systemd-oomd-${sv.replace(/[^A-Za-z0-9.+~-]/g, '_')}-r2`);
     if (!existsSync(join(dir, '.done'))) {
       fetchDeb('systemd-oomd', sv, dir);
       // Debian 12 ships it under /lib; the guest's /lib is /usr/lib on a merged-/usr host.
@@ -203,7 +203,8 @@ export function prepare({ systemd = false } = {}) {
         cpSync(join(dir, 'lib'), join(dir, 'usr/lib'), { recursive: true });
         rmSync(join(dir, 'lib'), { recursive: true });
       }
-      rmSync(join(dir, 'usr/share'), { recursive: true, force: true });
+      // keep usr/share/dbus-1 (oomctl talks to it over D-Bus), drop the documentation
+      for (const d of ['doc', 'man', 'lintian', 'zsh', 'bash-completion']) rmSync(join(dir, 'usr/share', d), { recursive: true, force: true });
     }
     p.oomd = dir;
   }

@@ -170,7 +170,7 @@ if (skipSystemd && !skip) console.log(`systemd guest tests skipped: ${skipSystem
 describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs service units', { systemd: true, out: boot.out.dir });
+    boot.result = await runVm('node test/vm/guest/v2.mjs service units oomd', { systemd: true, out: boot.out.dir });
   }, 900_000);
   afterAll(() => boot.out.remove());
 
@@ -200,5 +200,37 @@ describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () 
     const ev = u.analyze.events.find((e: Json) => e.victim?.pid === pid);
     expect(ev).toMatchObject({ kind: 'kill', constraint: 'MEMCG', memcg: { oomMemcg: '/system.slice/hogscope.scope', limitKiB: 65536 } });
     expect(u.kernelLog).toContain(`Killed process ${pid} (node)`);
+  });
+
+  it('side by side on a memory-pressure stall (MemoryHigh=32M, a 96 MiB hog, no swap): the kernel waits, systemd-oomd waits for reclaim activity, the guard acts on PSI', () => {
+    const o = scenario(boot, 'oomd');
+    const full = (p: string) => Number(/^full avg10=([\d.]+)/m.exec(p)?.[1]);
+    const row = (who: string, x: Json, what: string) => `  ${who.padEnd(14)} ${x.endedMs === null ? 'still running' : `ended after ${(x.endedMs / 1000).toFixed(1)} s`}; PSI full avg10 ${full(x.pressure ?? 'full avg10=NaN')}%; ${what}`;
+    console.log(
+      'memory-pressure stall, side by side (v2 guest):\n' +
+        [
+          row('kernel alone', o.kernel, `memory.events high ${o.kernel.events.high}, oom_kill ${o.kernel.events.oom_kill}`),
+          row('systemd-oomd', o.oomd, `pgscan ${o.oomd.stat.pgscan}`),
+          row('oomtop guard', o.guard, o.guard.lines.filter((l: Json) => l.event === 'term').map((l: Json) => `${l.signal} on ${l.trigger}`).join(', ')),
+        ].join('\n'),
+    );
+    // the kernel: throttles at memory.high for as long as it takes, never kills (usage is far from memory.max)
+    expect(o.kernel.endedMs).toBeNull();
+    expect(o.kernel.events.oom_kill).toBe(0);
+    expect(o.kernel.events.high).toBeGreaterThan(0);
+    expect(full(o.kernel.pressure)).toBeGreaterThan(10);
+    // what oomtop showed meanwhile: the unit's memory.high and its own PSI
+    expect(o.kernel.snap).toMatchObject({ highKiB: 32 * 1024, limitKiB: 512 * 1024 });
+    expect(o.kernel.snap.pressure.full.avg10).toBeGreaterThan(10);
+    // systemd-oomd 252 monitors the slice and sees the pressure, but kills only with reclaim
+    // activity: an anonymous hog without swap gives it none (pgscan 0)
+    expect(o.oomd.oomctl).toMatch(/Path: \/pressure\.slice\n\s+Memory Pressure Limit: 10\.00%/);
+    expect(full(o.oomd.pressure)).toBeGreaterThan(10);
+    expect(o.oomd.stat.pgscan).toBe(0);
+    expect(o.oomd.endedMs).toBeNull();
+    // oomtop guard --psi-full 10 --psi-duration 2: SIGTERM on PSI; memory.high already set by the unit, so no intercept
+    expect(o.guard.endedMs).not.toBeNull();
+    expect(o.guard.lines.find((l: Json) => l.event === 'term')).toMatchObject({ trigger: 'psi', signal: 'SIGTERM' });
+    expect(o.guard.lines.find((l: Json) => l.event === 'notice')?.message).toMatch(/no intercept: .*memory\.high is already 33554432/);
   });
 });

@@ -332,6 +332,74 @@ const systemdScenarios = {
     sh('systemctl stop vmscope.scope keeper2.service hogscope.scope 2>/dev/null || true');
     return { once, hogScope, analyze, kernelLog };
   },
+
+  /**
+   * Side by side on one memory-pressure workload (a hog that wants 96 MiB in a unit with
+   * MemoryHigh=32M, MemoryMax=512M, no swap: it stalls in reclaim, it never reaches its
+   * limit): the kernel alone, systemd-oomd (ManagedOOMMemoryPressure=kill on its slice),
+   * and oomtop guard --psi-full. Who acts, when, on what, and what oomtop showed meanwhile.
+   */
+  async oomd() {
+    const HOG = `${process.execPath} -e "console.log(Date.now());const a=[];const t0=Date.now();let n=0;setInterval(()=>{while(n*16<96&&n*16<(Date.now()-t0)/1000*64){a.push(Buffer.alloc(16<<20,1));n++}},5)"`;
+    const props = '-p MemoryHigh=32M -p MemoryMax=512M -p MemorySwapMax=0';
+    const WATCH_MS = 15_000;
+    const run = (unit, extra = '') => sh(`systemd-run --unit=${unit} ${extra} ${props} /bin/sh -c ${JSON.stringify(`exec ${HOG}`)}`);
+    const cgOf = (unit) => prop(unit, 'ControlGroup');
+    const alive = (unit) => prop(unit, 'ActiveState') === 'active';
+    const pressureOf = (cgpath) => {
+      try {
+        return read(join(CG, cgpath, 'memory.pressure'));
+      } catch {
+        return null;
+      }
+    };
+    const watch = async (unit, ms) => {
+      const t0 = Date.now();
+      await until(() => alive(unit), 20_000, unit);
+      const cg = cgOf(unit);
+      let snap = null;
+      while (alive(unit) && Date.now() - t0 < ms) {
+        if (!snap && Date.now() - t0 > 6000) {
+          const j = JSON.parse(oomtop(['--once', '--json']));
+          snap = j.cgroups.find((c) => c.path === cg) ?? null;
+        }
+        await sleep(250);
+      }
+      const endedMs = alive(unit) ? null : Date.now() - t0;
+      return { unit, cg, endedMs, pressure: pressureOf(cg), snap, result: prop(unit, 'Result'), status: prop(unit, 'ExecMainStatus'), code: prop(unit, 'ExecMainCode') };
+    };
+    const out = {};
+    // 1. the kernel alone
+    run('pk');
+    out.kernel = await watch('pk', WATCH_MS);
+    out.kernel.events = keyed(read(join(CG, out.kernel.cg, 'memory.events')));
+    sh('systemctl stop pk || true');
+    // 2. systemd-oomd: kill on the slice's pressure over 10 % for 2 s
+    mkdirSync('/etc/systemd/oomd.conf.d', { recursive: true });
+    writeFileSync('/etc/systemd/oomd.conf.d/vm.conf', '[OOM]\nDefaultMemoryPressureDurationSec=2s\n');
+    writeFileSync('/etc/systemd/system/pressure.slice', '[Slice]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=10%\n');
+    // debug level: systemd-oomd says why it does (or does not) kill
+    mkdirSync('/etc/systemd/system/systemd-oomd.service.d', { recursive: true });
+    writeFileSync('/etc/systemd/system/systemd-oomd.service.d/vm.conf', '[Service]\nEnvironment=SYSTEMD_LOG_LEVEL=debug\n');
+    sh('systemctl daemon-reload && systemctl restart systemd-oomd');
+    run('po', '--slice=pressure.slice');
+    out.oomd = await watch('po', 30_000);
+    out.oomd.oomctl = sh('oomctl 2>&1 | head -40 || true');
+    out.oomd.stat = keyed(read(join(CG, out.oomd.cg, 'memory.stat')));
+    out.oomd.journal = sh('journalctl -u systemd-oomd -o cat --no-pager | tail -60 || true');
+    sh('systemctl stop po 2>/dev/null || true');
+    // 3. oomtop guard --psi-full 10 --psi-duration 2 on the unit's cgroup
+    run('pg');
+    await until(() => alive('pg'), 20_000, 'pg');
+    const g = guard(cgOf('pg').slice(1), ['--psi-full', '10', '--psi-duration', '2']);
+    await g.started;
+    out.guard = await watch('pg', 60_000);
+    g.child.kill('SIGTERM');
+    await g.exited;
+    out.guard.lines = g.lines;
+    sh('systemctl stop pg 2>/dev/null || true');
+    return out;
+  },
 };
 Object.assign(scenarios, systemdScenarios);
 
