@@ -43,7 +43,7 @@ if (skip) console.log(`cgroup v2 guest tests skipped: ${skip}`);
 describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kernel kills, guard', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup psi crash race', { out: boot.out.dir });
+    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup tui psi crash race', { out: boot.out.dir });
   }, 900_000);
   afterAll(() => boot.out.remove());
 
@@ -125,6 +125,15 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     // two sleeps killed by one group kill are not "killed repeatedly" (node is: the oomkill scenario killed one too)
     expect(g.analyze.summary.repeated.map((r: Json) => r.comm)).not.toContain('sleep');
     expect(g.analyze.summary.byComm).toContainEqual({ comm: 'sleep', kills: 2 });
+  });
+
+  it('the TUI in tmux: a v2 OOM kill live in the event log, a group kill as one line naming every victim, the cgroup view', () => {
+    const t = scenario(boot, 'tui');
+    expect(t.killLine).toMatch(new RegExp(`oom-kill OOM kill: PID ${t.killPid} \\(node\\) anon-rss \\S+ file-rss \\S+ in cgroup /system\\.slice/tuikill\\.service \\(limit 64M\\)`));
+    const [g, s1, s2] = t.groupPids;
+    expect(t.groupLine).toMatch(new RegExp(`oom-kill OOM group kill: PID ${g} \\(node\\) and 2 more \\((${s1} sleep, ${s2} sleep|${s2} sleep, ${s1} sleep)\\) .*in cgroup /system\\.slice/tuigroup\\.service`));
+    const row = t.cgView.split('\n').find((l: string) => l.startsWith('tuikill.service'));
+    expect(row).toMatch(new RegExp(`/system\\.slice/tuikill\\.service .* 64M .* 1 .* ${t.keepPid} sleep\\s*$`));
   });
 
   it('guard --psi-full: the cgroup\'s own memory.pressure ends a hog throttled by memory.high, far from memory.max', () => {

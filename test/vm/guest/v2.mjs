@@ -165,6 +165,44 @@ const scenarios = {
     return { path: `/${path}`, hogPid: h.pid, exit, before, after, analyze, once };
   },
 
+  /**
+   * The TUI in tmux (inside the guest): a real OOM kill in a v2 cgroup appears live in its
+   * event log, then a memory.oom.group kill as one line naming every victim; the cgroup view.
+   */
+  async tui() {
+    const T = ['-L', 'oomtop-vm'];
+    const tmux = (...a) => execFileSync('tmux', [...T, ...a], { encoding: 'utf8' });
+    const screen = () => tmux('capture-pane', '-p', '-t', 'vm');
+    const waitScreen = async (pred, ms, what) => {
+      await until(() => pred(screen()), ms, what).catch((e) => {
+        throw new Error(`${e.message}; screen:\n${screen()}`);
+      });
+      return screen();
+    };
+    const kill = mkcg('system.slice/tuikill.service', { 'memory.max': 64 << 20, 'memory.swap.max': 0 });
+    const grp = mkcg('system.slice/tuigroup.service', { 'memory.max': 64 << 20, 'memory.oom.group': 1 });
+    const keep = [sleeper(kill), sleeper(grp), sleeper(grp)];
+    tmux('new-session', '-d', '-s', 'vm', '-x', '160', '-y', '45', '-e', 'TERM=xterm-256color', `${process.execPath} ${OOMTOP}`);
+    try {
+      await waitScreen((t) => /PID\s+USER/.test(t), 60_000, 'the first frame');
+      const h = hog(kill);
+      await h.exited;
+      const killLine = (await waitScreen((t) => t.includes(`OOM kill: PID ${h.pid} (node)`), 30_000, 'the kill in the event log'))
+        .split('\n').find((l) => l.includes(`OOM kill: PID ${h.pid}`));
+      const g = hog(grp);
+      await Promise.all([g.exited, keep[1].exited, keep[2].exited]);
+      const groupLine = (await waitScreen((t) => t.includes(`OOM group kill: PID ${g.pid} (node) and 2 more`), 30_000, 'the group kill in the event log'))
+        .split('\n').find((l) => l.includes(`OOM group kill: PID ${g.pid}`));
+      tmux('send-keys', '-t', 'vm', 'c');
+      const cgView = await waitScreen((t) => t.includes('tuikill.service'), 20_000, 'the cgroup view');
+      return { killPid: h.pid, keepPid: keep[0].pid, groupPids: [g.pid, keep[1].pid, keep[2].pid], killLine, groupLine, cgView };
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch { /* gone */ }
+    }
+  },
+
   /** memory.oom.group=1: the kernel kills every task of the group together. */
   async oomgroup() {
     const path = mkcg('system.slice/group.service', { 'memory.max': 64 << 20, 'memory.oom.group': 1 });
