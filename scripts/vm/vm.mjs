@@ -19,11 +19,13 @@
 //
 // Exit status: the command's; 124 when the guest did not report within --timeout; 125 when
 // qemu ended without a report (a guest crash or panic); 77 when the VM cannot run here
-// (what is missing is printed); 2 for a usage error. Reference: ../../README.md#vm.
+// (what is missing is printed); 2 for a usage error. See README.md, "cgroup v2 and systemd,
+// tested in a guest VM".
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  closeSync, constants, cpSync, createReadStream, createWriteStream, openSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync,
+  closeSync, constants, cpSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, openSync,
+  readFileSync, readdirSync, renameSync, rmSync, writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -31,7 +33,6 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync, constants as zc } from 'node:zlib';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const PROJECT = resolve(HERE, '../..');
 const GUEST = join(HERE, 'guest');
 
 export const EXIT_TIMEOUT = 124;
@@ -213,7 +214,8 @@ export function prepare({ systemd = false } = {}) {
 
 const USAGE = `usage: npm run vm -- [--systemd] [--timeout SEC] [--mem MiB] [--cpus N] [--out DIR] [--verbose] 'SHELL COMMAND'
        npm run vm -- --prepare [--systemd]     fetch and build what a boot needs, then exit
-Runs the command as root in this checkout inside a cgroup v2 guest; exits with its status.
+Runs the command as root inside a cgroup v2 guest, in the current directory (the checkout under npm run);
+exits with its status.
   --systemd       systemd as PID 1; the command is a unit after basic.target (journald, systemd-oomd up)
   --timeout SEC   give up when the guest has not reported within SEC seconds (default 600): exit 124
   --mem MiB       guest memory (default 2048)      --cpus N   guest CPUs (default 2)
