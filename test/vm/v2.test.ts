@@ -214,7 +214,7 @@ describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () 
   it('side by side on a memory-pressure stall (MemoryHigh=32M, a 96 MiB hog, no swap): the kernel waits, systemd-oomd waits for reclaim activity, the guard acts on PSI', () => {
     const o = scenario(boot, 'oomd');
     const full = (p: string) => Number(/^full avg10=([\d.]+)/m.exec(p)?.[1]);
-    const row = (who: string, x: Json, what: string) => `  ${who.padEnd(14)} ${x.endedMs === null ? 'still running' : `ended after ${(x.endedMs / 1000).toFixed(1)} s`}; PSI full avg10 ${full(x.pressure ?? 'full avg10=NaN')}%; ${what}`;
+    const row = (who: string, x: Json, what: string) => `  ${who.padEnd(14)} ${x.endedMs === null ? 'still running' : `ended after ${(x.endedMs / 1000).toFixed(1)} s`}; PSI full avg10 ${x.pressure ? `${full(x.pressure)}%` : 'n/a (cgroup gone)'}; ${what}`;
     console.log(
       'memory-pressure stall, side by side (v2 guest):\n' +
         [
