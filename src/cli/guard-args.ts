@@ -30,7 +30,7 @@ Escalation
   --kill-wait SEC         give up on a SIGKILLed victim after this long (default 10)
   --kill-group            signal the victim's process group
   --dry-run               decide and log, never signal
-  --no-intercept          cgroup v1: do not hold the cgroup at its limit (memory.oom_control)
+  --no-intercept          do not hold the cgroup at its limit (v1 memory.oom_control; v2 memory.high just below memory.max)
 Hooks (environment OOMTOP_PID, OOMTOP_NAME, OOMTOP_SIGNAL, OOMTOP_SCOPE, OOMTOP_AVAILABLE_KIB, ...)
   --pre-kill CMD  --post-kill CMD  [--hook-timeout SEC (default 2)]
 Output and pacing

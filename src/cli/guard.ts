@@ -48,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const stateDir = policy.stateDir ?? defaultStateDir();
   for (const d of recoverStale(stateDir, policy.procRoot)) {
-    note(d, 'restored oom_kill_disable=0 left by a guard that died');
+    note(d, 'restored the intercept setting (oom_kill_disable or memory.high) left by a guard that died');
   }
 
   const engine = new GuardEngine({ policy, emit, stateDir });
@@ -88,6 +88,6 @@ export async function run(argv: string[]): Promise<number> {
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);
   process.off('exit', onExit);
-  emit(makeEvent('stop', 'guard', null, preciseNow(), { message: held ? 'stopped; memory.oom_control restored' : 'stopped' }));
+  emit(makeEvent('stop', 'guard', null, preciseNow(), { message: held ? 'stopped; intercept settings restored' : 'stopped' }));
   return 0;
 }

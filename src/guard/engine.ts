@@ -104,7 +104,7 @@ export class GuardEngine {
     this.refreshProtected();
   }
 
-  /** Dry run never holds a cgroup (nobody would free it); armed holds v1 cgroups that own their limit. */
+  /** Dry run never holds a cgroup (nobody would free it); armed intercepts cgroups that own their limit (v1 oom_kill_disable, v2 memory.high). */
   setDryRun(dry: boolean): void {
     if (this.policy.dryRun === dry) return;
     this.policy = { ...this.policy, dryRun: dry };
@@ -122,7 +122,6 @@ export class GuardEngine {
       this.opts.stateDir !== null &&
       !rt.suspended &&
       r instanceof CgroupScope &&
-      r.version === 1 &&
       r.ownsLimit(this.now())
     );
   }
@@ -131,12 +130,12 @@ export class GuardEngine {
     const want = this.wantIntercept(rt);
     const r = rt.reader;
     if (want && !rt.intercept && r instanceof CgroupScope) {
-      const ic = new Intercept(r.dir, this.opts.stateDir!, this.policy.procRoot);
+      const ic = new Intercept(r.dir, this.opts.stateDir!, this.policy.procRoot, r.version);
       const res = ic.arm();
       if (res.ok) {
         rt.intercept = ic;
         r.intercepting = true;
-        this.note(r.label, 'holding the cgroup at its limit for the guard (memory.oom_control oom_kill_disable=1; restored on exit)');
+        this.note(r.label, ic.description);
       } else {
         this.note(r.label, `no intercept: ${res.message}`);
       }

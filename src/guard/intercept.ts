@@ -19,9 +19,24 @@ import { readStat } from '../proc/process.js';
  *    restores 0 when the pipe closes without the word "disarm";
  *  - the watchdog killed too: a state file per guard records what it changed, and the
  *    next guard to start restores it (recoverStale()).
+ *
+ * Cgroup v2 has no oom_kill_disable. There the intercept sets memory.high just below
+ * memory.max (by HIGH_GAP) while armed: a hog that passes it is throttled in reclaim
+ * instead of reaching the limit at full speed, which gives the polling guard the time to
+ * end it. The kernel's OOM killer still acts if usage reaches memory.max regardless (the
+ * throttle slows, it does not stop). memory.high is put back to what it was on the same exit
+ * paths, and only when it still holds the value the guard wrote.
  */
 
 const WATCHDOG = `trap '' INT TERM HUP; read line; [ "$line" = disarm ] || echo 0 > "$1"`;
+/** v2: $1 memory.high, $2 the value to restore, $3 the value the guard set. */
+const WATCHDOG_HIGH = `trap '' INT TERM HUP; read line; [ "$line" = disarm ] || { [ "$(cat "$1")" = "$3" ] && echo "$2" > "$1"; }`;
+
+/** How far below memory.max the v2 intercept puts memory.high: 2 % of the limit, at least 1 MiB. */
+export function interceptHighBytes(maxBytes: number): number {
+  const gap = Math.max(1 << 20, Math.floor(maxBytes * 0.02));
+  return Math.max(4096, Math.floor((maxBytes - gap) / 4096) * 4096);
+}
 
 const active = new Set<Intercept>();
 
@@ -32,7 +47,32 @@ export function defaultStateDir(): string {
 interface StateFile {
   pid: number;
   startTimeTicks: number;
+  /** v1 cgroups whose oom_kill_disable the guard set. */
   dirs: string[];
+  /** v2 cgroups whose memory.high the guard lowered: what it wrote and what to put back. */
+  highs?: { dir: string; set: string; restore: string }[];
+}
+
+function readHigh(dir: string): string | null {
+  try {
+    return readFileSync(join(dir, 'memory.high'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+function writeHigh(dir: string, value: string): string | null {
+  try {
+    writeFileSync(join(dir, 'memory.high'), `${value}\n`);
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'EIO';
+  }
+}
+
+/** Put memory.high back when it still holds what the guard wrote (someone may have changed it since). */
+function restoreHigh(dir: string, set: string, restore: string): boolean {
+  return readHigh(dir) === set && writeHigh(dir, restore) === null;
 }
 
 /** The intercept works on cgroup directories (the state file records them): read the one at `dir`. */
@@ -54,15 +94,17 @@ function stateFile(stateDir: string, pid: number): string {
 }
 
 function saveState(stateDir: string, procRoot: string): void {
-  const dirs = [...active].filter((i) => i.stateDir === stateDir).map((i) => i.dir);
+  const mine = [...active].filter((i) => i.stateDir === stateDir);
+  const dirs = mine.filter((i) => i.version === 1).map((i) => i.dir);
+  const highs = mine.flatMap((i) => (i.version === 2 && i.saved ? [{ dir: i.dir, ...i.saved }] : []));
   const path = stateFile(stateDir, process.pid);
   try {
-    if (dirs.length === 0) {
+    if (dirs.length === 0 && highs.length === 0) {
       unlinkSync(path);
       return;
     }
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-    const st: StateFile = { pid: process.pid, startTimeTicks: readStat(procRoot, process.pid)?.startTimeTicks ?? 0, dirs };
+    const st: StateFile = { pid: process.pid, startTimeTicks: readStat(procRoot, process.pid)?.startTimeTicks ?? 0, dirs, highs };
     writeFileSync(path, JSON.stringify(st) + '\n', { mode: 0o600 });
   } catch {
     /* best effort: the watchdog still covers a crash */
@@ -95,6 +137,9 @@ export function recoverStale(stateDir: string, procRoot: string): string[] {
     for (const d of st.dirs ?? []) {
       if (readOomControl(d)?.oomKillDisable && writeOomKillDisable(d, 0) === null) restored.push(d);
     }
+    for (const h of st.highs ?? []) {
+      if (typeof h?.dir === 'string' && restoreHigh(h.dir, String(h.set), String(h.restore))) restored.push(h.dir);
+    }
     try {
       unlinkSync(path);
     } catch {
@@ -108,11 +153,22 @@ export class Intercept {
   private watchdog: ChildProcess | null = null;
   private armed = false;
 
+  /** v2: the memory.high the guard wrote, and the one it found (to put back). */
+  saved: { set: string; restore: string } | null = null;
+
   constructor(
     readonly dir: string,
     readonly stateDir: string,
     private readonly procRoot: string,
+    readonly version: 1 | 2 = 1,
   ) {}
+
+  /** What the armed intercept does, for the guard's notice. */
+  get description(): string {
+    return this.version === 1
+      ? 'holding the cgroup at its limit for the guard (memory.oom_control oom_kill_disable=1; restored on exit)'
+      : `throttling the cgroup just below its limit for the guard (memory.high ${this.saved?.set ?? '?'} under memory.max; ${this.saved?.restore ?? '?'} restored on exit)`;
+  }
 
   get isArmed(): boolean {
     return this.armed;
@@ -125,6 +181,7 @@ export class Intercept {
   /** Set oom_kill_disable=1. Refuses when it is already set (someone else handles this cgroup's OOMs). */
   arm(): { ok: true } | { ok: false; message: string } {
     if (this.armed) return { ok: true };
+    if (this.version === 2) return this.armHigh();
     const oc = readOomControl(this.dir);
     if (oc === null) return { ok: false, message: `${this.dir}: no memory.oom_control (not a cgroup v1 memory group?)` };
     if (oc.oomKillDisable) {
@@ -132,17 +189,7 @@ export class Intercept {
     }
     active.add(this);
     saveState(this.stateDir, this.procRoot);
-    try {
-      const wd = spawn('/bin/sh', ['-c', WATCHDOG, 'oomtop-guard-watchdog', join(this.dir, 'memory.oom_control')], {
-        stdio: ['pipe', 'ignore', 'ignore'],
-        detached: true,
-      });
-      wd.on('error', () => {});
-      wd.stdin?.on('error', () => {});
-      this.watchdog = wd;
-    } catch {
-      this.watchdog = null;
-    }
+    this.startWatchdog(WATCHDOG, [join(this.dir, 'memory.oom_control')]);
     const err = writeOomKillDisable(this.dir, 1);
     if (err !== null) {
       this.release();
@@ -152,9 +199,49 @@ export class Intercept {
     return { ok: true };
   }
 
-  /** Put oom_kill_disable back to 0 and dismiss the watchdog. Synchronous and idempotent. */
+  /** v2: memory.high just below memory.max. Refuses when memory.high is already at or below that. */
+  private armHigh(): { ok: true } | { ok: false; message: string } {
+    let max: string;
+    try {
+      max = readFileSync(join(this.dir, 'memory.max'), 'utf8').trim();
+    } catch {
+      return { ok: false, message: `${this.dir}: no memory.max (not a cgroup v2 memory group?)` };
+    }
+    if (!/^\d+$/.test(max)) return { ok: false, message: `${this.dir}: memory.max is ${max}: nothing to throttle below` };
+    const restore = readHigh(this.dir);
+    if (restore === null) return { ok: false, message: `${this.dir}: no memory.high` };
+    const target = interceptHighBytes(Number(max));
+    if (restore !== 'max' && Number(restore) <= target) {
+      return { ok: false, message: `${this.dir}: memory.high is already ${restore}, at or below ${target}: left as it is` };
+    }
+    this.saved = { set: String(target), restore };
+    active.add(this);
+    saveState(this.stateDir, this.procRoot);
+    this.startWatchdog(WATCHDOG_HIGH, [join(this.dir, 'memory.high'), restore, String(target)]);
+    const err = writeHigh(this.dir, String(target));
+    if (err !== null) {
+      this.release();
+      return { ok: false, message: `${this.dir}: cannot set memory.high (${err})` };
+    }
+    this.armed = true;
+    return { ok: true };
+  }
+
+  private startWatchdog(script: string, args: string[]): void {
+    try {
+      const wd = spawn('/bin/sh', ['-c', script, 'oomtop-guard-watchdog', ...args], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+      wd.on('error', () => {});
+      wd.stdin?.on('error', () => {});
+      this.watchdog = wd;
+    } catch {
+      this.watchdog = null;
+    }
+  }
+
+  /** Put oom_kill_disable back to 0 (v2: memory.high back) and dismiss the watchdog. Synchronous and idempotent. */
   release(): void {
-    if (this.armed) writeOomKillDisable(this.dir, 0);
+    if (this.armed && this.version === 1) writeOomKillDisable(this.dir, 0);
+    if (this.armed && this.version === 2 && this.saved) restoreHigh(this.dir, this.saved.set, this.saved.restore);
     this.armed = false;
     const wd = this.watchdog;
     this.watchdog = null;

@@ -27,22 +27,29 @@ export interface KillSummary {
 
 const isKill = (e: OomEvent): boolean => e.kind === 'kill' || e.kind === 'group-kill';
 
+/** Processes killed by one event: one, or every member of a memory.oom.group kill. */
+const killedBy = (e: OomEvent): number => e.groupVictims?.length ?? 1;
+
 export function summarize(events: OomEvent[]): KillSummary {
-  const kills = events.filter(isKill);
+  const killEvents = events.filter(isKill);
   const byComm = new Map<string, number>();
+  // In how many OOM events a name was killed: a group kill of two "worker"s is one event,
+  // not a repeat.
+  const eventsByComm = new Map<string, number>();
   const byMemcg = new Map<string, { kills: number; limitKiB: number | null }>();
-  for (const k of kills) {
-    const comm = k.victim!.comm;
-    byComm.set(comm, (byComm.get(comm) ?? 0) + 1);
+  for (const k of killEvents) {
+    for (const v of k.groupVictims ?? [k.victim!]) byComm.set(v.comm, (byComm.get(v.comm) ?? 0) + 1);
+    for (const comm of new Set((k.groupVictims ?? [k.victim!]).map((v) => v.comm))) eventsByComm.set(comm, (eventsByComm.get(comm) ?? 0) + 1);
     if (k.constraint === 'MEMCG') {
       const path = k.memcg?.oomMemcg ?? k.memcg?.taskMemcg ?? '(unknown group)';
       const cur = byMemcg.get(path) ?? { kills: 0, limitKiB: null };
-      cur.kills++;
+      cur.kills += killedBy(k);
       cur.limitKiB = k.memcg?.limitKiB ?? cur.limitKiB;
       byMemcg.set(path, cur);
     }
   }
   const sortedComm = [...byComm].map(([comm, n]) => ({ comm, kills: n })).sort((a, b) => b.kills - a.kills || a.comm.localeCompare(b.comm));
+  const count = (es: OomEvent[]): number => es.reduce((n, e) => n + killedBy(e), 0);
   const tasks = new Map<number, OomTask>();
   for (const e of events) {
     for (const t of e.tasks) {
@@ -52,14 +59,14 @@ export function summarize(events: OomEvent[]): KillSummary {
   }
   return {
     events: events.length,
-    kills: kills.length,
+    kills: count(killEvents),
     incomplete: events.filter((e) => e.incomplete).length,
-    withoutKill: events.length - kills.length,
+    withoutKill: events.length - killEvents.length,
     byComm: sortedComm,
-    repeated: sortedComm.filter((c) => c.kills > 1),
-    memcgKills: kills.filter((k) => k.constraint === 'MEMCG').length,
-    systemKills: kills.filter((k) => k.constraint !== null && k.constraint !== 'MEMCG').length,
-    unknownConstraintKills: kills.filter((k) => k.constraint === null).length,
+    repeated: sortedComm.filter((c) => (eventsByComm.get(c.comm) ?? 0) > 1),
+    memcgKills: count(killEvents.filter((k) => k.constraint === 'MEMCG')),
+    systemKills: count(killEvents.filter((k) => k.constraint !== null && k.constraint !== 'MEMCG')),
+    unknownConstraintKills: count(killEvents.filter((k) => k.constraint === null)),
     byMemcg: [...byMemcg].map(([memcg, v]) => ({ memcg, ...v })).sort((a, b) => b.kills - a.kills),
     largestTasks: [...tasks.values()].sort((a, b) => (b.rssPages ?? 0) - (a.rssPages ?? 0)).slice(0, 10),
   };

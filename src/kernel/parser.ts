@@ -32,7 +32,7 @@ import {
   type SummaryPiece,
   type TaskColumns,
 } from './report.js';
-import type { OomConstraint, OomEvent, OomMemcg, OomTask, OomTrigger } from './types.js';
+import type { OomConstraint, OomEvent, OomMemcg, OomTask, OomTrigger, OomVictim } from './types.js';
 
 export interface OomLogParserOptions extends NormalizeOptions {
   /**
@@ -78,6 +78,8 @@ interface GroupState {
   ctx: Context | null;
   atUs: number | null;
   pids: Set<number>;
+  /** The one event of this group kill; later members join its groupVictims. */
+  event: OomEvent | null;
 }
 
 function newContext(): Context {
@@ -236,12 +238,14 @@ export class OomLogParser {
     const group = matchGroupKill(text);
     if (group) {
       const last = this.recent[this.recent.length - 1];
-      this.group = { path: group.path, ctx: this.ctx, atUs: ll.monotonicUs, pids: new Set() };
+      this.group = { path: group.path, ctx: this.ctx, atUs: ll.monotonicUs, pids: new Set(), event: null };
       if (last && last.victim && (this.ctx === null || this.ctx === this.lastCtx)) {
         this.group.pids.add(last.victim.pid);
         this.group.ctx = this.lastCtx;
+        this.group.event = last;
         last.kind = 'group-kill';
         last.oomGroup = group.path;
+        last.groupVictims = [last.victim];
         last.lines.push(text);
         this.opts.onUpdate?.(last);
       }
@@ -385,11 +389,8 @@ export class OomLogParser {
     } else {
       ctx = this.touch(ll);
     }
-    const prefix = killed.prefix ?? ctx.select?.prefix ?? null;
-    const ev = this.buildEvent(ctx, ll, prefix);
-    ev.kind = kind;
     const sameSummary = ctx.summary && ctx.summary.pid === killed.pid ? ctx.summary : null;
-    ev.victim = {
+    const victim: OomVictim = {
       pid: killed.pid,
       comm: killed.comm,
       uid: killed.uid ?? sameSummary?.uid ?? null,
@@ -400,10 +401,25 @@ export class OomLogParser {
       pgtablesKiB: killed.pgtablesKiB,
       oomScoreAdj: killed.oomScoreAdj ?? this.tableAdj(ctx, killed.pid),
     };
+    if (kind === 'group-kill' && group?.event) {
+      // One OOM, one event: a further member joins the group kill's event.
+      const ev = group.event;
+      group.pids.add(killed.pid);
+      (ev.groupVictims ??= [ev.victim!]).push(victim);
+      if (ev.lines.length < MAX_LINES_PER_EVENT + 10) ev.lines.push(ll.text);
+      this.opts.onUpdate?.(ev);
+      return;
+    }
+    const prefix = killed.prefix ?? ctx.select?.prefix ?? null;
+    const ev = this.buildEvent(ctx, ll, prefix);
+    ev.kind = kind;
+    ev.victim = victim;
     if (ctx.select) ev.selected = { pid: ctx.select.pid, comm: ctx.select.comm, score: ctx.select.score };
     if (kind === 'group-kill' && group) {
       ev.oomGroup = group.path;
+      ev.groupVictims = [victim];
       group.pids.add(killed.pid);
+      group.event = ev;
     }
     ev.incomplete = ctx.header === null || killed.truncated || killed.anonRssKiB === null;
     if (ev.incomplete) {
@@ -502,8 +518,10 @@ export class OomLogParser {
   private updateRecent(pid: number, text: string, fn: (ev: OomEvent) => void): void {
     for (let i = this.recent.length - 1; i >= 0; i--) {
       const ev = this.recent[i]!;
-      if (ev.victim?.pid === pid && ev.kind !== 'oom') {
-        fn(ev);
+      if (ev.kind === 'oom') continue;
+      if (ev.victim?.pid === pid || ev.groupVictims?.some((v) => v.pid === pid)) {
+        // a later group member's reaper line is about that member, not the event's first victim
+        if (ev.victim?.pid === pid) fn(ev);
         if (ev.lines.length < MAX_LINES_PER_EVENT + 10) ev.lines.push(text);
         this.opts.onUpdate?.(ev);
         return;

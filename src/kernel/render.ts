@@ -41,7 +41,8 @@ function task(t: OomTask): string {
  */
 export function describeOomEvent(ev: OomEvent & { past?: boolean }): string {
   const v = ev.victim;
-  const who = v ? `PID ${v.pid} (${v.comm})` : 'no victim';
+  const others = (ev.groupVictims ?? []).filter((g) => g.pid !== v?.pid);
+  const who = (v ? `PID ${v.pid} (${v.comm})` : 'no victim') + (others.length > 0 ? ` and ${others.length} more (${others.map((g) => `${g.pid} ${g.comm}`).join(', ')})` : '');
   const rss = v && v.anonRssKiB !== null ? ` anon-rss ${fmtKiB(v.anonRssKiB)}${v.fileRssKiB ? ` file-rss ${fmtKiB(v.fileRssKiB)}` : ''}` : '';
   const scope =
     ev.constraint === 'MEMCG'
@@ -83,6 +84,10 @@ function eventLines(ev: OomEvent, n: number): string[] {
       v!.oomScoreAdj !== null ? `adj ${v!.oomScoreAdj}` : null,
     ].filter((x) => x !== null);
     if (mem.length > 0) out.push(`   victim: ${mem.join(', ')}`);
+    const others = (ev.groupVictims ?? []).filter((g) => g.pid !== v!.pid);
+    if (others.length > 0) {
+      out.push(`   killed with it (memory.oom.group): ${others.map((g) => `${sanitize(g.comm)} (pid ${g.pid}, anon ${size(g.anonRssKiB)})`).join(', ')}`);
+    }
     if (ev.selected && ev.selected.pid !== v!.pid) {
       out.push(`   chosen: ${sanitize(ev.selected.comm)} (pid ${ev.selected.pid}, score ${ev.selected.score ?? '?'}); its child was killed instead`);
     }
@@ -139,7 +144,7 @@ export function renderHuman(r: AnalysisResult): string {
   }
   if (s.kills > 0) {
     out.push('Kills per process');
-    for (const c of s.byComm) out.push(`  ${String(c.kills).padStart(4)}  ${sanitize(c.comm)}${c.kills > 1 ? '   (killed repeatedly)' : ''}`);
+    for (const c of s.byComm) out.push(`  ${String(c.kills).padStart(4)}  ${sanitize(c.comm)}${s.repeated.some((r) => r.comm === c.comm) ? '   (killed repeatedly)' : ''}`);
     out.push('');
     out.push('Where');
     out.push(`  ${s.memcgKills} in memory cgroups, ${s.systemKills} system-wide, ${s.unknownConstraintKills} not stated by the log`);
@@ -181,6 +186,7 @@ export function renderJson(r: AnalysisResult): string {
     source: e.source,
     selected: e.selected ?? null,
     oomGroup: e.oomGroup ?? null,
+    groupVictims: e.groupVictims ?? null,
     cpuset: e.cpuset ?? null,
     note: e.note ?? null,
   }));

@@ -77,6 +77,8 @@ export interface OomEvent {
   selected?: { pid: number; comm: string; score: number | null } | null;
   /** memory.oom.group: the cgroup whose tasks were killed together. */
   oomGroup?: string | null;
+  /** memory.oom.group: every task killed by this one OOM, `victim` first (one event, not one per task). */
+  groupVictims?: OomVictim[];
   /** cpuset of the trigger (pre-4.19 "COMM cpuset=X mems_allowed=Y" or the summary line). */
   cpuset?: string | null;
   /** Why an event of kind 'oom' has no kill, or other remarks ("victim already exiting"...). */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
 import { readStat } from '../../src/proc/process.js';
-import { recoverStale } from '../../src/guard/intercept.js';
+import { interceptHighBytes, recoverStale } from '../../src/guard/intercept.js';
 import { CgroupScope, emptySample } from '../../src/guard/scope.js';
 import { buildScopes, limitedCgroups, resolveCgroupArg } from '../../src/guard/setup.js';
 import { policy } from './helpers.js';
@@ -193,5 +193,32 @@ describe('intercept recovery after a crash', () => {
     expect(existsSync(join(state, `guard-${process.pid}.json`))).toBe(true);
     // Writing the control file of a real cgroup sets oom_kill_disable; the fake file just takes the value.
     expect(readFileSync(join(dir, 'memory.oom_control'), 'utf8')).toBe('0\n');
+  });
+});
+
+describe('v2 intercept (memory.high) recovery after a crash', () => {
+  // The real v2 paths (arm, release, watchdog, state file on a live cgroup) run in the
+  // cgroup v2 guest: test/vm/v2.test.ts. This covers the state file's rules on plain files.
+  it('puts memory.high back when it still holds what the dead guard wrote, and only then', () => {
+    const state = join(root, 'state');
+    mkdirSync(state);
+    const a = join(root, 'v2', 'a');
+    const b = join(root, 'v2', 'b');
+    mkdirSync(a, { recursive: true });
+    mkdirSync(b, { recursive: true });
+    const set = String(interceptHighBytes(256 * MiB));
+    writeFileSync(join(a, 'memory.high'), `${set}\n`);
+    writeFileSync(join(b, 'memory.high'), '123456789\n'); // changed by someone since: left alone
+    writeFileSync(join(state, 'guard-99999999.json'), JSON.stringify({ pid: 99999999, startTimeTicks: 1, dirs: [], highs: [{ dir: a, set, restore: 'max' }, { dir: b, set, restore: 'max' }] }));
+    expect(recoverStale(state, '/proc')).toEqual([a]);
+    expect(readFileSync(join(a, 'memory.high'), 'utf8')).toBe('max\n');
+    expect(readFileSync(join(b, 'memory.high'), 'utf8')).toBe('123456789\n');
+    expect(existsSync(join(state, 'guard-99999999.json'))).toBe(false);
+  });
+
+  it('sets memory.high 2 % (at least 1 MiB) under memory.max, page-aligned', () => {
+    expect(interceptHighBytes(256 * MiB)).toBe(Math.floor((256 * MiB * 0.98) / 4096) * 4096);
+    expect(interceptHighBytes(32 * MiB)).toBe(31 * MiB);
+    expect(interceptHighBytes(4096)).toBe(4096);
   });
 });

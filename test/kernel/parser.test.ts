@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { summarize } from '../../src/kernel/analysis.js';
 import { OomLogParser, parseOomLog } from '../../src/kernel/parser.js';
 import type { OomEvent } from '../../src/kernel/types.js';
 
@@ -32,7 +33,7 @@ describe('OomLogParser', () => {
     expect(p.flush()).toEqual([]);
   });
 
-  it('groups memory.oom.group kills with the first victim and the shared report', () => {
+  it('reports a memory.oom.group kill as one event naming every victim, with the shared report', () => {
     const evs = parseOomLog(
       [
         HEADER,
@@ -45,12 +46,30 @@ describe('OomLogParser', () => {
         '[  100.000007] oom_reaper: unable to reap pid:12 (worker)',
       ].join('\n'),
     );
-    expect(evs.map((e) => [e.kind, e.victim?.pid, e.oomGroup, e.trigger?.comm, e.memcg?.limitKiB])).toEqual([
-      ['group-kill', 10, '/svc', 'app', 102400],
-      ['group-kill', 11, '/svc', 'app', 102400],
-      ['group-kill', 12, '/svc', 'app', 102400],
-    ]);
-    expect(evs[2]!.reaped).toBe(false);
+    expect(evs.map((e) => [e.kind, e.victim?.pid, e.oomGroup, e.trigger?.comm, e.memcg?.limitKiB])).toEqual([['group-kill', 10, '/svc', 'app', 102400]]);
+    expect(evs[0]!.groupVictims!.map((v) => [v.pid, v.comm])).toEqual([[10, 'app'], [11, 'worker'], [12, 'worker']]);
+    // the reaper line is about member 12, not about the event's first victim
+    expect(evs[0]!.reaped).toBeNull();
+    expect(evs[0]!.lines.at(-1)).toContain('unable to reap pid:12');
+    const s = summarize(evs);
+    expect([s.events, s.kills, s.memcgKills, s.repeated]).toEqual([1, 3, 3, []]);
+    expect(s.byComm).toEqual([{ comm: 'worker', kills: 2 }, { comm: 'app', kills: 1 }]);
+    expect(s.byMemcg).toEqual([{ memcg: '/svc', kills: 3, limitKiB: 102400 }]);
+  });
+
+  it('streams a group kill: the first victim is returned at once, later members arrive as updates of that one event', () => {
+    const updates: OomEvent[] = [];
+    const p = new OomLogParser({ onUpdate: (e) => updates.push(e) });
+    const first = p.push([HEADER, SUMMARY, kill('100.000003', 10, 'app')].join('\n'));
+    expect(first.map((e) => e.kind)).toEqual(['kill']);
+    expect(p.push('[  100.000004] Tasks in /svc are going to be killed due to memory.oom.group set')).toEqual([]);
+    expect(p.push(kill('100.000005', 11, 'worker'))).toEqual([]);
+    expect(updates.every((e) => e === first[0])).toBe(true);
+    expect(first[0]!).toMatchObject({ kind: 'group-kill', oomGroup: '/svc' });
+    expect(first[0]!.groupVictims!.map((v) => v.pid)).toEqual([10, 11]);
+    // a later, separate OOM of the same group is its own event
+    const again = p.push([HEADER.replace('100.', '200.'), SUMMARY.replace('100.', '200.'), kill('200.000003', 20, 'app')].join('\n'));
+    expect(again.map((e) => [e.kind, e.victim?.pid, e.groupVictims])).toEqual([['kill', 20, undefined]]);
   });
 
   it('MEMCG from the prefix alone; "Out of memory:" alone leaves the constraint unknown', () => {

@@ -22,6 +22,13 @@ describe('describeOomEvent', () => {
     expect(describeOomEvent(ev({ constraint: 'NONE', memcg: null, past: true }))).toMatch(/\(system-wide\) \[before oomtop started\]$/);
     expect(describeOomEvent(ev({ constraint: null, memcg: null, incomplete: true }))).toMatch(/anon-rss 256M file-rss 1.0M \[partial report\]$/);
   });
+  it('names every task of a memory.oom.group kill in its one line', () => {
+    const first = ev().victim!;
+    const groupVictims = [first, { ...first, pid: 4322, comm: 'sleep' }, { ...first, pid: 4323, comm: 'sleep' }];
+    expect(describeOomEvent(ev({ kind: 'group-kill', oomGroup: '/docker/abc', groupVictims }))).toMatch(
+      /^OOM group kill: PID 4321 \(postgres: check\) and 2 more \(4322 sleep, 4323 sleep\) anon-rss 256M/,
+    );
+  });
 });
 
 describe('flight recorder', () => {

@@ -1,0 +1,465 @@
+// Runs INSIDE the cgroup v2 guest (npm run vm), as root in the checkout:
+//   node test/vm/guest/v2.mjs SCENARIO...
+// Each scenario builds real cgroups and processes, runs the real oomtop binary, and writes
+// what it saw to $OOMTOP_VM_OUT/SCENARIO.json; test/vm/v2.test.ts asserts on it on the host.
+// Only processes this script started are signalled; every cgroup it made is removed.
+// Allocation is in 16 MiB chunks: small steps thrash node's own pages over 9p.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const OUT = process.env.OOMTOP_VM_OUT ?? '/mnt/vmout';
+const CG = '/sys/fs/cgroup';
+const OOMTOP = join(process.cwd(), 'bin/oomtop.js');
+const started = new Set();
+const made = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const read = (p) => readFileSync(p, 'utf8');
+const dir = (path) => join(CG, path);
+const keyed = (text) => Object.fromEntries(text.trim().split('\n').map((l) => l.split(/\s+/)).map(([k, v]) => [k, Number(v)]));
+const events = (path) => keyed(read(join(dir(path), 'memory.events')));
+const log = (m) => process.stderr.write(`guest: ${m}\n`);
+
+/** Make the cgroup and its ancestors, with +memory delegated down to it; then write `files`. */
+function mkcg(path, files = {}) {
+  const segs = path.split('/').filter(Boolean);
+  for (let i = 0; i < segs.length; i++) {
+    const parent = dir(segs.slice(0, i).join('/'));
+    if (!read(join(parent, 'cgroup.subtree_control')).includes('memory')) writeFileSync(join(parent, 'cgroup.subtree_control'), '+memory');
+    const d = dir(segs.slice(0, i + 1).join('/'));
+    if (!existsSync(d)) {
+      mkdirSync(d);
+      made.push(d);
+    }
+  }
+  for (const [k, v] of Object.entries(files)) writeFileSync(join(dir(path), k), String(v));
+  return path;
+}
+
+/** Start argv inside the cgroup (moved there before exec), with an oom_score_adj. */
+function startIn(path, argv, { adj = 0 } = {}) {
+  const sh = 'echo $$ > "$0/cgroup.procs" && echo "$ADJ" > /proc/self/oom_score_adj && exec "$@"';
+  const child = spawn('/bin/sh', ['-c', sh, dir(path), ...argv], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ADJ: String(adj) } });
+  started.add(child);
+  child.exited = new Promise((res) => child.on('exit', (code, signal) => (started.delete(child), res({ code, signal }))));
+  return child;
+}
+
+/** A node process holding MiB of anonymous memory, resolved once it holds it. */
+async function holder(path, mib, opts) {
+  const c = startIn(path, [process.execPath, '-e', `globalThis.b=[];for(let i=0;i<${mib};i+=16)b.push(Buffer.alloc(16<<20,1));console.log('held');setInterval(()=>{},1e9)`], opts);
+  await new Promise((res, rej) => {
+    c.stdout.on('data', (d) => d.toString().includes('held') && res());
+    c.exited.then((e) => rej(new Error(`holder exited ${JSON.stringify(e)}`)));
+  });
+  return c;
+}
+
+/** A hog: 16 MiB chunks at `rate` MiB/s ('max': as fast as it can) until it is killed. */
+function hog(path, rate = 'max', opts = {}) {
+  const upto = opts.uptoMiB ?? 1e9;
+  // prints when it starts allocating (epoch ms), so a fill rate can be worked out
+  const code = rate === 'max'
+    ? `console.log(Date.now());const a=[];for(let n=0;n*16<${upto};n++)a.push(Buffer.alloc(16<<20,1));setInterval(()=>{},1e9)`
+    : `console.log(Date.now());const a=[];const t0=Date.now();let n=0;setInterval(()=>{while(n*16<${upto}&&n*16<(Date.now()-t0)/1000*${rate}){a.push(Buffer.alloc(16<<20,1));n++}},5)`;
+  const c = startIn(path, [process.execPath, '-e', code], opts);
+  c.startMs = new Promise((res) => c.stdout.once('data', (d) => res(Number(String(d).trim()))));
+  return c;
+}
+
+/** `oomtop guard --cgroup PATH --json ARGS`, its JSON lines collected. */
+function guard(path, args) {
+  const child = spawn(process.execPath, [OOMTOP, 'guard', '--cgroup', `/${path}`, '--json', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = [];
+  let buf = '';
+  let onStart;
+  const started = new Promise((res) => (onStart = res));
+  child.stdout.on('data', (d) => {
+    buf += d.toString();
+    let nl;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      const l = JSON.parse(buf.slice(0, nl));
+      buf = buf.slice(nl + 1);
+      lines.push(l);
+      if (l.event === 'start') onStart();
+    }
+  });
+  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
+  return { child, lines, started, exited };
+}
+
+function sleeper(path, opts) {
+  return startIn(path, ['sleep', '600'], opts);
+}
+
+function oomtop(args) {
+  return execFileSync(process.execPath, [OOMTOP, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+function stop(child) {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  return child.exited;
+}
+
+async function cleanup() {
+  await Promise.all([...started].map(stop));
+  for (const d of made.reverse()) {
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(d);
+        break;
+      } catch {
+        await sleep(100);
+      }
+    }
+  }
+  made.length = 0;
+}
+
+const hex = (c) => c.repeat(64);
+
+const scenarios = {
+  /** Limits, usage, working set, victims, container and pod ids, memory.high, PSI: --once --json and the table. */
+  async monitor() {
+    const limited = mkcg('system.slice/limited.service', { 'memory.max': 192 << 20, 'memory.high': 160 << 20 });
+    const docker = mkcg(`system.slice/docker-${hex('d')}.scope`, { 'memory.max': 128 << 20 });
+    const uid = '4f1c2a3b-1111-2222-3333-444455556666';
+    const pod = mkcg(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice`, { 'memory.max': 256 << 20 });
+    const ctr = mkcg(`${pod}/cri-containerd-${hex('c')}.scope`);
+    // limited.service: a 32 MiB holder at adj 0, and a bare sleep at adj 600. Inside the
+    // 192 MiB limit the kernel charges the sleep 600 x 192 MiB / 1000 = 115 MiB: it goes first.
+    const pids = {
+      limitedBig: (await holder(limited, 32)).pid,
+      limitedAdj: sleeper(limited, { adj: 600 }).pid,
+      docker: (await holder(docker, 32)).pid,
+      dockerSleep: sleeper(docker).pid,
+      ctr: (await holder(ctr, 16)).pid,
+      ctrSleep: sleeper(ctr).pid,
+    };
+    // page cache charged to limited.service (a host file read over 9p): inactive_file, which
+    // the working set leaves out
+    const big = process.env.OOMTOP_VM_KERNEL;
+    if (big) await startIn(limited, ['dd', `if=${big}`, 'of=/dev/null', 'bs=1M', 'count=48', 'status=none']).exited;
+    await sleep(300);
+    const stat = {};
+    for (const p of [limited, docker, ctr, pod]) {
+      stat[`/${p}`] = { current: Number(read(join(dir(p), 'memory.current'))), stat: keyed(read(join(dir(p), 'memory.stat'))) };
+    }
+    const json = JSON.parse(oomtop(['--once', '--json']));
+    const text = oomtop(['--once']);
+    return { pids, stat, json, text, paths: { limited: `/${limited}`, docker: `/${docker}`, pod: `/${pod}`, ctr: `/${ctr}` }, uid };
+  },
+
+  /** A real OOM kill in a 64 MiB v2 cgroup: memory.events, oomtop analyze, --once --json. */
+  async oomkill() {
+    const path = mkcg('system.slice/oomkill.service', { 'memory.max': 64 << 20, 'memory.swap.max': 0 });
+    const before = events(path);
+    const h = hog(path);
+    const exit = await h.exited;
+    const after = events(path);
+    sleeper(path); // something live in it for --once
+    await sleep(200);
+    const analyze = JSON.parse(oomtop(['analyze', '--json']));
+    const once = JSON.parse(oomtop(['--once', '--json']));
+    return { path: `/${path}`, hogPid: h.pid, exit, before, after, analyze, once };
+  },
+
+  /**
+   * The TUI in tmux (inside the guest): a real OOM kill in a v2 cgroup appears live in its
+   * event log, then a memory.oom.group kill as one line naming every victim; the cgroup view.
+   */
+  async tui() {
+    const T = ['-L', 'oomtop-vm'];
+    const tmux = (...a) => execFileSync('tmux', [...T, ...a], { encoding: 'utf8' });
+    const screen = () => tmux('capture-pane', '-p', '-t', 'vm');
+    const waitScreen = async (pred, ms, what) => {
+      await until(() => pred(screen()), ms, what).catch((e) => {
+        throw new Error(`${e.message}; screen:\n${screen()}`);
+      });
+      return screen();
+    };
+    const kill = mkcg('system.slice/tuikill.service', { 'memory.max': 64 << 20, 'memory.swap.max': 0 });
+    const grp = mkcg('system.slice/tuigroup.service', { 'memory.max': 64 << 20, 'memory.oom.group': 1 });
+    const keep = [sleeper(kill), sleeper(grp), sleeper(grp)];
+    tmux('new-session', '-d', '-s', 'vm', '-x', '160', '-y', '45', '-e', 'TERM=xterm-256color', `${process.execPath} ${OOMTOP}`);
+    try {
+      await waitScreen((t) => /PID\s+USER/.test(t), 60_000, 'the first frame');
+      const h = hog(kill);
+      await h.exited;
+      const killLine = (await waitScreen((t) => t.includes(`OOM kill: PID ${h.pid} (node)`), 30_000, 'the kill in the event log'))
+        .split('\n').find((l) => l.includes(`OOM kill: PID ${h.pid}`));
+      const g = hog(grp);
+      await Promise.all([g.exited, keep[1].exited, keep[2].exited]);
+      const groupLine = (await waitScreen((t) => t.includes(`OOM group kill: PID ${g.pid} (node) and 2 more`), 30_000, 'the group kill in the event log'))
+        .split('\n').find((l) => l.includes(`OOM group kill: PID ${g.pid}`));
+      tmux('send-keys', '-t', 'vm', 'c');
+      const cgView = await waitScreen((t) => t.includes('tuikill.service'), 20_000, 'the cgroup view');
+      return { killPid: h.pid, keepPid: keep[0].pid, groupPids: [g.pid, keep[1].pid, keep[2].pid], killLine, groupLine, cgView };
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch { /* gone */ }
+    }
+  },
+
+  /** memory.oom.group=1: the kernel kills every task of the group together. */
+  async oomgroup() {
+    const path = mkcg('system.slice/group.service', { 'memory.max': 64 << 20, 'memory.oom.group': 1 });
+    const s1 = sleeper(path);
+    const s2 = sleeper(path);
+    await sleep(300);
+    const h = hog(path);
+    const exits = await Promise.all([h.exited, s1.exited, s2.exited]);
+    const after = events(path);
+    const analyze = JSON.parse(oomtop(['analyze', '--json']));
+    return { path: `/${path}`, pids: [h.pid, s1.pid, s2.pid], exits, after, analyze };
+  },
+
+  /**
+   * --psi-full on a v2 cgroup: memory.high far below what a hog holds (no swap) throttles it
+   * in reclaim, the cgroup's own memory.pressure "full" rises, and the guard ends the hog
+   * on PSI alone while its headroom to memory.max stays large.
+   */
+  async psi() {
+    const path = mkcg('system.slice/psi.service', { 'memory.max': 512 << 20, 'memory.high': 32 << 20, 'memory.swap.max': 0 });
+    const g = guard(path, ['--psi-full', '5', '--psi-duration', '1']);
+    await g.started;
+    const h = hog(path, 64, { uptoMiB: 96 });
+    const exit = await Promise.race([h.exited, sleep(60_000).then(() => null)]);
+    const pressure = read(join(dir(path), 'memory.pressure'));
+    const ev = events(path);
+    g.child.kill('SIGTERM');
+    await g.exited;
+    return { path: `/${path}`, hogPid: h.pid, exit, pressure, events: ev, lines: g.lines };
+  },
+
+  /**
+   * The v2 intercept restored on the exit paths a clean stop does not cover: the guard
+   * SIGKILLed (its watchdog puts memory.high back), and guard and watchdog both SIGKILLed
+   * (the next guard restores it from the state file).
+   */
+  async crash() {
+    const path = mkcg('system.slice/crash.service', { 'memory.max': 128 << 20 });
+    const high = () => read(join(dir(path), 'memory.high')).trim();
+    // the guard's watchdog: sh -c SCRIPT oomtop-guard-watchdog <this cgroup's memory.high> ...
+    const watchdogs = () => readdirSync('/proc').filter((n) => /^\d+$/.test(n)).filter((n) => {
+      try {
+        const argv = read(`/proc/${n}/cmdline`).split('\0');
+        return argv[3] === 'oomtop-guard-watchdog' && argv[4] === join(dir(path), 'memory.high');
+      } catch {
+        return false;
+      }
+    }).map(Number);
+    const r = { path: `/${path}`, initial: high() };
+    let g = guard(path, []);
+    await g.started;
+    await until(() => high() !== 'max', 10_000, 'memory.high set');
+    r.armed = high();
+    r.notice = g.lines.find((l) => l.event === 'notice')?.message ?? null;
+    g.child.kill('SIGKILL');
+    await g.exited;
+    await until(() => high() === 'max', 10_000, 'the watchdog restoring memory.high');
+    r.afterGuardKill = high();
+    g = guard(path, []);
+    await g.started;
+    await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, 'armed again');
+    const wds = watchdogs();
+    g.child.kill('SIGKILL');
+    for (const pid of wds) process.kill(pid, 'SIGKILL'); // the guard's own watchdog (this script's descendant)
+    await g.exited;
+    await sleep(500);
+    r.afterBothKilled = high();
+    g = guard(path, []);
+    await g.started;
+    r.recoveryNotice = g.lines.find((l) => l.event === 'notice' && /left by a guard that died/.test(l.message))?.message ?? null;
+    await sleep(500);
+    g.child.kill('SIGTERM');
+    r.lastExit = await g.exited;
+    r.final = high();
+    r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    return r;
+  },
+
+  /** The guard against the kernel in a 256 MiB v2 cgroup, at each rate. */
+  async race() {
+    const trials = Number(process.env.RACE_TRIALS ?? 3);
+    const rates = (process.env.RACE_RATES ?? 'max,1024,256').split(',');
+    const path = mkcg('system.slice/race.service', { 'memory.max': 256 << 20, 'memory.swap.max': 0 });
+    const gd = guard(path, (process.env.RACE_GUARD_ARGS ?? '').split(' ').filter(Boolean));
+    await gd.started;
+    const lines = gd.lines;
+    const highArmed = read(join(dir(path), 'memory.high')).trim();
+    const results = [];
+    for (const rate of rates) {
+      for (let i = 0; i < trials; i++) {
+        const k0 = events(path).oom_kill;
+        const t0 = Date.now();
+        const h = hog(path, rate);
+        const exit = await h.exited;
+        const ms = Date.now() - t0;
+        const kernelKills = events(path).oom_kill - k0;
+        const acts = lines.filter((l) => l.pid === h.pid && (l.event === 'term' || l.event === 'kill'));
+        const signalled = acts.map((l) => l.signal);
+        // the hog's own fill rate up to the guard's first signal
+        const t1 = await Promise.race([h.startMs, sleep(100).then(() => null)]);
+        const first = acts[0];
+        const fillMiBps = first && t1 ? Math.round(first.rssKiB / 1024 / ((first.timeMs - t1) / 1000)) : null;
+        results.push({ rate, trial: i + 1, pid: h.pid, exit, ms, kernelKills, signalled, fillMiBps, won: kernelKills === 0 && signalled.length > 0 && exit.signal !== null });
+        log(`race ${rate} #${i + 1}: ${JSON.stringify(results.at(-1))}`);
+        await sleep(1500);
+      }
+    }
+    gd.child.kill('SIGTERM');
+    const guardExit = await gd.exited;
+    const highAfter = read(join(dir(path), 'memory.high')).trim();
+    return { path: `/${path}`, results, lines, guardExit, highArmed, highAfter };
+  },
+};
+
+const sh = (script) => execFileSync('/bin/bash', ['-c', script], { encoding: 'utf8' });
+const until = async (pred, ms, what) => {
+  for (const t0 = Date.now(); !pred(); await sleep(100)) if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+};
+const prop = (unit, p) => sh(`systemctl show -P ${p} ${unit}`).trim();
+
+/** systemd mode only (npm run vm -- --systemd). */
+const systemdScenarios = {
+  /**
+   * contrib/oomtop-guard.service installed and run for real (with a drop-in adding a cgroup
+   * scope): active, OOMScoreAdjust=-1000 in effect, its lines in the journal, a clean stop,
+   * and the guarded cgroup's settings the same before, during and after.
+   */
+  async service() {
+    // the guest's "global install": a link in the overlay, never on the host
+    sh(`ln -sf ${JSON.stringify(OOMTOP)} /usr/local/bin/oomtop && cp contrib/oomtop-guard.service /etc/systemd/system/`);
+    spawn('systemd-run', ['--unit=keeper', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
+    await until(() => prop('keeper.service', 'ActiveState') === 'active', 30_000, 'keeper.service');
+    const kdir = dir('system.slice/keeper.service');
+    const settings = () => Object.fromEntries(['memory.max', 'memory.high', 'memory.oom.group', 'memory.swap.max'].map((f) => [f, read(join(kdir, f)).trim()]));
+    const before = settings();
+    mkdirSync('/etc/systemd/system/oomtop-guard.service.d', { recursive: true });
+    writeFileSync('/etc/systemd/system/oomtop-guard.service.d/vm.conf', '[Service]\nExecStart=\nExecStart=/usr/bin/env oomtop guard --scope system --cgroup /system.slice/keeper.service --report 3600\n');
+    sh('systemctl daemon-reload && systemctl start oomtop-guard');
+    await until(() => sh('journalctl -u oomtop-guard -o cat --no-pager').includes('armed'), 60_000, 'the guard\'s start line in the journal');
+    const active = prop('oomtop-guard', 'ActiveState');
+    const mainPid = Number(prop('oomtop-guard', 'MainPID'));
+    const adj = read(`/proc/${mainPid}/oom_score_adj`).trim();
+    const comm = read(`/proc/${mainPid}/cmdline`).split('\0').slice(0, 4);
+    await until(() => settings()['memory.high'] !== before['memory.high'], 20_000, 'the guard\'s memory.high intercept');
+    const during = settings();
+    sh('systemctl stop oomtop-guard');
+    const after = settings();
+    const journal = sh('journalctl -u oomtop-guard -o cat --no-pager');
+    return {
+      active, mainPid, adj, comm, before, during, after, journal,
+      stopped: { active: prop('oomtop-guard', 'ActiveState'), result: prop('oomtop-guard', 'Result'), status: prop('oomtop-guard', 'ExecMainStatus'), code: prop('oomtop-guard', 'ExecMainCode') },
+    };
+  },
+
+  /** systemd-run scopes and services with MemoryMax=/MemoryHigh=: oomtop names them and shows their limits; a kill in a scope. */
+  async units() {
+    spawn('systemd-run', ['--scope', '--unit=vmscope', '-p', 'MemoryMax=64M', '-p', 'MemoryHigh=48M', 'sleep', '600'], { stdio: 'ignore' });
+    spawn('systemd-run', ['--unit=keeper2', '--slice=vmtest.slice', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
+    await until(() => existsSync(dir('system.slice/vmscope.scope')) && prop('keeper2.service', 'ActiveState') === 'active', 30_000, 'the units');
+    const once = JSON.parse(oomtop(['--once', '--json']));
+    // an OOM kill inside a scope (OOMPolicy=continue: the scope outlives it)
+    const hogScope = sh(`systemd-run --scope --unit=hogscope -p MemoryMax=64M -p MemorySwapMax=0 -p OOMPolicy=continue bash -c 'echo $$; exec node -e "console.log(1);const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"'; echo "status=$?"`);
+    const analyze = JSON.parse(oomtop(['analyze', '--json']));
+    const kernelLog = sh('journalctl -k -o cat --no-pager | grep -i "out of memory" || true');
+    sh('systemctl stop vmscope.scope keeper2.service hogscope.scope 2>/dev/null || true');
+    return { once, hogScope, analyze, kernelLog };
+  },
+
+  /**
+   * Side by side on one memory-pressure workload (a hog that wants 96 MiB in a unit with
+   * MemoryHigh=32M, MemoryMax=512M, no swap: it stalls in reclaim, it never reaches its
+   * limit): the kernel alone, systemd-oomd (ManagedOOMMemoryPressure=kill on its slice),
+   * and oomtop guard --psi-full. Who acts, when, on what, and what oomtop showed meanwhile.
+   */
+  async oomd() {
+    const HOG = `${process.execPath} -e "console.log(Date.now());const a=[];const t0=Date.now();let n=0;setInterval(()=>{while(n*16<96&&n*16<(Date.now()-t0)/1000*64){a.push(Buffer.alloc(16<<20,1));n++}},5)"`;
+    const props = '-p MemoryHigh=32M -p MemoryMax=512M -p MemorySwapMax=0';
+    const WATCH_MS = 15_000;
+    const run = (unit, extra = '') => sh(`systemd-run --unit=${unit} ${extra} ${props} /bin/sh -c ${JSON.stringify(`exec ${HOG}`)}`);
+    const cgOf = (unit) => prop(unit, 'ControlGroup');
+    const alive = (unit) => prop(unit, 'ActiveState') === 'active';
+    const pressureOf = (cgpath) => {
+      try {
+        return read(join(CG, cgpath, 'memory.pressure'));
+      } catch {
+        return null;
+      }
+    };
+    const watch = async (unit, ms) => {
+      const t0 = Date.now();
+      await until(() => alive(unit), 20_000, unit);
+      const cg = cgOf(unit);
+      let snap = null;
+      while (alive(unit) && Date.now() - t0 < ms) {
+        if (!snap && Date.now() - t0 > 6000) {
+          const j = JSON.parse(oomtop(['--once', '--json']));
+          snap = j.cgroups.find((c) => c.path === cg) ?? null;
+        }
+        await sleep(250);
+      }
+      const endedMs = alive(unit) ? null : Date.now() - t0;
+      return { unit, cg, endedMs, pressure: pressureOf(cg), snap, result: prop(unit, 'Result'), status: prop(unit, 'ExecMainStatus'), code: prop(unit, 'ExecMainCode') };
+    };
+    const out = {};
+    // 1. the kernel alone
+    run('pk');
+    out.kernel = await watch('pk', WATCH_MS);
+    out.kernel.events = keyed(read(join(CG, out.kernel.cg, 'memory.events')));
+    sh('systemctl stop pk || true');
+    // 2. systemd-oomd: kill on the slice's pressure over 10 % for 2 s
+    mkdirSync('/etc/systemd/oomd.conf.d', { recursive: true });
+    writeFileSync('/etc/systemd/oomd.conf.d/vm.conf', '[OOM]\nDefaultMemoryPressureDurationSec=2s\n');
+    writeFileSync('/etc/systemd/system/pressure.slice', '[Slice]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=10%\n');
+    // debug level: systemd-oomd says why it does (or does not) kill
+    mkdirSync('/etc/systemd/system/systemd-oomd.service.d', { recursive: true });
+    writeFileSync('/etc/systemd/system/systemd-oomd.service.d/vm.conf', '[Service]\nEnvironment=SYSTEMD_LOG_LEVEL=debug\n');
+    sh('systemctl daemon-reload && systemctl restart systemd-oomd');
+    run('po', '--slice=pressure.slice');
+    out.oomd = await watch('po', 30_000);
+    out.oomd.oomctl = sh('oomctl 2>&1 | head -40 || true');
+    out.oomd.stat = keyed(read(join(CG, out.oomd.cg, 'memory.stat')));
+    out.oomd.journal = sh('journalctl -u systemd-oomd -o cat --no-pager | tail -60 || true');
+    sh('systemctl stop po 2>/dev/null || true');
+    // 3. oomtop guard --psi-full 10 --psi-duration 2 on the unit's cgroup
+    run('pg');
+    await until(() => alive('pg'), 20_000, 'pg');
+    const g = guard(cgOf('pg').slice(1), ['--psi-full', '10', '--psi-duration', '2']);
+    await g.started;
+    out.guard = await watch('pg', 60_000);
+    g.child.kill('SIGTERM');
+    await g.exited;
+    out.guard.lines = g.lines;
+    sh('systemctl stop pg 2>/dev/null || true');
+    return out;
+  },
+};
+Object.assign(scenarios, systemdScenarios);
+
+const names = process.argv.slice(2);
+let failed = false;
+for (const name of names) {
+  const fn = scenarios[name];
+  if (!fn) {
+    log(`no scenario ${name}`);
+    failed = true;
+    continue;
+  }
+  const t0 = Date.now();
+  try {
+    const r = await fn();
+    writeFileSync(join(OUT, `${name}.json`), JSON.stringify({ ok: true, ms: Date.now() - t0, ...r }, null, 1));
+  } catch (e) {
+    failed = true;
+    writeFileSync(join(OUT, `${name}.json`), JSON.stringify({ ok: false, error: String(e?.stack ?? e) }));
+  } finally {
+    await cleanup();
+  }
+  log(`${name}: ${Date.now() - t0} ms`);
+}
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,245 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { interceptHighBytes } from '../../src/guard/intercept.js';
+import { runVm, tempOut, vmSkipReason, type VmResult } from './vm.js';
+
+// oomtop on cgroup v2 and under systemd, for real: two guest boots (npm run vm), each running
+// several scenarios of test/vm/guest/v2.mjs against real cgroups, real processes, the real
+// kernel OOM killer, systemd 252 and the real oomtop binary. The guest writes what it saw to
+// the shared directory; the assertions are here. Needs the built CLI (npm test builds it).
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+interface Boot {
+  result: VmResult | null;
+  out: ReturnType<typeof tempOut>;
+}
+
+function scenario(boot: Boot, name: string): Json {
+  const r = boot.result;
+  let j: Json;
+  try {
+    j = JSON.parse(readFileSync(join(boot.out.dir, `${name}.json`), 'utf8'));
+  } catch {
+    throw new Error(`scenario ${name} left no result; the boot exited ${r?.code}:\n${r?.stderr.slice(-3000)}`);
+  }
+  if (!j.ok) throw new Error(`scenario ${name} failed in the guest: ${j.error}`);
+  return j;
+}
+
+const byPath = (cgroups: Json[], path: string): Json => {
+  const c = cgroups.find((x) => x.path === path);
+  if (!c) throw new Error(`${path} not in --once --json (has ${cgroups.map((x) => x.path).join(', ')})`);
+  return c;
+};
+
+const psiShape = { some: { avg10: expect.any(Number), avg60: expect.any(Number), avg300: expect.any(Number) }, full: { avg10: expect.any(Number) } };
+
+const skip = vmSkipReason();
+if (skip) console.log(`cgroup v2 guest tests skipped: ${skip}`);
+
+describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kernel kills, guard', () => {
+  const boot: Boot = { result: null, out: tempOut() };
+  beforeAll(async () => {
+    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup tui psi crash race', { out: boot.out.dir });
+  }, 900_000);
+  afterAll(() => boot.out.remove());
+
+  it('monitor: limits, usage, working set, headroom, memory.high, PSI and the kernel-rule victim of a limited system.slice service', () => {
+    const m = scenario(boot, 'monitor');
+    const c = byPath(m.json.cgroups, m.paths.limited);
+    expect(c).toMatchObject({ limitKiB: 192 * 1024, effectiveLimitKiB: 192 * 1024, highKiB: 160 * 1024, oomDomain: m.paths.limited, label: 'limited.service' });
+    expect(c.container).toEqual({ runtime: 'systemd-service', id: 'limited.service', name: null, pod: null });
+    expect(c.pressure).toMatchObject(psiShape);
+    // v2 memory.stat: the page cache read in the guest is inactive_file, left out of the working set
+    const st = m.stat[m.paths.limited];
+    const inactive = st.stat.inactive_file / 1024;
+    expect(inactive).toBeGreaterThan(16 * 1024);
+    expect(Math.abs(c.usageKiB - st.current / 1024)).toBeLessThan(2048);
+    expect(Math.abs(c.workingSetKiB - (st.current / 1024 - inactive))).toBeLessThan(2048);
+    expect(c.workingSetKiB).toBeLessThan(c.usageKiB - 16 * 1024);
+    // the monitor's headroom is the domain's limit minus its usage (page cache included)
+    expect(c.headroomKiB).toBe(c.effectiveLimitKiB - c.usageKiB);
+    // the kernel's rule inside the 192 MiB limit: a 1 MiB sleep at adj 600 (charged 115 MiB)
+    // goes before the 32 MiB holder at adj 0
+    expect(c.nextVictimPid).toBe(m.pids.limitedAdj);
+    const procs = new Map<number, Json>(m.json.processes.map((p: Json) => [p.pid, p]));
+    expect(procs.get(m.pids.limitedAdj)).toMatchObject({ cgroupVictim: true, oomScoreAdj: 600, cgroup: m.paths.limited });
+    expect(procs.get(m.pids.limitedBig)).toMatchObject({ cgroupVictim: false, oomScoreAdj: 0, cgroup: m.paths.limited });
+    expect(procs.get(m.pids.limitedBig).anonKiB).toBeGreaterThan(32 * 1024);
+  });
+
+  it('monitor: a Docker-style scope under system.slice: container id, limit, its biggest process next', () => {
+    const m = scenario(boot, 'monitor');
+    const c = byPath(m.json.cgroups, m.paths.docker);
+    expect(c.container).toEqual({ runtime: 'docker', id: 'd'.repeat(64), name: null, pod: null });
+    expect(c).toMatchObject({ limitKiB: 128 * 1024, highKiB: null, label: 'dddddddddddd', nextVictimPid: m.pids.docker, oomDomain: m.paths.docker });
+    expect(c.usageKiB).toBeGreaterThan(32 * 1024);
+    expect(c.headroomKiB).toBe(128 * 1024 - c.usageKiB);
+    expect(c.pressure).toMatchObject(psiShape);
+  });
+
+  it('monitor: a Kubernetes v2 path: pod uid and QoS, the pod slice as the OOM domain of a container without its own limit', () => {
+    const m = scenario(boot, 'monitor');
+    const pod = { uid: m.uid, qos: 'burstable', name: null };
+    const ctr = byPath(m.json.cgroups, m.paths.ctr);
+    const podCg = byPath(m.json.cgroups, m.paths.pod);
+    expect(ctr.container).toEqual({ runtime: 'containerd', id: 'c'.repeat(64), name: null, pod });
+    expect(ctr).toMatchObject({ limitKiB: null, effectiveLimitKiB: 256 * 1024, oomDomain: m.paths.pod, nextVictimPid: m.pids.ctr, label: 'pod4f1c2a3b/cccccccccccc' });
+    expect(ctr.headroomKiB).toBe(256 * 1024 - podCg.usageKiB);
+    expect(podCg.container).toEqual({ runtime: 'kubernetes', id: null, name: null, pod });
+    expect(podCg).toMatchObject({ limitKiB: 256 * 1024, nextVictimPid: m.pids.ctr });
+    expect(ctr.pressure).toMatchObject(psiShape);
+  });
+
+  it('monitor: the plain --once table lists the limited cgroups with their next victims', () => {
+    const m = scenario(boot, 'monitor');
+    expect(m.text).toMatch(new RegExp(`^  limited\\.service .* next victim ${m.pids.limitedAdj} \\(sleep\\)$`, 'm'));
+    expect(m.text).toMatch(new RegExp(`^  dddddddddddd .*/128M .* next victim ${m.pids.docker} \\(node\\)$`, 'm'));
+    expect(m.text).toMatch(new RegExp(`^  pod4f1c2a3b .*/256M .* next victim ${m.pids.ctr} \\(node\\)$`, 'm'));
+  });
+
+  it('a real OOM kill in a 64 MiB v2 cgroup: memory.events oom_kill, oomtop analyze, --once', () => {
+    const k = scenario(boot, 'oomkill');
+    expect(k.exit.signal).toBe('SIGKILL');
+    expect(k.after.oom_kill - k.before.oom_kill).toBe(1);
+    const ev = k.analyze.events.filter((e: Json) => e.memcg?.oomMemcg === k.path);
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ kind: 'kill', constraint: 'MEMCG', victim: { pid: k.hogPid, comm: 'node' }, memcg: { taskMemcg: k.path, limitKiB: 65536 }, incomplete: false });
+    expect(k.analyze.summary.byMemcg).toContainEqual({ memcg: k.path, kills: 1, limitKiB: 65536 });
+    expect(byPath(k.once.cgroups, k.path).oomKills).toBe(1);
+  });
+
+  it('memory.oom.group=1: the kernel kills the whole group; analyze reports one event naming every victim', () => {
+    const g = scenario(boot, 'oomgroup');
+    expect(g.exits.map((e: Json) => e.signal)).toEqual(['SIGKILL', 'SIGKILL', 'SIGKILL']);
+    expect(g.after.oom_group_kill).toBe(1);
+    // 6.1 counts the selected victim twice: killed as the victim, then again as a group member
+    expect(g.after.oom_kill).toBeGreaterThanOrEqual(3);
+    const ev = g.analyze.events.filter((e: Json) => e.memcg?.oomMemcg === g.path);
+    expect(ev).toHaveLength(1);
+    expect(ev[0]).toMatchObject({ kind: 'group-kill', oomGroup: g.path, victim: { pid: g.pids[0] } });
+    expect(ev[0].groupVictims.map((v: Json) => v.pid).sort()).toEqual([...g.pids].sort());
+    // two sleeps killed by one group kill are not "killed repeatedly" (node is: the oomkill scenario killed one too)
+    expect(g.analyze.summary.repeated.map((r: Json) => r.comm)).not.toContain('sleep');
+    expect(g.analyze.summary.byComm).toContainEqual({ comm: 'sleep', kills: 2 });
+  });
+
+  it('the TUI in tmux: a v2 OOM kill live in the event log, a group kill as one line naming every victim, the cgroup view', () => {
+    const t = scenario(boot, 'tui');
+    expect(t.killLine).toMatch(new RegExp(`oom-kill OOM kill: PID ${t.killPid} \\(node\\) anon-rss \\S+ file-rss \\S+ in cgroup /system\\.slice/tuikill\\.service \\(limit 64M\\)`));
+    const [g, s1, s2] = t.groupPids;
+    expect(t.groupLine).toMatch(new RegExp(`oom-kill OOM group kill: PID ${g} \\(node\\) and 2 more \\((${s1} sleep, ${s2} sleep|${s2} sleep, ${s1} sleep)\\) .*in cgroup /system\\.slice/tuigroup\\.service`));
+    const row = t.cgView.split('\n').find((l: string) => l.startsWith('tuikill.service'));
+    expect(row).toMatch(new RegExp(`/system\\.slice/tuikill\\.service .* 64M .* 1 .* ${t.keepPid} sleep\\s*$`));
+  });
+
+  it('guard --psi-full: the cgroup\'s own memory.pressure ends a hog throttled by memory.high, far from memory.max', () => {
+    const p = scenario(boot, 'psi');
+    expect(p.exit).toMatchObject({ signal: 'SIGTERM' });
+    const term = p.lines.find((l: Json) => l.event === 'term' && l.pid === p.hogPid);
+    expect(term).toMatchObject({ trigger: 'psi', scope: p.path });
+    expect(term.availablePct).toBeGreaterThan(50);
+    expect(p.events.oom_kill).toBe(0);
+  });
+
+  it('guard on v2: the race against the kernel in a 256 MiB cgroup, every trial won; no cgroup setting changed', () => {
+    const r = scenario(boot, 'race');
+    console.log(
+      'guard race in the v2 guest (TCG: the hog fills far slower than on the host):\n' +
+        r.results.map((t: Json) => `  ${t.rate.padStart(4)} MiB/s #${t.trial}: ${t.won ? 'won' : 'LOST'} (${t.signalled.join('+') || 'no signal'}, kernel kills ${t.kernelKills}, hog filled at ~${t.fillMiBps} MiB/s)`).join('\n'),
+    );
+    expect(r.results.length).toBeGreaterThanOrEqual(9);
+    for (const t of r.results) expect(t, `${t.rate} #${t.trial}`).toMatchObject({ won: true, kernelKills: 0 });
+    expect(r.guardExit).toEqual({ code: 0, signal: null });
+    // the v2 intercept: memory.high just under memory.max while armed, back to max on stop
+    expect([r.highArmed, r.highAfter]).toEqual([String(interceptHighBytes(256 << 20)), 'max']);
+  });
+
+  it('the v2 intercept (memory.high) is restored when the guard is SIGKILLed (watchdog) and when guard and watchdog both are (state file)', () => {
+    const c = scenario(boot, 'crash');
+    const set = String(interceptHighBytes(128 << 20));
+    expect(c.initial).toBe('max');
+    expect(c.armed).toBe(set);
+    expect(c.notice).toContain(`memory.high ${set} under memory.max; max restored on exit`);
+    expect(c.afterGuardKill).toBe('max');
+    expect(c.afterBothKilled).toBe(set);
+    expect(c.recoveryNotice).toMatch(/restored the intercept setting .* left by a guard that died/);
+    expect(c.lastExit).toEqual({ code: 0, signal: null });
+    expect(c.stop).toBe('stopped; intercept settings restored');
+    expect(c.final).toBe('max');
+  });
+});
+
+const skipSystemd = skip ?? vmSkipReason(true);
+if (skipSystemd && !skip) console.log(`systemd guest tests skipped: ${skipSystemd}`);
+
+describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () => {
+  const boot: Boot = { result: null, out: tempOut() };
+  beforeAll(async () => {
+    boot.result = await runVm('node test/vm/guest/v2.mjs service units oomd', { systemd: true, out: boot.out.dir });
+  }, 900_000);
+  afterAll(() => boot.out.remove());
+
+  it('contrib/oomtop-guard.service: starts, OOMScoreAdjust=-1000 in effect, logs to the journal, stops cleanly, leaves the guarded cgroup as it was', () => {
+    const s = scenario(boot, 'service');
+    expect(s.active).toBe('active');
+    expect(s.adj).toBe('-1000');
+    expect(s.comm[0]).toBe('node');
+    expect(s.journal).toMatch(/guard: start: armed; .*scopes system, \/system\.slice\/keeper\.service/);
+    expect(s.journal).toMatch(/guard: stop: stopped/);
+    expect(s.stopped).toEqual({ active: 'inactive', result: 'success', status: '0', code: '0' });
+    // the guard's v2 intercept while it runs, and what was there before once it stopped
+    expect(s.before).toMatchObject({ 'memory.max': String(96 << 20), 'memory.high': 'max' });
+    expect(s.during).toEqual({ ...s.before, 'memory.high': String(interceptHighBytes(96 << 20)) });
+    expect(s.after).toEqual(s.before);
+  });
+
+  it('systemd-run scopes and services: unit names, MemoryMax= and MemoryHigh= shown; a kernel kill inside a scope in analyze', () => {
+    const u = scenario(boot, 'units');
+    expect(byPath(u.once.cgroups, '/system.slice/vmscope.scope')).toMatchObject({
+      limitKiB: 64 * 1024, highKiB: 48 * 1024, label: 'vmscope.scope', container: { runtime: 'systemd-scope', id: 'vmscope.scope' },
+    });
+    expect(byPath(u.once.cgroups, '/vmtest.slice/keeper2.service')).toMatchObject({
+      limitKiB: 96 * 1024, label: 'keeper2.service', container: { runtime: 'systemd-service', id: 'keeper2.service' },
+    });
+    const pid = Number(u.hogScope.split('\n')[0]);
+    const ev = u.analyze.events.find((e: Json) => e.victim?.pid === pid);
+    expect(ev).toMatchObject({ kind: 'kill', constraint: 'MEMCG', memcg: { oomMemcg: '/system.slice/hogscope.scope', limitKiB: 65536 } });
+    expect(u.kernelLog).toContain(`Killed process ${pid} (node)`);
+  });
+
+  it('side by side on a memory-pressure stall (MemoryHigh=32M, a 96 MiB hog, no swap): the kernel waits, systemd-oomd waits for reclaim activity, the guard acts on PSI', () => {
+    const o = scenario(boot, 'oomd');
+    const full = (p: string) => Number(/^full avg10=([\d.]+)/m.exec(p)?.[1]);
+    const row = (who: string, x: Json, what: string) => `  ${who.padEnd(14)} ${x.endedMs === null ? 'still running' : `ended after ${(x.endedMs / 1000).toFixed(1)} s`}; PSI full avg10 ${x.pressure ? `${full(x.pressure)}%` : 'n/a (cgroup gone)'}; ${what}`;
+    console.log(
+      'memory-pressure stall, side by side (v2 guest):\n' +
+        [
+          row('kernel alone', o.kernel, `memory.events high ${o.kernel.events.high}, oom_kill ${o.kernel.events.oom_kill}`),
+          row('systemd-oomd', o.oomd, `pgscan ${o.oomd.stat.pgscan}`),
+          row('oomtop guard', o.guard, o.guard.lines.filter((l: Json) => l.event === 'term').map((l: Json) => `${l.signal} on ${l.trigger}`).join(', ')),
+        ].join('\n'),
+    );
+    // the kernel: throttles at memory.high for as long as it takes, never kills (usage is far from memory.max)
+    expect(o.kernel.endedMs).toBeNull();
+    expect(o.kernel.events.oom_kill).toBe(0);
+    expect(o.kernel.events.high).toBeGreaterThan(0);
+    expect(full(o.kernel.pressure)).toBeGreaterThan(10);
+    // what oomtop showed meanwhile: the unit's memory.high and its own PSI
+    expect(o.kernel.snap).toMatchObject({ highKiB: 32 * 1024, limitKiB: 512 * 1024 });
+    expect(o.kernel.snap.pressure.full.avg10).toBeGreaterThan(10);
+    // systemd-oomd 252 monitors the slice and sees the pressure, but kills only with reclaim
+    // activity: an anonymous hog without swap gives it none (pgscan 0)
+    expect(o.oomd.oomctl).toMatch(/Path: \/pressure\.slice\n\s+Memory Pressure Limit: 10\.00%/);
+    expect(full(o.oomd.pressure)).toBeGreaterThan(10);
+    expect(o.oomd.stat.pgscan).toBe(0);
+    expect(o.oomd.endedMs).toBeNull();
+    // oomtop guard --psi-full 10 --psi-duration 2: SIGTERM on PSI; memory.high already set by the unit, so no intercept
+    expect(o.guard.endedMs).not.toBeNull();
+    expect(o.guard.lines.find((l: Json) => l.event === 'term')).toMatchObject({ trigger: 'psi', signal: 'SIGTERM' });
+    expect(o.guard.lines.find((l: Json) => l.event === 'notice')?.message).toMatch(/no intercept: .*memory\.high is already 33554432/);
+  });
+});
