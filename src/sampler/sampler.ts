@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { isKernelThread, listPids, readCmdline, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
 import { ProcFiles } from '../proc/handles.js';
 import { badnessPermille, pickNextVictim, scoreScale, type ScoreScale } from '../proc/risk.js';
-import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
+import { readKernelVersion, readLoadavg, readMeminfo, readOomKillCount, readOomSettings, readPressure, readUptimeSeconds } from '../proc/system.js';
 import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from './pagesize.js';
@@ -209,6 +209,8 @@ export class Sampler {
         pressure: readPressure(procRoot),
         oomKills: readOomKillCount(procRoot),
         settings: this.settings,
+        load: readLoadavg(procRoot),
+        uptimeSec: readUptimeSeconds(procRoot),
       },
       // The cached objects themselves: they change in place on the next tick (see ProcessSample).
       processes,
