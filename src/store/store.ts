@@ -17,7 +17,9 @@ export interface Target {
 export type Dialog =
   | { kind: 'kill'; targets: Target[]; signalIndex: number }
   | { kind: 'never-kill'; targets: Target[] }
-  | { kind: 'escalate'; target: Target; afterMs: number };
+  | { kind: 'escalate'; target: Target; afterMs: number }
+  /** `g` from dry-run to armed: the guard will signal processes on its own. */
+  | { kind: 'arm-guard' };
 
 export interface ViewState {
   sort: SortKey;
@@ -44,6 +46,14 @@ export interface ViewState {
   cgroupIndex: number;
   /** When the selected process exited and the selection slid to a neighbour (epoch ms). */
   selectionMovedAt: number | null;
+  /** Text being typed after F3 (search: moves the selection, filters nothing), or null. */
+  search: string | null;
+  /** First line shown of the help screen. */
+  helpScroll: number;
+  /** First line shown of the selected event's details. */
+  detailScroll: number;
+  /** Events hidden below the main screen's event log (0: the newest are shown). */
+  logScroll: number;
 }
 
 export interface StatusLine {
@@ -149,6 +159,10 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         cgroupFilter: null,
         cgroupIndex: 0,
         selectionMovedAt: null,
+        search: null,
+        helpScroll: 0,
+        detailScroll: 0,
+        logScroll: 0,
         ...initial,
       },
 
