@@ -128,6 +128,12 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
         }
         break;
       }
+      case 'click': {
+        // The table's first row is below the header and the column titles.
+        const i = s.view.scroll + (e.y - 1 - HEADER_ROWS - 1);
+        if (e.y > HEADER_ROWS + 1 && e.y - HEADER_ROWS - 1 <= s.view.pageSize && i < s.rows.length) s.setView({ selectedKey: s.rows[i]!.key, selectionMovedAt: null });
+        break;
+      }
       case 'status': s.setStatus(e.text, e.severity); break;
       case 'refused': refused.push(e); break;
     }

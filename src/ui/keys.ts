@@ -150,6 +150,8 @@ export type Effect =
   | { do: 'tree' }
   | { do: 'search'; text: string; next: boolean }
   | { do: 'showCgroup'; index: number }
+  /** A left click at a cell of the screen (1-based): on a table row, selects it. */
+  | { do: 'click'; x: number; y: number }
   | { do: 'status'; text: string; severity: LogSeverity }
   /** A key not applied because it came with others (see describeRefused). */
   | { do: 'refused'; key: string; what: string };
@@ -274,6 +276,9 @@ function dialogKey(ctx: KeyContext, key: Key, chunk: Chunk): KeyResult {
 
 function mainKey(ctx: KeyContext, key: Key, chunk: Chunk): KeyResult {
   const v = ctx.view;
+  const click = /^Click:(\d+):(\d+)$/.exec(key);
+  if (click) return fx({ do: 'click', x: Number(click[1]), y: Number(click[2]) });
+  if (key === 'WheelUp' || key === 'WheelDown') return fx(navigation(key)!);
   if (key === 'Esc') {
     if (v.filter !== '' || v.cgroupFilter !== null) return view({ filter: '', cgroupFilter: null }, status('filter cleared: all processes shown'));
     return none;
@@ -347,6 +352,8 @@ export function reduceKey(ctx: KeyContext, key: Key, chunk: Chunk = ALONE): KeyR
   if (v.filterDraft !== null) return filterKey(ctx, key);
   if (v.search !== null) return searchKey(ctx, key);
   if (v.dialog) return dialogKey(ctx, key, chunk);
+  // Mouse reports other than those the screen uses never act as "any key".
+  if (/^(Click:|Mouse$|Unknown$)/.test(key) && v.screen !== 'main') return none;
   if (v.screen === 'help') {
     const at = scrollBy(key, v.helpScroll, ctx.helpMax, ctx.textPage);
     if (at !== null) return view({ helpScroll: at });

@@ -118,6 +118,16 @@ describe('reduceKey: the main screen', () => {
   });
 });
 
+describe('reduceKey: the mouse', () => {
+  it('a click on the main screen is a click effect; the wheel moves; elsewhere mouse reports do nothing', () => {
+    expect(reduceKey(ctx(), 'Click:12:7').effects).toEqual([{ do: 'click', x: 12, y: 7 }]);
+    expect(reduceKey(ctx(), 'WheelDown').effects).toEqual([{ do: 'move', by: 3 }]);
+    expect(reduceKey(ctx({ screen: 'help' }), 'Click:1:1')).toEqual({ view: null, effects: [] });
+    expect(reduceKey(ctx({ screen: 'help' }), 'Mouse')).toEqual({ view: null, effects: [] });
+    expect(reduceKey(ctx({ screen: 'help', helpScroll: 0 }), 'WheelDown').view).toEqual({ helpScroll: 8 });
+  });
+});
+
 describe('reduceKey: keys that arrive together', () => {
   it('applies a repeated action key once per press (]] is two steps)', () => {
     const chunk = chunkOf(parseKeys(']]'));
