@@ -189,3 +189,45 @@ describe.skipIf(!hasTmux || !built).each([
     expect(lines(t)[0]).toMatch(/pressure: NORMAL|pressure: ELEVATED|pressure: HIGH|pressure: CRITICAL|NORMAL|ELEVATED/);
   });
 });
+
+describe.skipIf(!hasTmux || !built)('oomtop at its small sizes, and the mouse', () => {
+  it('at 60×20 help wraps and scrolls down to its whole legend', async () => {
+    const c = startSleeper();
+    const s = start(`--filter pid:${c.pid}`, 60, 20);
+    await s.waitFor((x) => rowOf(x, c.pid!) !== undefined, 10_000, 'the row');
+    await s.keys('?');
+    await s.waitFor((x) => x.includes('oomtop help'), 5000, 'help');
+    await s.keys('End');
+    const t = await s.waitFor((x) => x.includes('Legend'), 5000, 'the legend');
+    for (const l of lines(t)) expect(l.length).toBeLessThanOrEqual(60);
+    const legend = lines(t).slice(lines(t).findIndex((l) => l.startsWith('Legend')));
+    expect(legend.join(' ').replace(/\s+/g, ' ')).toMatch(/its cgroup limit used/);
+    for (const l of legend) expect(l).not.toMatch(/…\s*$/);
+  });
+
+  it('at 30×8, the minimum, the header still shows pause, the guard, the sort and the filter', async () => {
+    const c = startSleeper();
+    const s = start(`--filter pid:${c.pid} --interval 0.5 ${SAFE_GUARD}`, 30, 8);
+    await s.waitFor((x) => /risk/.test(header4(x)), 10_000, 'the first frame');
+    await s.keys('Z', 'g');
+    const t = await s.waitFor((x) => /PAUSED/.test(header4(x)) && /DRY/.test(header4(x)), 5000, 'the modes');
+    expect(header4(t)).toMatch(/risk↓/);
+    expect(header4(t)).toMatch(/f:"pid/);
+    for (const l of lines(t)) expect(l.length).toBeLessThanOrEqual(30);
+  });
+
+  it('turns mouse reports on, selects the clicked row, and turns them off on the way out', async () => {
+    const a = startSleeper();
+    const b = startSleeper();
+    const s = start(`--filter sleep --sort pid --interval 0.5`, 120, 40);
+    let t = await s.waitFor((x) => rowOf(x, a.pid!) !== undefined && rowOf(x, b.pid!) !== undefined, 10_000, 'both rows');
+    expect(s.display('#{mouse_sgr_flag}')).toBe('1');
+    const y = lines(t).findIndex((l) => l === rowOf(t, b.pid!)) + 1;
+    await s.type(`\u001b[<0;20;${y}M\u001b[<0;20;${y}m`);
+    t = await s.waitFor((x) => /row (\d+)\//.exec(header4(x))?.[1] === String(y - 5), 5000, 'the clicked row selected');
+    expect(s.capture(true).split('\n')[y - 1]).toMatch(/\u001b\[7m/); // drawn inverse: the selection
+    await s.keys('q');
+    await s.waitFor((x) => x.includes('EXITED:0'), 5000, 'the exit');
+    expect(s.display('#{mouse_sgr_flag}')).toBe('0');
+  });
+});
