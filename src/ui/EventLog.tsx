@@ -1,8 +1,9 @@
 import React from 'react';
-import { Box, Text } from 'ink';
 import type { LogEntry } from '../store/events.js';
 import { fit, fmtClock } from '../text/format.js';
 import { wrap } from '../text/layout.js';
+import { bold, inverse, paint } from './ansi.js';
+import { Lines } from './Lines.js';
 import type { Theme } from './theme.js';
 
 export interface EventLogProps {
@@ -28,25 +29,23 @@ export function EventLog({ events, width, height, scroll, theme }: EventLogProps
   if (height < 2) return null;
   const end = Math.max(0, events.length - scroll);
   const room = height - 1;
-  const lines: { key: string; text: string; e: LogEntry }[] = [];
+  const lines: { text: string; e: LogEntry }[] = [];
   for (let i = end - 1; i >= 0 && lines.length < room; i--) {
     const e = events[i]!;
     let ls = entryLines(e, width);
     // An entry that does not fit whole shows its beginning (the rest is in the details, e).
     if (ls.length > room - lines.length) ls = [...ls.slice(0, Math.max(0, room - lines.length - 1)), fit(ls[room - lines.length - 1] ?? '', width).trimEnd().replace(/.$/u, '…')].slice(0, room - lines.length);
-    for (let n = ls.length - 1; n >= 0; n--) lines.unshift({ key: `${e.id}:${n}`, text: ls[n]!, e });
+    for (let n = ls.length - 1; n >= 0; n--) lines.unshift({ text: ls[n]!, e });
   }
   const title = scroll > 0 ? `Events (${events.length}, ${scroll} newer below: } shows them)  e: details  { } scroll` : `Events (${events.length})  e: details  { } scroll`;
-  return (
-    <Box flexDirection="column" height={height}>
-      <Text bold color={theme.accent} wrap="truncate">
-        {fit(title, width)}
-      </Text>
-      {lines.map(({ key, text, e }) => (
-        <Text key={key} wrap="truncate" color={theme.severity(e.severity)} bold={e.kind === 'oom-kill'} inverse={e.kind === 'oom-kill' && !theme.color}>
-          {fit(text, width)}
-        </Text>
-      ))}
-    </Box>
-  );
+  const style = (text: string, e: LogEntry) => {
+    const t = paint(fit(text, width), theme.severity(e.severity));
+    if (e.kind !== 'oom-kill') return t;
+    return theme.color ? bold(t) : inverse(bold(t));
+  };
+  // Pre-styled lines through <Lines>: every new message would otherwise stay in Ink's
+  // text-measure cache for good (see Lines.tsx), and wrapped messages make several.
+  const out = [bold(paint(fit(title, width), theme.accent)), ...lines.map(({ text, e }) => style(text, e))];
+  while (out.length < height) out.push(' '.repeat(width));
+  return <Lines lines={out} width={width} />;
 }

@@ -116,7 +116,7 @@ export function Header(props: HeaderProps): React.ReactElement {
   ];
   if (psi) line1.push({ variants: [sparkline(props.psiSome.values, 12, Math.max(1, ...props.psiSome.values))], priority: 4 });
   if (load) line1.push({ variants: [`Load ${load.one.toFixed(2)} ${load.five.toFixed(2)} ${load.fifteen.toFixed(2)}`, `Load ${load.one.toFixed(2)}`], priority: 2 });
-  if (snapshot) line1.push({ variants: load ? [`Tasks ${procs}, ${load.tasks} thr; ${load.running} running`, `Tasks ${procs}, ${load.tasks} thr`, `Tasks ${procs}`] : [`Tasks ${procs}`], priority: 3 });
+  if (snapshot) line1.push({ variants: load ? [`Tasks ${procs}, ${load.tasks} thr; ${load.running} running`, `Tasks ${procs}, ${load.tasks} thr`, `Tasks ${procs}`] : [`Tasks ${procs}`], priority: 2 });
   if (up !== null) line1.push({ variants: [`Uptime ${fmtUptime(up)}`, `up ${fmtUptime(up)}`], priority: 3 });
 
   const line3: Segment[] = [{ variants: [commitLine, commitLine.replace(/ \(.*/, '')], priority: 1 }];
