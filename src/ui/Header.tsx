@@ -63,8 +63,8 @@ export function modeSegments(m: Modes, killText: string, killStyle: ((t: string)
   if (m.tagged > 0) segs.push({ variants: [`${m.tagged} tagged`, `${m.tagged}*`], priority: 1 });
   const { index, rows, total } = m.position;
   const pos = rows === total ? `${index}/${rows}` : `${index}/${rows} of ${total}`;
-  segs.push({ variants: [`row ${pos}`, pos, `${index}/${rows}`], priority: 2 });
-  segs.push({ variants: [killText, killText.replace('OOM kills since boot', 'OOM kills'), killText.replace(/ {2}last:.*/, '').replace('OOM kills since boot', 'OOM kills')], priority: 3, style: killStyle });
+  segs.push({ variants: [`row ${pos}`, pos, `${index}/${rows}`], priority: 3 });
+  segs.push({ variants: [killText, killText.replace('OOM kills since boot', 'OOM kills'), killText.replace(/ {2}last:.*/, '').replace('OOM kills since boot', 'OOM kills')], priority: 2, style: killStyle });
   if (m.guard?.detail) segs.push({ variants: [`guard ${m.guard.detail}`], priority: 5, style: (t) => paint(t, theme.dim) });
   return segs;
 }
