@@ -14,8 +14,8 @@ Monitor options:
   --top N              with --once: only the first N processes
   --sort KEY           risk (default), rss, adj, growth, pid, name
   --invert             reverse the sort
-  --filter TEXT        only processes whose name or command line contains TEXT
-                       (digits alone: only that PID)
+  --filter TEXT        only processes whose name or command line contains TEXT (digits: also
+                       that PID; pid:N only that PID; user:NAME that user's)
   -d, --interval DUR   refresh interval: 1 (s, default), 0.5, 250ms
   --read-only          never change or signal anything
   --adj-step N         ]/[ change oom_score_adj by N (default 100)

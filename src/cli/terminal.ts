@@ -1,7 +1,8 @@
 import { writeSync } from 'node:fs';
 
-const ENTER_ALT = '\u001b[?1049h\u001b[H';
-const LEAVE_ALT = '\u001b[?25h\u001b[?1049l';
+// With mouse reports (clicks, SGR coordinates) on, as htop has them; Shift+drag still selects text.
+const ENTER_ALT = '\u001b[?1049h\u001b[H\u001b[?1000h\u001b[?1006h';
+const LEAVE_ALT = '\u001b[?1006l\u001b[?1000l\u001b[?25h\u001b[?1049l';
 
 /**
  * The alternate screen (Ink 6 does not switch to it by itself), left again on every way

@@ -122,6 +122,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
       theme: makeTheme(config.color),
       onQuit: () => quit(0),
       guardLine: () => guard.headerLine(),
+      guardMode: () => guard.controller.getMode(),
       onGuard: () => store.getState().setStatus(guard.cycle(), 'warn'),
     }), {
     exitOnCtrlC: false,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { KernelVersion, MemInfo, OomSettings, Pressure, PressureLine } from './types.js';
+import type { KernelVersion, LoadAvg, MemInfo, OomSettings, Pressure, PressureLine } from './types.js';
 import { readInt, readSmall } from './read.js';
 
 /** Parse /proc/meminfo. Returns null when MemTotal is missing (not a meminfo file). */
@@ -118,4 +118,16 @@ export function readUptimeSeconds(procRoot: string): number | null {
   if (text === null) return null;
   const n = Number.parseFloat(text);
   return Number.isFinite(n) ? n : null;
+}
+
+/** Parse /proc/loadavg: "0.52 0.58 0.59 2/345 12345" (load averages, runnable/total tasks, last PID). */
+export function parseLoadavg(text: string): LoadAvg | null {
+  const m = /^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\/(\d+)/.exec(text);
+  if (!m) return null;
+  return { one: Number(m[1]), five: Number(m[2]), fifteen: Number(m[3]), running: Number(m[4]), tasks: Number(m[5]) };
+}
+
+export function readLoadavg(procRoot: string): LoadAvg | null {
+  const text = readSmall(join(procRoot, 'loadavg'));
+  return text === null ? null : parseLoadavg(text);
 }

@@ -78,3 +78,12 @@ export interface ProcStatus {
   /** False for kernel threads (no VmSize line). */
   hasMm: boolean;
 }
+
+/** /proc/loadavg: load averages and scheduling entities (threads included). */
+export interface LoadAvg {
+  one: number;
+  five: number;
+  fifteen: number;
+  running: number;
+  tasks: number;
+}

@@ -3,7 +3,7 @@ import { isKernelThread, listPids, readCmdline, readOomScoreAdj, readProcCgroupT
 import { ProcFiles } from '../proc/handles.js';
 import { oomRules, permilleFromScore, processKey, type OomRules } from '../kernel/oom.js';
 import { pickNextVictim } from '../proc/risk.js';
-import { readKernelVersion, readMeminfo, readOomKillCount, readOomSettings, readPressure } from '../proc/system.js';
+import { readKernelVersion, readLoadavg, readMeminfo, readOomKillCount, readOomSettings, readPressure, readUptimeSeconds } from '../proc/system.js';
 import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from '../proc/pagesize.js';
@@ -203,6 +203,8 @@ export class Sampler {
         pressure: readPressure(procRoot),
         oomKills: readOomKillCount(procRoot),
         settings: this.settings,
+        load: readLoadavg(procRoot),
+        uptimeSec: readUptimeSeconds(procRoot),
       },
       // The cached objects themselves: they change in place on the next tick (see ProcessSample).
       processes,

@@ -1,4 +1,4 @@
-import type { KernelVersion, MemInfo, OomSettings, Pressure } from '../proc/types.js';
+import type { KernelVersion, LoadAvg, MemInfo, OomSettings, Pressure } from '../proc/types.js';
 import type { ScoreScale } from '../kernel/oom.js';
 import type { CgroupMemory } from '../cgroup/types.js';
 
@@ -71,6 +71,9 @@ export interface SystemSample {
   pressure: Pressure | null;
   oomKills: number | null;
   settings: OomSettings;
+  /** /proc/loadavg and /proc/uptime (seconds since boot), for the header; null when unreadable. */
+  load?: LoadAvg | null;
+  uptimeSec?: number | null;
 }
 
 export interface Snapshot {

@@ -35,12 +35,39 @@ function compare(a: Row, b: Row, sort: SortKey, names?: Map<Row, string>): numbe
   }
 }
 
-/** A filter of digits alone means that PID; anything else matches name or command line, ignoring case. */
-export function matchesFilter(p: ProcessSample, filter: string): boolean {
+/**
+ * A parsed filter: `pid:N` (that PID only), `user:NAME` (that user's processes), then free text
+ * matched against the name and the command line, ignoring case. Digits alone match the PID too,
+ * so `/310` finds PID 310 and every command line containing 310.
+ */
+export interface Filter {
+  pid: number | null;
+  user: string | null;
+  text: string;
+}
+
+export function parseFilter(filter: string): Filter {
+  const out: Filter = { pid: null, user: null, text: '' };
+  let rest = filter.trimStart();
+  for (;;) {
+    const m = /^(pid|user):(\S*)\s*/i.exec(rest);
+    if (!m) break;
+    if (m[1]!.toLowerCase() === 'pid') out.pid = /^\d+$/.test(m[2]!) ? Number(m[2]) : -1; // -1: a PID that cannot match
+    else out.user = m[2]!;
+    rest = rest.slice(m[0].length);
+  }
+  out.text = rest.trimEnd().toLowerCase();
+  return out;
+}
+
+export function matchesFilter(p: ProcessSample, filter: string | Filter): boolean {
   if (filter === '') return true;
-  if (/^\d+$/.test(filter)) return String(p.pid) === filter;
-  const f = filter.toLowerCase();
-  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f);
+  const f = typeof filter === 'string' ? parseFilter(filter) : filter;
+  if (f.pid !== null && p.pid !== f.pid) return false;
+  if (f.user !== null && f.user !== '' && p.user !== f.user && String(p.uid) !== f.user) return false;
+  if (f.text === '') return true;
+  if (/^\d+$/.test(f.text) && String(p.pid) === f.text) return true;
+  return p.name.toLowerCase().includes(f.text) || p.cmdline.toLowerCase().includes(f.text);
 }
 
 /** In this memory cgroup or below it. */
@@ -60,7 +87,8 @@ export function buildRows(
   cgroup: string | null = null,
 ): Row[] {
   if (!snap) return [];
-  const rows = filter === '' && cgroup === null ? snap.processes.slice() : snap.processes.filter((p) => matchesFilter(p, filter) && inCgroup(p, cgroup));
+  const parsed = parseFilter(filter);
+  const rows = filter === '' && cgroup === null ? snap.processes.slice() : snap.processes.filter((p) => matchesFilter(p, parsed) && inCgroup(p, cgroup));
   if (sort === 'growth') fillGrowth(rows, history);
   const names = sort === 'name' ? new Map(rows.map((r) => [r, displayName(r)])) : undefined;
   rows.sort((a, b) => {

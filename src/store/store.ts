@@ -18,7 +18,9 @@ export interface Target {
 export type Dialog =
   | { kind: 'kill'; targets: Target[]; signalIndex: number }
   | { kind: 'never-kill'; targets: Target[] }
-  | { kind: 'escalate'; target: Target; afterMs: number };
+  | { kind: 'escalate'; target: Target; afterMs: number }
+  /** `g` from dry-run to armed: the guard will signal processes on its own. */
+  | { kind: 'arm-guard' };
 
 export interface ViewState {
   sort: SortKey;
@@ -49,7 +51,15 @@ export interface ViewState {
   tree: boolean;
   /** The process detail pane: which process (its key, kept if it exits) and the first line shown. */
   detailKey: string | null;
+  processScroll: number;
+  /** Text being typed after F3 (search: moves the selection, filters nothing), or null. */
+  search: string | null;
+  /** First line shown of the help screen. */
+  helpScroll: number;
+  /** First line shown of the selected event's details. */
   detailScroll: number;
+  /** Events hidden below the main screen's event log (0: the newest are shown). */
+  logScroll: number;
 }
 
 export interface StatusLine {
@@ -156,7 +166,11 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         selectionMovedAt: null,
         tree: false,
         detailKey: null,
+        processScroll: 0,
+        search: null,
+        helpScroll: 0,
         detailScroll: 0,
+        logScroll: 0,
         ...initial,
       },
 

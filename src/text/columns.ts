@@ -88,11 +88,15 @@ export function layoutColumns<R>(columns: readonly ColumnDef<R>[], total: number
   return { columns: kept, widths };
 }
 
-/** The title with the sort indicator (▼ the usual order, ▲ inverted). */
+/** Whether the rows run smallest first: PID and name sort ascending, the rest largest first; I inverts. */
+export function sortsAscending(sort: SortKey, inverted: boolean): boolean {
+  return (sort === 'pid' || sort === 'name') !== inverted;
+}
+
+/** The title with the sort indicator: ▲ smallest first, ▼ largest first (the header's ↑ ↓ agree). */
 export function titleFor<R>(c: ColumnDef<R>, sort: SortKey | null, inverted: boolean): string {
   if (!c.sort || c.sort !== sort) return c.title;
-  const ascending = sort === 'pid' || sort === 'name';
-  return `${c.title}${ascending !== inverted ? '▲' : '▼'}`;
+  return `${c.title}${sortsAscending(sort, inverted) ? '▲' : '▼'}`;
 }
 
 /** Fit styled pieces to exactly `cells` cells: sanitized, cut with one ellipsis, padded. */

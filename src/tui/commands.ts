@@ -30,7 +30,8 @@ export class Commands {
   private report(ok: boolean, text: string, hint?: string | null): void {
     const full = hint ? `${text} — fix: ${hint}` : text;
     this.s.log('action', ok ? 'good' : 'bad', full);
-    this.s.setStatus(text, ok ? 'good' : 'bad');
+    // The status line wraps: the fix is shown with the error, not only in the log.
+    this.s.setStatus(full, ok ? 'good' : 'bad');
   }
 
   /**
@@ -56,10 +57,20 @@ export class Commands {
     for (const t of targets) {
       const value = 'set' in req ? clampAdj(req.set) : clampAdj((t.oomScoreAdj ?? 0) + req.delta);
       const r = setOomScoreAdj(t, value, this.opts());
-      if (r.ok) this.report(true, `PID ${t.pid} (${t.name}): oom_score_adj ${r.before} → ${r.after}`);
-      else this.report(false, r.error.message, r.error.hint);
+      if (r.ok) {
+        this.report(true, `PID ${t.pid} (${t.name}): oom_score_adj ${r.before} → ${r.after}`);
+        this.showAdj(t, r.after);
+      } else this.report(false, r.error.message, r.error.hint);
     }
+    // Paused, no sample comes: the frozen table shows the new adj all the same.
+    if (this.s.view.paused) this.s.refreshRows();
     this.resample();
+  }
+
+  /** Put a written adj into the sample on screen (the row is the sample itself). */
+  private showAdj(t: Target, adj: number): void {
+    const p = this.s.snapshot?.processes.find((x) => x.pid === t.pid && x.startTimeTicks === t.startTimeTicks);
+    if (p) p.oomScoreAdj = adj;
   }
 
   /** 'P': never kill (-1000) asks first. */

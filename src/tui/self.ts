@@ -9,7 +9,7 @@ import type { OomtopState } from '../store/store.js';
  * fixture --proc-root does not hold this process. Not under --read-only, which changes nothing.
  */
 export function protectMonitor(store: StoreApi<OomtopState>, readOnly: boolean, procRoot = '/proc'): void {
-  const { log, setStatus } = store.getState();
+  const { log } = store.getState();
   if (readOnly) {
     log('info', 'info', "read-only: oomtop's own oom_score_adj is left as it is");
     return;
@@ -20,8 +20,8 @@ export function protectMonitor(store: StoreApi<OomtopState>, readOnly: boolean, 
     log('info', 'warn', `oomtop lowered its own oom_score_adj ${r.before} → ${r.adj}, as far as allowed (${r.code}: -1000 needs CAP_SYS_RESOURCE)`);
   } else {
     const text = `oomtop could not lower its own oom_score_adj (${r.code ?? 'not applied'}: needs CAP_SYS_RESOURCE); it stays ${r.adj ?? '?'}, so the kernel may pick oomtop`;
+    // In the event log (not the status line, which would hide the key bar at every start on
+    // a box without CAP_SYS_RESOURCE); the row itself reads "oomtop (this monitor)".
     log('info', 'warn', text);
-    // Also in the status line: the event log soon fills with the kernel's past kills.
-    setStatus(text, 'warn');
   }
 }

@@ -1,18 +1,20 @@
-import React, { useEffect } from 'react';
-import { Box, Text, useInput, useStdin } from 'ink';
+import React, { useEffect, useRef } from 'react';
+import { Box, Text, useStdin } from 'ink';
 import { useStore } from 'zustand';
 import type { StoreApi } from 'zustand/vanilla';
 import type { Commands } from '../tui/commands.js';
-import { KILL_SIGNALS, type AppConfig } from '../config.js';
+import type { AppConfig } from '../config.js';
+import { matchesFilter } from '../store/rows.js';
 import type { OomtopState } from '../store/store.js';
 import { CgroupView, cgroupRows } from './CgroupView.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
-import { EventDetail } from './EventDetail.js';
+import { detailScrollMax, EventDetail } from './EventDetail.js';
 import { EventLog } from './EventLog.js';
-import { Footer } from './Footer.js';
-import { Header } from './Header.js';
-import { HelpScreen } from './HelpScreen.js';
-import { commandFor, commandForRaw, type Command, type KeyInfo } from './keymap.js';
+import { footerLines } from './Footer.js';
+import { Header, type Modes } from './Header.js';
+import { HelpScreen, helpScrollMax } from './HelpScreen.js';
+import { chunkOf, describeRefused, parseKeys, reduceKey, type Effect, type GuardModeName, type KeyContext } from './keys.js';
+import { Lines } from './Lines.js';
 import { KillDialog } from './KillDialog.js';
 import { ProcessTable } from './ProcessTable.js';
 import { ProcessDetail, processDetailLines } from './ProcessDetail.js';
@@ -25,8 +27,8 @@ export const MIN_ROWS = 8;
 const HEADER_ROWS = 4;
 
 /** How the screen splits: Ink must never draw as many lines as the terminal has. */
-export function layout(rows: number): { table: number; log: number } {
-  const usable = rows - 1 - HEADER_ROWS - 1; // Ink's last line, header, footer
+export function layout(rows: number, footer = 1): { table: number; log: number } {
+  const usable = rows - 1 - HEADER_ROWS - footer; // Ink's last line, header, footer
   const log = rows >= 40 ? 10 : rows >= 30 ? 7 : rows >= 20 ? 5 : rows >= 14 ? 3 : 0;
   return { table: Math.max(2, usable - log), log };
 }
@@ -38,184 +40,146 @@ export interface AppProps {
   theme: Theme;
   onQuit(): void;
   guardLine?: () => string | null;
+  /** The guard's mode, for the header and for `g` (arming asks first). */
+  guardMode?: () => GuardModeName;
   /** The `g` key: cycle the guard off / dry-run / armed. */
   onGuard?: () => void;
 }
 
-export function App({ store, commands, config, theme, onQuit, guardLine, onGuard }: AppProps): React.ReactElement {
+/** The guard line's details: "guard: ARMED (system: …)" → "(system: …)". */
+function guardDetail(line: string | null): string | null {
+  const m = line === null ? null : /\((.*)\)\s*$/.exec(line);
+  return m ? `(${m[1]})` : null;
+}
+
+export function App({ store, commands, config, theme, onQuit, guardLine, guardMode, onGuard }: AppProps): React.ReactElement {
   const state = useStore(store);
   const { columns, rows } = useTerminalSize();
-  const { table, log } = layout(rows);
   const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
   // No clock of its own: every sample re-renders, so "now" is fresh enough, and a timer
   // would draw a second frame per second.
   const now = Date.now();
+  const width = columns;
+  // An error's fix may take more than three lines where the screen has room for it.
+  const footer = footerLines({ view: state.view, status: state.status, readOnly: config.readOnly, matches: state.rows.length, width, theme, now, maxLines: Math.max(1, Math.min(6, rows - 12)) });
+  const { table, log } = layout(rows, footer.length);
+  const bodyHeight = table + log;
+  const presets = `presets: step ${config.adjStep}, protect ${config.protectAdj}, expendable ${config.expendableAdj}, kill grace ${config.killGraceMs / 1000} s, escalation ${config.killEscalation}${config.readOnly ? ', read-only' : ''}`;
   useEffect(() => {
     if (state.view.pageSize !== table - 1) state.setView({ pageSize: table - 1 });
   }, [table]);
 
-  const run = (cmd: Command): void => {
+  // The key handler is registered once: it reads the screen's current size from here.
+  const dims = useRef({ width, bodyHeight, presets });
+  dims.current = { width, bodyHeight, presets };
+
+  const context = (): KeyContext => {
+    const s = store.getState();
+    const { width: w, bodyHeight: h, presets: p } = dims.current;
+    return {
+      view: s.view,
+      eventCount: s.events.length,
+      cgroupCount: s.view.screen === 'cgroups' ? cgroupRows(s.snapshot).length : 0,
+      helpMax: s.view.screen === 'help' ? helpScrollMax(w, h, p) : 0,
+      detailMax: s.view.screen === 'event' ? detailScrollMax(s.events, s.view.eventIndex, w, h) : 0,
+      processMax: s.view.screen === 'process' ? processScrollMax(s, w, h) : 0,
+      textPage: Math.max(1, h - 2),
+      readOnly: config.readOnly,
+      adj: { step: config.adjStep, protect: config.protectAdj, expendable: config.expendableAdj },
+      guard: onGuard ? (guardMode?.() ?? 'off') : null,
+      selectedUser: s.selectedRow()?.user ?? null,
+    };
+  };
+
+  /** F3: select the next row matching the text (from the selection; F3 again: after it). */
+  const search = (text: string, next: boolean): void => {
+    const s = store.getState();
+    if (text === '') return;
+    const rows = s.rows;
+    const cur = Math.max(0, rows.findIndex((r) => r.key === s.view.selectedKey));
+    for (let n = next ? 1 : 0; n < rows.length + (next ? 1 : 0); n++) {
+      const r = rows[(cur + n) % rows.length]!;
+      if (matchesFilter(r, text)) return s.setView({ selectedKey: r.key, selectionMovedAt: null });
+    }
+    s.setStatus(`search: no process matches "${text}"`, 'warn');
+  };
+
+  /** Carry out what a key asked for; false once the app is quitting. */
+  const perform = (e: Effect, refused: { key: string; what: string }[]): boolean => {
     const s = store.getState();
     const page = Math.max(1, s.view.pageSize);
-    switch (cmd) {
-      case 'quit': return onQuit();
-      case 'help': return s.setView({ screen: 'help' });
-      case 'up': return s.moveSelection(-1);
-      case 'down': return s.moveSelection(1);
-      case 'pageUp': return s.moveSelection(-page);
-      case 'pageDown': return s.moveSelection(page);
-      case 'home': return s.moveSelection('home');
-      case 'end': return s.moveSelection('end');
-      case 'filter': return s.setView({ filterDraft: s.view.filter });
-      case 'sort': return s.cycleSort();
-      case 'invert': return s.setView({ inverted: !s.view.inverted });
-      case 'pause': {
-        const paused = !s.view.paused;
-        s.setView({ paused });
-        return s.setStatus(paused ? 'paused: the table is frozen (Z resumes)' : 'resumed');
-      }
-      case 'adjUp': return commands.adjust({ delta: config.adjStep });
-      case 'adjDown': return commands.adjust({ delta: -config.adjStep });
-      case 'adjReset': return commands.adjust({ set: 0 });
-      case 'protect': return commands.adjust({ set: config.protectAdj });
-      case 'expendable': return commands.adjust({ set: config.expendableAdj });
-      case 'neverKill': return commands.askNeverKill();
-      case 'kill': return commands.openKillDialog();
-      case 'tag': return s.toggleTag();
-      case 'events': return s.setView({ screen: 'event', eventIndex: Math.max(0, s.events.length - 1) });
-      case 'cgroups': return s.setView({ screen: 'cgroups' });
-      // Process details and the tree view (Enter, t).
-      case 'details': return s.view.selectedKey ? s.setView({ screen: 'process', detailKey: s.view.selectedKey, detailScroll: 0 }) : undefined;
-      case 'tree': {
-        const tree = !s.view.tree;
-        s.setView({ tree });
-        return s.setStatus(tree ? 'tree view: processes under their parents (t: flat)' : 'flat view');
-      }
-      case 'guard':
-        if (!onGuard) return s.setStatus('the guard is not available here', 'warn');
-        if (config.readOnly) return s.setStatus('--read-only: the guard cannot be armed', 'warn');
-        return onGuard();
-    }
-  };
-
-  const onKey = (input: string, key: KeyInfo & { backspace?: boolean; delete?: boolean; meta?: boolean }): void => {
-    const s = store.getState();
-    const v = s.view;
-    if (key.ctrl && input === 'c') return onQuit();
-    if (v.filterDraft !== null) {
-      if (key.return) return s.setView({ filter: v.filterDraft, filterDraft: null });
-      if (key.escape) return s.setView({ filter: '', filterDraft: null });
-      if (key.backspace || key.delete) return s.setView({ filterDraft: v.filterDraft.slice(0, -1) });
-      if (input && !key.ctrl && !key.meta) {
-        // A paste (or fast typing over SSH) arrives as one chunk: Enter inside it commits.
-        const nl = input.search(/[\r\n]/);
-        if (nl >= 0) return s.setView({ filter: v.filterDraft + input.slice(0, nl), filterDraft: null });
-        return s.setView({ filterDraft: v.filterDraft + input });
-      }
-      return;
-    }
-    const d = v.dialog;
-    if (d) {
-      if (d.kind === 'kill') {
-        if (key.upArrow) return s.setView({ dialog: { ...d, signalIndex: Math.max(0, d.signalIndex - 1) } });
-        if (key.downArrow) return s.setView({ dialog: { ...d, signalIndex: Math.min(KILL_SIGNALS.length - 1, d.signalIndex + 1) } });
-        if (key.return) {
-          s.setView({ dialog: null });
-          void commands.kill(d.targets, KILL_SIGNALS[d.signalIndex]!);
-          commands.showPendingEscalation();
-          return;
-        }
-        if (key.escape || input === 'q') {
-          s.setView({ dialog: null });
-          commands.showPendingEscalation();
-        }
-        return;
-      }
-      const yes = input === 'y' || input === 'Y' || key.return;
-      const no = input === 'n' || input === 'N' || key.escape || input === 'q';
-      if (yes) {
-        s.setView({ dialog: null });
-        if (d.kind === 'never-kill') commands.adjust({ set: -1000 }, d.targets);
-        else void commands.escalate(d.target);
-      } else if (no) {
-        s.setView({ dialog: null });
-        if (d.kind === 'escalate') s.log('action', 'warn', `left PID ${d.target.pid} (${d.target.name}) running after SIGTERM`);
-      }
-      if (yes || no) commands.showPendingEscalation();
-      return;
-    }
-    if (v.screen === 'help') return s.setView({ screen: 'main' });
-    if (v.screen === 'cgroups') {
-      const list = cgroupRows(s.snapshot);
-      if (key.upArrow) return s.setView({ cgroupIndex: Math.max(0, v.cgroupIndex - 1) });
-      if (key.downArrow) return s.setView({ cgroupIndex: Math.min(list.length - 1, v.cgroupIndex + 1) });
-      if (key.return) {
-        const c = list[Math.max(0, Math.min(v.cgroupIndex, list.length - 1))];
+    switch (e.do) {
+      case 'quit': onQuit(); return false;
+      case 'move': s.moveSelection(e.by === Infinity ? page : e.by === -Infinity ? -page : e.by); break;
+      case 'cycleSort': s.cycleSort(); break;
+      case 'adjust': commands.adjust(e.req, e.targets); break;
+      case 'askNeverKill': commands.askNeverKill(); break;
+      case 'openKillDialog': commands.openKillDialog(); break;
+      case 'kill': void commands.kill(e.targets, e.signal); break;
+      case 'escalate': void commands.escalate(e.target); break;
+      case 'leftRunning': s.log('action', 'warn', `left PID ${e.target.pid} (${e.target.name}) running after SIGTERM`); break;
+      case 'showPendingEscalation': commands.showPendingEscalation(); break;
+      case 'toggleTag': s.toggleTag(); break;
+      case 'cycleGuard': onGuard?.(); break;
+      case 'search': search(e.text, e.next); break;
+      case 'showCgroup': {
+        const c = cgroupRows(s.snapshot)[e.index];
         if (c) {
           s.setView({ screen: 'main', cgroupFilter: c.memory.path });
-          s.setStatus(`showing the processes of ${c.label} (c then Esc shows all again)`);
+          s.setStatus(`showing the processes of ${c.label} (Esc shows all again)`);
         }
-        return;
+        break;
       }
-      if (key.escape || input === 'c' || input === 'q') {
-        s.setView({ screen: 'main', ...(key.escape && v.cgroupFilter ? { cgroupFilter: null } : {}) });
-        return;
+      case 'click': {
+        // The table's first row is below the header and the column titles.
+        const i = s.view.scroll + (e.y - 1 - HEADER_ROWS - 1);
+        if (e.y > HEADER_ROWS + 1 && e.y - HEADER_ROWS - 1 <= s.view.pageSize && i < s.rows.length) s.setView({ selectedKey: s.rows[i]!.key, selectionMovedAt: null });
+        break;
       }
-      return;
+      case 'status': s.setStatus(e.text, e.severity); break;
+      case 'refused': refused.push(e); break;
     }
-    if (v.screen === 'process') {
-      const page = Math.max(1, v.pageSize);
-      const row = s.rows.find((r) => r.key === v.detailKey) ?? s.snapshot?.processes.find((p) => p.key === v.detailKey);
-      const lines = row ? processDetailLines(processDetail(row, s.snapshot, s.history), columns).length : 0;
-      const last = Math.max(0, lines - (table + log - 1));
-      const to = (n: number) => s.setView({ detailScroll: Math.max(0, Math.min(last, n)) });
-      if (key.upArrow) return to(v.detailScroll - 1);
-      if (key.downArrow) return to(v.detailScroll + 1);
-      if (key.pageUp) return to(v.detailScroll - page);
-      if (key.pageDown) return to(v.detailScroll + page);
-      if (key.home) return to(0);
-      if (key.end) return to(last);
-      if (key.escape || key.return || input === 'q') return s.setView({ screen: 'main' });
-      return;
-    }
-    if (v.screen === 'event') {
-      if (key.upArrow) return s.setView({ eventIndex: Math.max(0, v.eventIndex - 1) });
-      if (key.downArrow) return s.setView({ eventIndex: Math.min(s.events.length - 1, v.eventIndex + 1) });
-      if (key.escape || input === 'e' || input === 'q') return s.setView({ screen: 'main' });
-      return;
-    }
-    if (input.length > 1 && !key.ctrl) {
-      // Several characters in one chunk is a paste: never a string of actions. Only "/text"
-      // is honoured, as a filter (committed when the chunk holds Enter).
-      if (input.startsWith('/')) {
-        const text = input.slice(1);
-        const nl = text.search(/[\r\n]/);
-        if (nl >= 0) return s.setView({ filter: text.slice(0, nl), filterDraft: null });
-        return s.setView({ filterDraft: text });
-      }
-      return;
-    }
-    const cmd = commandFor(key);
-    if (cmd) run(cmd);
+    return true;
   };
 
-  useInput((input, key) => onKey(input, { ...key, input }));
-  const { internal_eventEmitter: emitter } = useStdin() as ReturnType<typeof useStdin> & { internal_eventEmitter?: NodeJS.EventEmitter };
+  /** One chunk of input: every key in it, in order, each on the state the previous one left. */
+  const onChunk = (data: string): void => {
+    const keys = parseKeys(data);
+    const chunk = chunkOf(keys);
+    const refused: { key: string; what: string }[] = [];
+    for (const key of keys) {
+      const r = reduceKey(context(), key, chunk);
+      if (r.view) store.getState().setView(r.view);
+      for (const e of r.effects) if (!perform(e, refused)) return;
+    }
+    if (refused.length > 0) store.getState().setStatus(describeRefused(refused, chunk), 'warn');
+  };
+  const onChunkRef = useRef(onChunk);
+  onChunkRef.current = onChunk;
+
+  const { internal_eventEmitter: emitter, setRawMode, isRawModeSupported } = useStdin() as ReturnType<typeof useStdin> & { internal_eventEmitter?: NodeJS.EventEmitter };
+  useEffect(() => {
+    if (!isRawModeSupported) return;
+    setRawMode(true);
+    return () => setRawMode(false);
+  }, [isRawModeSupported, setRawMode]);
   useEffect(() => {
     if (!emitter) return;
-    const onRaw = (data: string) => {
-      const cmd = commandForRaw(String(data));
-      const s = store.getState();
-      if (cmd === null || s.view.filterDraft !== null) return;
-      if (s.view.dialog || s.view.screen !== 'main') {
-        if (cmd === 'quit') onQuit();
-        return;
-      }
-      run(cmd);
+    // Ink hands one read of the terminal over as several events (text, then each escape
+    // sequence), synchronously: gather them back into the chunk they came in.
+    let pending: string[] = [];
+    const flush = () => {
+      const data = pending.join('');
+      pending = [];
+      onChunkRef.current(data);
     };
-    emitter.on('input', onRaw);
+    const onInput = (data: unknown) => {
+      if (pending.length === 0) queueMicrotask(flush);
+      pending.push(String(data));
+    };
+    emitter.on('input', onInput);
     return () => {
-      emitter.off('input', onRaw);
+      emitter.off('input', onInput);
     };
   }, [emitter]);
 
@@ -229,10 +193,9 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
     );
   }
 
-  const width = columns;
   const body = (() => {
     const d = state.view.dialog;
-    const h = table + log;
+    const h = bodyHeight;
     if (d?.kind === 'kill') {
       return <KillDialog targets={d.targets} signalIndex={d.signalIndex} graceMs={config.killGraceMs} escalation={config.killEscalation} width={width} height={h} theme={theme} />;
     }
@@ -241,6 +204,22 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
         <ConfirmDialog
           title={`Never kill ${d.targets.map((t) => `PID ${t.pid} (${t.name})`).join(', ')}?`}
           body={['Sets oom_score_adj to -1000: the kernel will not pick it even if the machine runs out of memory.', 'Lowering below the floor needs CAP_SYS_RESOURCE.']}
+          width={width}
+          height={h}
+          theme={theme}
+        />
+      );
+    }
+    if (d?.kind === 'arm-guard') {
+      const detail = guardDetail(guardLine?.() ?? null);
+      return (
+        <ConfirmDialog
+          title="Arm the guard?"
+          body={[
+            'Armed, the guard signals processes on its own (SIGTERM, then SIGKILL) when memory runs low, before the kernel OOM killer does.',
+            ...(detail ? [`Thresholds: ${detail.slice(1, -1)}`] : []),
+            'Dry-run (now) only says what it would do.',
+          ]}
           width={width}
           height={h}
           theme={theme}
@@ -259,31 +238,40 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
       );
     }
     if (state.view.screen === 'help') {
-      return <HelpScreen width={width} height={h} theme={theme} presets={`presets: step ${config.adjStep}, protect ${config.protectAdj}, expendable ${config.expendableAdj}, kill grace ${config.killGraceMs / 1000} s, escalation ${config.killEscalation}${config.readOnly ? ', read-only' : ''}`} />;
+      return <HelpScreen width={width} height={h} scroll={state.view.helpScroll} theme={theme} presets={presets} />;
     }
     if (state.view.screen === 'cgroups') {
       return <CgroupView snapshot={state.snapshot} index={state.view.cgroupIndex} width={width} height={h} theme={theme} />;
     }
     if (state.view.screen === 'process') {
-      const key = state.view.detailKey;
-      const row = state.rows.find((r) => r.key === key) ?? state.snapshot?.processes.find((p) => p.key === key) ?? null;
-      return (
-        <Box flexDirection="column" height={h}>
-          <ProcessDetail model={row ? processDetail(row, state.snapshot, state.history) : null} scroll={state.view.detailScroll} width={width} height={h} theme={theme} />
-        </Box>
-      );
+      const row = detailRow(state);
+      return <ProcessDetail model={row ? processDetail(row, state.snapshot, state.history) : null} scroll={state.view.processScroll} width={width} height={h} theme={theme} />;
     }
     if (state.view.screen === 'event') {
-      return <EventDetail events={state.events} index={state.view.eventIndex} width={width} height={h} theme={theme} />;
+      return <EventDetail events={state.events} index={state.view.eventIndex} scroll={state.view.detailScroll} width={width} height={h} theme={theme} />;
     }
     return (
       <>
         <ProcessTable rows={state.rows} view={state.view} width={width} height={table} theme={theme} treePrefix={state.treePrefix} />
-        <EventLog events={state.events} width={width} height={log} theme={theme} />
+        <EventLog events={state.events} width={width} height={log} scroll={state.view.logScroll} theme={theme} />
       </>
     );
   })();
 
+  const line = guardLine?.() ?? null;
+  const selected = state.rows.findIndex((r) => r.key === state.view.selectedKey);
+  const v = state.view;
+  const modes: Modes = {
+    paused: v.paused,
+    readOnly: config.readOnly,
+    sort: v.sort,
+    inverted: v.inverted,
+    filter: v.filter,
+    cgroupFilter: v.cgroupFilter,
+    tagged: v.tagged.size,
+    position: { index: selected + 1, rows: state.rows.length, total: state.snapshot?.processes.length ?? 0 },
+    guard: onGuard ? { mode: guardMode?.() ?? 'off', detail: guardDetail(line) } : null,
+  };
   return (
     <Box flexDirection="column" width={width}>
       <Header
@@ -292,13 +280,26 @@ export function App({ store, commands, config, theme, onQuit, guardLine, onGuard
         pressureLevel={state.pressureLevel}
         lastOomKill={state.lastOomKill}
         kernelLog={state.kernelLog}
-        guardLine={guardLine?.() ?? null}
+        modes={modes}
         width={width}
         theme={theme}
         now={now}
       />
       {body}
-      <Footer view={state.view} status={state.status} readOnly={config.readOnly} width={width} theme={theme} now={now} />
+      <Lines lines={footer} width={width} />
     </Box>
   );
+}
+
+/** The process the detail pane shows: still a row, or still in the snapshot (it keeps its key if it exits). */
+function detailRow(s: OomtopState) {
+  const key = s.view.detailKey;
+  return s.rows.find((r) => r.key === key) ?? s.snapshot?.processes.find((p) => p.key === key) ?? null;
+}
+
+/** The last first line of the process detail pane at this size (its title takes a line). */
+function processScrollMax(s: OomtopState, width: number, height: number): number {
+  const row = detailRow(s);
+  const lines = row ? processDetailLines(processDetail(row, s.snapshot, s.history), width).length : 0;
+  return Math.max(0, lines - (height - 1));
 }

@@ -4,6 +4,7 @@ import { oomEventLines } from '../kernel/render.js';
 import type { LogEntry } from '../store/events.js';
 import { fit, fmtClock, sparkline } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
+import { wrap } from '../text/layout.js';
 import { eventLine } from './EventLog.js';
 import type { Theme } from './theme.js';
 
@@ -25,23 +26,50 @@ export function detailLines(e: LogEntry): string[] {
   return out;
 }
 
-export function EventDetail({ events, index, width, height, theme }: { events: LogEntry[]; index: number; width: number; height: number; theme: Theme }): React.ReactElement {
-  const listH = Math.max(3, Math.floor(height / 2));
+/** How the event screen splits its height: the list of events, then the selected one's details. */
+export function eventLayout(height: number): { list: number; detail: number } {
+  const list = Math.max(3, Math.floor(height / 2));
+  return { list, detail: Math.max(0, height - list) };
+}
+
+/** The selected entry's details, each line wrapped to the width (continuations indented). */
+export function wrappedDetail(e: LogEntry | undefined, width: number): string[] {
+  if (!e) return ['no events yet'];
+  return detailLines(e).flatMap((l) => {
+    const lead = /^ */.exec(l)![0];
+    return wrap(l, width, { indent: `${lead}  ` });
+  });
+}
+
+/** The last first-line the details can scroll to (0 when they fit). */
+export function detailScrollMax(events: LogEntry[], index: number, width: number, height: number): number {
+  const e = events[Math.max(0, Math.min(index, events.length - 1))];
+  const { detail } = eventLayout(height);
+  return Math.max(0, wrappedDetail(e, width).length - Math.max(1, detail - 1));
+}
+
+export function EventDetail({ events, index, scroll, width, height, theme }: { events: LogEntry[]; index: number; scroll: number; width: number; height: number; theme: Theme }): React.ReactElement {
+  const { list: listH, detail: detailH } = eventLayout(height);
   const i = Math.max(0, Math.min(index, events.length - 1));
   const start = Math.max(0, Math.min(i - Math.floor((listH - 1) / 2), events.length - (listH - 1)));
   const list = events.slice(start, start + listH - 1);
   const sel = events[i];
-  const detail = sel ? detailLines(sel) : ['no events yet'];
+  const detail = wrappedDetail(sel, width);
+  const room = Math.max(1, detailH - 1);
+  const from = Math.max(0, Math.min(scroll, detail.length - room));
+  const shown = detail.slice(from, from + room);
+  const more = detail.length > room ? `  lines ${from + 1}–${from + shown.length} of ${detail.length}: PgUp/PgDn scroll` : '';
   return (
     <Box flexDirection="column" height={height}>
-      <Text bold color={theme.accent}>{fit('Events — ↑/↓ choose, Esc or e returns', width)}</Text>
+      <Text bold color={theme.accent} wrap="truncate">{fit(`Events — ↑/↓ choose, Home/End first/last, Esc or e returns${more}`, width)}</Text>
       {list.map((e) => (
         <Text key={e.id} inverse={e === sel} color={e === sel ? undefined : theme.severity(e.severity)} wrap="truncate">
           {fit(eventLine(e), width)}
         </Text>
       ))}
-      {detail.slice(0, Math.max(0, height - listH)).map((l, n) => (
-        <Text key={`d${n}`} wrap="truncate">{fit(l, width)}</Text>
+      <Text bold wrap="truncate">{fit('─'.repeat(width), width)}</Text>
+      {shown.map((l, n) => (
+        <Text key={`d${from + n}`} wrap="truncate">{fit(l, width)}</Text>
       ))}
     </Box>
   );

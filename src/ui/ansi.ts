@@ -30,3 +30,11 @@ export function inverse(text: string): string {
 export function bold(text: string): string {
   return `\u001b[1m${text}\u001b[22m`;
 }
+
+const BG: Record<string, number> = { red: 41, green: 42, yellow: 43, blue: 44, magenta: 45, cyan: 46, white: 47 };
+
+/** Background colour (htop's function-key labels); inverse when there is no colour. */
+export function background(text: string, color: string | undefined): string {
+  const code = color === undefined ? undefined : BG[color];
+  return code === undefined ? inverse(text) : `\u001b[30;${code}m${text}\u001b[39;49m`;
+}

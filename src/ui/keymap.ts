@@ -23,36 +23,46 @@ export type Command =
   | 'events'
   | 'cgroups'
   | 'guard'
-  | 'details'
-  | 'tree';
+  | 'search'
+  | 'tree'
+  | 'untagAll'
+  | 'userFilter'
+  | 'logOlder'
+  | 'logNewer'
+  | 'details';
 
-export interface KeyInfo {
-  input: string;
-  upArrow?: boolean;
-  downArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  ctrl?: boolean;
-  escape?: boolean;
-  return?: boolean;
+/**
+ * A key, as src/ui/keys.ts parses it from the terminal's bytes: a printable character is
+ * itself ("k", "]", "é"); every other key has a name of several letters ("Up", "PgDn",
+ * "Enter", "Esc", "Backspace", "F1" … "F12", "C-c" for Ctrl-C).
+ */
+export type Key = string;
+
+/** A printable character (one code point), not a named key. */
+export function isChar(key: Key): boolean {
+  return [...key].length === 1;
 }
 
-/** Function keys, by the raw bytes terminals send (xterm, VT220, linux console). */
-const FKEYS: Record<string, Command> = {
-  '\u001bOP': 'help', // F1
-  '\u001b[11~': 'help',
-  '\u001b[[A': 'help',
-  '\u001b[17~': 'sort', // F6
-  '\u001b[20~': 'kill', // F9
-  '\u001b[21~': 'quit', // F10
+/** htop's function keys where they fit; F2 (setup) has no counterpart. */
+const NAMED: Record<string, Command> = {
+  'C-c': 'quit',
+  Up: 'up',
+  Down: 'down',
+  PgUp: 'pageUp',
+  PgDn: 'pageDown',
+  Home: 'home',
+  End: 'end',
+  F1: 'help',
+  F3: 'search',
+  F4: 'filter',
+  F5: 'tree',
+  F6: 'sort',
+  F7: 'adjDown',
+  F8: 'adjUp',
+  F9: 'kill',
+  F10: 'quit',
+  Enter: 'details',
 };
-
-/** Ink's useInput hides function keys: the UI feeds raw input here too. */
-export function commandForRaw(data: string): Command | null {
-  return FKEYS[data] ?? null;
-}
 
 const CHARS: Record<string, Command> = {
   q: 'quit',
@@ -73,38 +83,43 @@ const CHARS: Record<string, Command> = {
   P: 'neverKill',
   x: 'expendable',
   ' ': 'tag',
+  U: 'untagAll',
+  u: 'userFilter',
+  t: 'tree',
   e: 'events',
   c: 'cgroups',
   g: 'guard',
-  t: 'tree',
+  '{': 'logOlder',
+  '}': 'logNewer',
 };
 
-export function commandFor(key: KeyInfo): Command | null {
-  if (key.ctrl && key.input === 'c') return 'quit';
-  if (key.upArrow) return 'up';
-  if (key.downArrow) return 'down';
-  if (key.pageUp) return 'pageUp';
-  if (key.pageDown) return 'pageDown';
-  if (key.home) return 'home';
-  if (key.end) return 'end';
-  if (key.return) return 'details';
-  return CHARS[key.input] ?? null;
+export function commandFor(key: Key): Command | null {
+  return (isChar(key) ? CHARS[key] : NAMED[key]) ?? null;
 }
+
+/** Commands that change a process or arm something: never run from a pasted string of keys. */
+export const ACTS: ReadonlySet<Command> = new Set<Command>(['adjUp', 'adjDown', 'adjReset', 'protect', 'expendable', 'neverKill', 'kill', 'guard']);
 
 /** Lines for the help screen: keys and what they do. */
 export const HELP: readonly [string, string][] = [
   ['↑ ↓ j PgUp PgDn Home End', 'move; the selection follows the process (k is kill, as in htop)'],
-  ['/', 'filter by name or command line; digits alone: that PID (Enter keeps, Esc clears)'],
+  ['/ F4', 'filter as you type: name or command line; digits also match the PID; pid:310 that PID only; user:NAME a user. Enter keeps it, Esc clears it (Esc on the main screen too)'],
+  ['F3', 'search: the selection jumps to the next match as you type, F3 again finds the next one, Enter or Esc ends'],
+  ['u   U', "show only the selected process's user (u again shows all)   untag all"],
   ['s F6   I', 'cycle the sort (risk, RSS, adj, growth, PID, name)   I: invert'],
-  ['Z', 'pause / resume sampling'],
-  [']  +   [  -   0', 'oom_score_adj up / down by the step, 0 resets (down needs CAP_SYS_RESOURCE below the floor)'],
+  ['t F5', 'tree view: processes under their parents'],
+  ['Enter', "process details: why this rank (the kernel's arithmetic), its cgroups, its history (Esc returns)"],
+  ['Z', 'pause / resume sampling (actions still work; the frozen table shows their result)'],
+  [']  +  F8   [  -  F7   0', 'oom_score_adj up / down by the step, 0 resets (down needs CAP_SYS_RESOURCE below the floor)'],
   ['p   x', 'protect (adj preset below 0)   expendable (adj preset above 0)'],
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
-  ['Space   g', 'tag / untag (actions apply to all tagged)   guard: off → dry-run → armed'],
-  ['Enter   t', "process details (why this rank: the kernel's arithmetic; cgroups, history)   tree view"],
-  ['e   c', 'event details (OOM kills, actions, pressure)   cgroup view (Enter: its processes)'],
-  ['? F1 h   q F10 ^C', 'this help   quit'],
+  ['Space', 'tag / untag (actions apply to all tagged)'],
+  ['g', 'guard: off → dry-run → armed (arming asks first)'],
+  ['e   c', 'event details (OOM kills, actions, pressure; PgUp PgDn scroll a long report)   cgroup view (Enter: its processes)'],
+  ['{   }', 'scroll the event log to older / newer events'],
+  ['? F1 h   q F10 ^C', 'this help (↑ ↓ PgUp PgDn scroll it, any other key returns)   quit'],
+  ['several keys at once', 'keys that arrive together (fast typing, a slow link) are applied one by one, except keys that change a process: those must come alone unless they repeat (]] is two steps); a paste never acts'],
 ];
 
 export const LEGEND: readonly [string, string][] = [

@@ -97,7 +97,7 @@ describe.skipIf(!built)('the oomtop command', () => {
     expect(doc.processes).toHaveLength(3);
     const pids = doc.processes.map((p: { pid: number }) => p.pid);
     expect(pids).toEqual([...pids].sort((a, b) => a - b));
-    const one = JSON.parse(run(['--once', '--json', '--filter', '1']).stdout);
+    const one = JSON.parse(run(['--once', '--json', '--filter', 'pid:1']).stdout);
     expect(one.processes.map((p: { pid: number }) => p.pid)).toEqual([1]);
   });
 

@@ -126,7 +126,14 @@ describe.skipIf(!hasTmux || !built)('oomtop screens in tmux', () => {
     else {
       // Without CAP_SYS_RESOURCE the kernel refuses; oomtop says so.
       expect(adjOf(self)).toBe(0);
-      expect(screen).toContain('oomtop could not lower its own oom_score_adj');
+      // Its row shows adj 0, and the event log says why: among the first events, before the
+      // kernel's past kills (e, then Home: the first event), read across wrapped lines.
+      expect(rowOf(screen, self)).toMatch(/\s0\s/);
+      await s.keys('e');
+      await s.waitFor((t) => t.includes('Events —'), 5000, 'the events view');
+      await s.keys('Home');
+      const flat = (t: string) => t.split('\n').map((l) => l.trim()).join(' ').replace(/\s+/g, ' ');
+      await s.waitFor((t) => flat(t).includes('oomtop could not lower its own oom_score_adj'), 5000, 'the reason in the event log');
     }
   });
 
@@ -181,7 +188,10 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('oomtop screens in tmux, wi
     await s.waitFor((t) => !t.includes('Process details') && rowOf(t, d.pid!) !== undefined, 5000, 'the table again');
     // The help has a legend of the badges.
     await s.keys('?');
-    const help = await s.waitFor((t) => t.includes('oomtop help'), 5000, 'the help');
+    await s.waitFor((t) => t.includes('oomtop help'), 5000, 'the help');
+    // The legend closes the help: at 80x24 it is below the keys (help scrolls).
+    await s.keys('End');
+    const help = await s.waitFor((t) => t.includes('every badge that applies'), 5000, 'the legend');
     expect(help).toMatch(/V C N P E \*\s+every badge that applies \(VE, CP\)/);
   });
 

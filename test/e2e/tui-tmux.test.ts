@@ -26,7 +26,7 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
     const hog = await startHog(32);
     const pid = hog.pid!;
     // Filter by PID: only the test's own child is on screen, so keys act on nothing else.
-    const s = start(`--filter ${pid} --interval 0.5`);
+    const s = start(`--filter pid:${pid} --interval 0.5`);
     const first = await s.waitFor((t) => new RegExp(`\\b${pid}\\b`).test(t) && /OOM kills since boot/.test(t), 10_000, 'the first frame');
     expect(first).toMatch(/pressure: (NORMAL|ELEVATED|HIGH|CRITICAL)/);
     expect(s.display('#{alternate_on}')).toBe('1');
@@ -63,7 +63,7 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
   it('SIGTERM to a process that ignores it asks about SIGKILL after the grace period', async () => {
     const hog = await startHog(8, { ignoreTerm: true });
     const pid = hog.pid!;
-    const s = start(`--filter ${pid} --interval 0.5 --kill-grace 1`);
+    const s = start(`--filter pid:${pid} --interval 0.5 --kill-grace 1`);
     await s.waitFor((t) => new RegExp(`\\b${pid}\\b`).test(t), 10_000, 'the row');
     await s.keys('k');
     await s.waitFor((t) => t.includes(`Send a signal to PID ${pid}`), 5000, 'the kill dialog');
@@ -78,7 +78,7 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
 
   it('follows resizes, says when the terminal is too small, and draws without colour under NO_COLOR', async () => {
     const c = startSleeper();
-    const s = start(`--filter ${c.pid}`, 100, 30, { NO_COLOR: '1' });
+    const s = start(`--filter pid:${c.pid}`, 100, 30, { NO_COLOR: '1' });
     await s.waitFor((t) => t.includes(String(c.pid)), 10_000, 'the row');
     // No SGR colour codes (30-37, 90-97, 38;5) anywhere: only bold/inverse.
     expect(s.capture(true)).not.toMatch(/\u001b\[[0-9;]*(3[0-7]|9[0-7]|38;5;\d+)m/);
@@ -94,13 +94,13 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
 
   it('draws live frames even when CI=true is set in an interactive terminal', async () => {
     const c = startSleeper();
-    const s = start(`--filter ${c.pid} --interval 0.5`, 100, 30, { CI: 'true', CONTINUOUS_INTEGRATION: '1' });
+    const s = start(`--filter pid:${c.pid} --interval 0.5`, 100, 30, { CI: 'true', CONTINUOUS_INTEGRATION: '1' });
     await s.waitFor((t) => t.includes(String(c.pid)) && t.includes('Mem ['), 10_000, 'a live frame');
   });
 
   it('leaves the alternate screen when killed by SIGTERM', async () => {
     const c = startSleeper();
-    const s = start(`--filter ${c.pid}`);
+    const s = start(`--filter pid:${c.pid}`);
     await s.waitFor((t) => t.includes(String(c.pid)), 10_000, 'the row');
     const oomtopPid = Number(s.display('#{pane_pid}'));
     // The pane runs sh -c; its child is node (oomtop).

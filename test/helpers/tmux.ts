@@ -30,6 +30,12 @@ export class TmuxSession {
     }
   }
 
+  /** Send text in one write, as a paste or keys typed faster than the link carries them. */
+  async type(text: string): Promise<void> {
+    execFileSync('tmux', [...this.socket, 'send-keys', '-l', '-t', this.name, text]);
+    await sleep(150);
+  }
+
   display(format: string): string {
     return execFileSync('tmux', [...this.socket, 'display-message', '-p', '-t', this.name, format], { encoding: 'utf8' }).trim();
   }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCmdline, parseStat, parseStatus } from '../../src/proc/process.js';
-import { parseKernelRelease, parseMeminfo, parsePressure, parseVmstatField } from '../../src/proc/system.js';
+import { readFileSync } from 'node:fs';
+import { parseKernelRelease, parseLoadavg, parseMeminfo, parsePressure, parseVmstatField, readLoadavg, readUptimeSeconds } from '../../src/proc/system.js';
 import { parsePasswd } from '../../src/proc/users.js';
 import { statLine } from '../helpers/fakeproc.js';
 
@@ -78,5 +79,22 @@ describe('system files', () => {
     const m = parsePasswd('root:x:0:0::/root:/bin/sh\nbroken\nmysql:x:27:27::/:/bin/false\n');
     expect(m.get(0)).toBe('root');
     expect(m.get(27)).toBe('mysql');
+  });
+});
+
+describe('load and uptime', () => {
+  it('parses /proc/loadavg, and says null for anything else', () => {
+    expect(parseLoadavg('0.52 0.58 0.59 2/345 12345\n')).toEqual({ one: 0.52, five: 0.58, fifteen: 0.59, running: 2, tasks: 345 });
+    expect(parseLoadavg('')).toBeNull();
+    expect(parseLoadavg('0.5 0.5')).toBeNull();
+  });
+
+  it('reads the real /proc/loadavg and /proc/uptime', () => {
+    const load = readLoadavg('/proc')!;
+    expect(load.tasks).toBeGreaterThan(0);
+    expect(load.running).toBeGreaterThanOrEqual(0);
+    const up = readUptimeSeconds('/proc')!;
+    expect(up).toBeGreaterThan(0);
+    expect(Math.abs(up - Number.parseFloat(readFileSync('/proc/uptime', 'utf8')))).toBeLessThan(5);
   });
 });

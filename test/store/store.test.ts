@@ -43,6 +43,24 @@ describe('store', () => {
     expect(store.getState().selectedRow()?.pid).toBe(10);
   });
 
+  it('filters digits by PID and by command line, pid:N by PID only, user:NAME by user', () => {
+    const store = createOomtopStore({ sort: 'pid' });
+    store.getState().applySnapshot(snap(1, [proc(310, 700), proc(11, 900, { cmdline: 'server --port 310' }), proc(12, 800, { user: 'pg', uid: 70 })]));
+    const pids = (filter: string) => {
+      store.getState().setView({ filter });
+      return store.getState().rows.map((r) => r.pid);
+    };
+    expect(pids('310')).toEqual([11, 310]);
+    expect(pids('pid:310')).toEqual([310]);
+    expect(pids('pid:31')).toEqual([]);
+    expect(pids('pid:x')).toEqual([]);
+    expect(pids('user:pg')).toEqual([12]);
+    expect(pids('user:70')).toEqual([12]);
+    expect(pids('user:root --flag')).toEqual([310]);
+    expect(pids('PID:11 port')).toEqual([11]);
+    expect(pids('user:')).toEqual([11, 12, 310]);
+  });
+
   it('cycles sorts, inverts, filters by name, command line or PID', () => {
     const store = createOomtopStore();
     store.getState().applySnapshot(snap(1, [proc(10, 700), proc(11, 900), proc(12, 800)]));

@@ -38,7 +38,8 @@ describe('App', () => {
     expect(frame).toMatch(/OOM kills since boot: 0/);
     const rows = frame.split('\n').filter((l) => /^\s*\*?[VNPE ]\s+\d+ /.test(l));
     expect(rows[0]).toMatch(/^ V\s+11 .*bigdb/);
-    expect(frame).toMatch(/q quit/);
+    expect(frame).toMatch(/F1Help.*F10Quit/);
+    expect(frame).toMatch(/F9Kill/);
   });
 
   it('never draws more lines than the terminal has', () => {
@@ -48,11 +49,14 @@ describe('App', () => {
     expect(layout(24).table + layout(24).log + 4 + 1).toBeLessThanOrEqual(23);
   });
 
-  it('opens help on ?, returns on any key, quits on q', async () => {
+  it('opens help on ?, scrolls it to the legend, returns on any key, quits on q', async () => {
     const { ui, quits } = setup([{ pid: 10, comm: 'a' }]);
     ui.stdin.write('?');
     await tick();
     expect(ui.lastFrame()).toMatch(/oomtop help/);
+    expect(ui.lastFrame()).toMatch(/more lines/);
+    ui.stdin.write('\u001b[F'); // End
+    await tick();
     expect(ui.lastFrame()).toMatch(/next victim/);
     ui.stdin.write('x');
     await tick();
@@ -62,30 +66,67 @@ describe('App', () => {
     expect(quits()).toBe(1);
   });
 
-  it('filters with / and Enter, clears with Esc', async () => {
+  it('filters live as you type, keeps it on Enter, clears it with Esc on the main screen', async () => {
     const { ui, store } = setup([{ pid: 10, comm: 'nginx' }, { pid: 11, comm: 'postgres' }]);
     for (const ch of ['/', 'p', 'o', 's']) {
       ui.stdin.write(ch);
       await tick();
     }
     expect(ui.lastFrame()).toMatch(/Filter: pos/);
+    expect(store.getState().rows.map((r) => r.pid)).toEqual([11]); // before Enter
     ui.stdin.write('\r');
     await tick();
     expect(store.getState().view.filter).toBe('pos');
-    expect(store.getState().rows.map((r) => r.pid)).toEqual([11]);
-    ui.stdin.write('/');
-    await tick();
+    expect(ui.lastFrame()).toMatch(/filter: "pos"/);
     ui.stdin.write('\u001b');
     await tick();
     expect(store.getState().view.filter).toBe('');
+    expect(store.getState().rows).toHaveLength(2);
   });
 
-  it('ignores a pasted string of letters instead of running each as a command', async () => {
+  it('edits a filter typed in one chunk: Backspace inside it deletes, Enter inside it keeps', async () => {
+    const { ui, store } = setup([{ pid: 10, comm: 'nginx' }, { pid: 11, comm: 'postgres' }]);
+    ui.stdin.write('/ngx\u007finx\r');
+    await tick();
+    expect(store.getState().view).toMatchObject({ filter: 'nginx', filterDraft: null });
+    expect(store.getState().rows.map((r) => r.pid)).toEqual([10]);
+  });
+
+  it('refuses a pasted string of action keys, and says so', async () => {
     const { ui, store } = setup([{ pid: 10, comm: 'a' }, { pid: 11, comm: 'b' }]);
     ui.stdin.write('xkP');
     await tick();
     expect(store.getState().view.dialog).toBeNull();
     expect(store.getState().events).toHaveLength(0);
+    expect(store.getState().status?.text).toMatch(/^ignored x k P: /);
+  });
+
+  it('applies each key of a repeated chunk: ]] raises adj twice', async () => {
+    const { ui, root } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write(']]');
+    await tick();
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(`${root}/10/oom_score_adj`, 'utf8').trim()).toBe('200');
+  });
+
+  it('F1 opens help and leaves it open', async () => {
+    const { ui } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write('\u001bOP');
+    await tick();
+    await tick();
+    expect(ui.lastFrame()).toMatch(/oomtop help/);
+  });
+
+  it('paused, the frozen table shows an adj change', async () => {
+    const { ui, store } = setup([{ pid: 10, comm: 'a' }]);
+    ui.stdin.write('Z');
+    await tick();
+    ui.stdin.write('x');
+    await tick();
+    expect(store.getState().view.paused).toBe(true);
+    expect(store.getState().rows[0]!.oomScoreAdj).toBe(500);
+    expect(ui.lastFrame()).toMatch(/PAUSED/);
+    expect(ui.lastFrame()).toMatch(/\b10 .* 666\s+500\s/);
   });
 
   it('x writes oom_score_adj and logs the result; k opens the kill dialog, Esc cancels', async () => {
