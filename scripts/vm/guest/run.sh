@@ -12,8 +12,7 @@ echo +memory > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
 export OOMTOP_VM_OUT=$O OOMTOP_VM_MODE=$VM_MODE OOMTOP_VM_KERNEL=$VM_KERNEL
 rc=0
 cd "$VM_CWD" 2> /dev/null || {
-  hint=""; [ "$VM_MODE" = systemd ] && case "$VM_CWD" in /tmp/*) hint=" (with --systemd the guest's /tmp is a fresh tmpfs: run from a checkout outside /tmp)";; esac
-  echo "vm: the working directory $VM_CWD is not there in the guest$hint" > /dev/ttyS2
+  echo "vm: the working directory $VM_CWD is not there in the guest" > /dev/ttyS2
   rc=126
 }
 [ $rc = 0 ] && { bash -c "$(cat $O/cmd)" < /dev/null > /dev/ttyS1 2> /dev/ttyS2; rc=$?; }
