@@ -33,12 +33,12 @@ function compare(a: Row, b: Row, sort: SortKey): number {
   }
 }
 
-/** A filter of digits alone means that PID; anything else matches name or command line, ignoring case. */
+/** A filter of digits alone means that PID; anything else matches name, command line or container name, ignoring case. */
 export function matchesFilter(p: ProcessSample, filter: string): boolean {
   if (filter === '') return true;
   if (/^\d+$/.test(filter)) return String(p.pid) === filter;
   const f = filter.toLowerCase();
-  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f);
+  return p.name.toLowerCase().includes(f) || p.cmdline.toLowerCase().includes(f) || (p.container?.toLowerCase().includes(f) ?? false);
 }
 
 /** In this memory cgroup or below it. */

@@ -1,4 +1,12 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import React from 'react';
+import { render } from 'ink-testing-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memcgResolver } from '../../src/cgroup/resolve.js';
+import { Sampler } from '../../src/sampler/sampler.js';
+import { CgroupView, cgroupRows } from '../../src/ui/CgroupView.js';
+import { makeTheme } from '../../src/ui/theme.js';
 import { ContainerNamer, defaultSources } from '../../src/containers/index.js';
 import { dockerHost, inspectContainer, pastEvents, type EngineEvent } from '../../src/containers/engine.js';
 import type { NameSource } from '../../src/containers/sources.js';
@@ -9,6 +17,16 @@ import { until, waitFor } from '../helpers/wait.js';
  * Names from a real Docker Engine (its own dockerd on a private socket, started and stopped
  * here): listed once over the socket, then kept current by the Engine's event stream.
  */
+
+const repo = resolve(import.meta.dirname, '../..');
+
+function oomtop(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    execFile(process.execPath, [resolve(repo, 'bin/oomtop.js'), ...args], { env: { ...process.env, ...env }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 const skip = dockerSkipReason();
 if (skip) console.warn(`docker engine tests skipped: ${skip}`);
@@ -84,6 +102,46 @@ describe.skipIf(skip !== null)('names from a real Docker Engine', () => {
       expect(past.some((e) => e.id === hog && e.action === 'oom')).toBe(true);
     } finally {
       namer.stop();
+    }
+  }, 120_000);
+
+  it('--once --json and the cgroup view name the container with its image, Compose labels and limit; the filter takes a container name', async () => {
+    const id = await d.run({ name: 'api-1', memory: '128m', labels: { 'com.docker.compose.project': 'shop', 'com.docker.compose.service': 'api' } }, ['/bin/hog', '8', '0', '24']);
+    const pid = (await d.inspect(id)).State.Pid as number;
+    const path = await d.memcgPath(id);
+    expect(path).toBe(`/docker/${id}`);
+    const env = { DOCKER_HOST: d.host };
+    const r = await oomtop(['--once', '--json'], env);
+    expect(r.stderr).toBe('');
+    const j = JSON.parse(r.stdout) as { processes: { pid: number; container: string | null; cmdline: string }[]; cgroups: { path: string; limitKiB: number | null; label: string; container: Record<string, unknown> | null }[] };
+    const cg = j.cgroups.find((c) => c.path === path)!;
+    expect(cg.label).toBe('api-1');
+    expect(cg.limitKiB).toBe(128 * 1024);
+    expect(cg.container).toMatchObject({ runtime: 'docker', id, name: 'api-1', image: 'oomtop-test', compose: { project: 'shop', service: 'api' } });
+    expect(j.processes.find((p) => p.pid === pid)?.container).toBe('api-1');
+
+    const f = JSON.parse((await oomtop(['--once', '--json', '--filter', 'API-1'], env)).stdout) as typeof j;
+    expect(f.processes.map((p) => p.pid)).toContain(pid);
+    // Everything else it matched is oomtop itself (its command line holds the filter).
+    expect(f.processes.filter((p) => p.container !== 'api-1').every((p) => p.cmdline.includes('API-1'))).toBe(true);
+
+    // The cgroup view (c) of the TUI, on a real snapshot with the Engine's names.
+    const { memoryCgroupOf, hierarchy } = memcgResolver('/proc', null);
+    const namer = new ContainerNamer({ sources: defaultSources(env).slice(0, 1), follow: false });
+    const sampler = new Sampler({ procRoot: '/proc', memoryCgroupOf, hierarchy, namer });
+    sampler.sample({ full: true });
+    await namer.refresh();
+    const snap = sampler.sample({ full: true });
+    const i = cgroupRows(snap).findIndex((c) => c.memory.path === path);
+    expect(i).toBeGreaterThanOrEqual(0);
+    const view = render(React.createElement(CgroupView, { snapshot: snap, index: i, width: 200, height: 40, theme: makeTheme(false) }));
+    try {
+      const line = view.lastFrame()!.split('\n').find((l) => l.includes(path))!;
+      expect(line).toMatch(/api-1 \(oomtop-test\)/);
+      expect(line).toMatch(/128M/);
+      expect(line).toContain(`${pid} hog`);
+    } finally {
+      view.unmount();
     }
   }, 120_000);
 });
