@@ -66,6 +66,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const cleanup = () => {
     attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
+    attempt(() => namer?.stop());
     attempt(() => host?.stop());
     attempt(() => stats?.close());
     attempt(() => app?.unmount());
@@ -126,7 +127,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     patchConsole: true,
   });
   host.start();
-  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg });
+  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),
