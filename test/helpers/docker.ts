@@ -119,7 +119,7 @@ export class TestDocker {
   docker(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     return new Promise((res, rej) => {
       execFile('docker', ['-H', this.host, ...args], { timeout: opts.timeoutMs ?? 60_000, env: { ...process.env, DOCKER_HOST: this.host } }, (err, stdout, stderr) => {
-        if (err) rej(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`));
+        if (err) rej(Object.assign(new Error(`docker ${args.join(' ')}: ${stderr || err.message}`), { exitCode: typeof err.code === 'number' ? err.code : null }));
         else res(stdout);
       });
     });
