@@ -1,10 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseGuardArgs } from '../../src/cli/guard-args.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { pastEvents } from '../../src/containers/engine.js';
 import { dockerSkipReason, TestDocker } from '../helpers/docker.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -58,6 +59,12 @@ class Guard {
   }
 }
 
+function analyzeJson(): Promise<string> {
+  return new Promise((res, rej) =>
+    execFile(process.execPath, [resolve(repo, 'bin/oomtop.js'), 'analyze', '--json'], { timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? rej(new Error(stderr || err.message)) : res(stdout))),
+  );
+}
+
 const oomKillOf = (path: string) => Number(/^oom_kill (\d+)/m.exec(readFileSync(`/sys/fs/cgroup/memory${path}/memory.oom_control`, 'utf8'))![1]);
 const oomKillDisableOf = (path: string) => Number(/^oom_kill_disable (\d+)/m.exec(readFileSync(`/sys/fs/cgroup/memory${path}/memory.oom_control`, 'utf8'))![1]);
 
@@ -109,6 +116,15 @@ describe.skipIf(skip !== null)('guard --container against a real Docker Engine',
   };
 
   it('wins the race in a 256 MiB container at full speed, and again after the container is recreated with a new id', async () => {
+    // The control: without the guard, the same hog in the same kind of container is the kernel's.
+    const ctl = await d.run({ name: 'control-1', memory: '256m' }, ['/bin/hog', '0', '0']);
+    const ctlBefore = oomKillOf(`/docker/${ctl}`);
+    expect(await race('control-1')).toBe(137);
+    expect(oomKillOf(`/docker/${ctl}`)).toBe(ctlBefore + 1);
+    // The Engine saw it too (State.OOMKilled is only set when the container itself ends).
+    expect((await pastEvents(d.socket, 0)).some((e) => e.id === ctl && e.action === 'oom')).toBe(true);
+    await d.docker(['rm', '-f', ctl]);
+
     const id1 = await d.run({ name: 'race-1', memory: '256m' }, ['/bin/hog', '0', '0']);
     const path1 = `/docker/${id1}`;
     const before1 = oomKillOf(path1);
@@ -122,7 +138,8 @@ describe.skipIf(skip !== null)('guard --container against a real Docker Engine',
     const acted = await g.wait((e) => e.scope === path1 && (e.event === 'term' || e.event === 'kill'), 5000, 'the guard to act');
     expect(acted.name).toBe('hog');
     expect(oomKillOf(path1)).toBe(before1);
-    expect((await d.inspect(id1)).State).toMatchObject({ OOMKilled: false, Running: true });
+    expect((await d.inspect(id1)).State.Running).toBe(true);
+    // (The Engine's oom event does come: it reports the memcg reaching its limit, which is where the guard holds it.)
 
     // Recreated under the same name: a new id, followed from the Engine's start event.
     await d.docker(['rm', '-f', 'race-1']);
@@ -135,11 +152,30 @@ describe.skipIf(skip !== null)('guard --container against a real Docker Engine',
     expect([137, 143]).toContain(await race('race-1'));
     await g.wait((e) => e.scope === path2 && (e.event === 'term' || e.event === 'kill'), 5000, 'the guard to act again');
     expect(oomKillOf(path2)).toBe(before2);
-    expect((await d.inspect(id2)).State.OOMKilled).toBe(false);
     await g.stop();
     // The guard puts the setting back on its way out.
     expect(oomKillDisableOf(path2)).toBe(0);
   }, 180_000);
+
+  it("a container created but not started is watched when it starts; a hog that is its PID 1 (deaf to SIGTERM) gets SIGKILL after --term-timeout, still before the kernel", async () => {
+    await d.docker(['create', '--name', 'init-1', '--memory', '256m', '--memory-swap', '256m', 'oomtop-test', '/bin/sh', '-c', 'sleep 1; exec /bin/hog 16 0']);
+    const g = guard(['--container', 'init-1', '--term-timeout', '0.5']);
+    await g.wait((e) => /container init-1 \([0-9a-f]{12}\) is not running: watched when it starts/.test(e.message ?? ''), 10_000, 'the not-running notice');
+    await d.docker(['start', 'init-1']);
+    const st = await d.inspect('init-1');
+    const path = `/docker/${st.Id as string}`;
+    await g.wait((e) => e.scope === path && /started: now watched/.test(e.message ?? ''), 10_000, 'the start');
+    const killed = await g.wait((e) => e.scope === path && e.event === 'kill', 20_000, 'the SIGKILL');
+    expect(killed.name).toBe('hog');
+    for (let i = 0; i < 100 && (await d.inspect('init-1')).State.Running; i++) await new Promise((r) => setTimeout(r, 100));
+    const end = (await d.inspect('init-1')).State;
+    expect(end).toMatchObject({ Running: false, ExitCode: 137 });
+    expect(g.events.some((e) => e.scope === path && e.event === 'term')).toBe(true);
+    // The cgroup (and its oom_kill counter) went with the container, and the Engine's OOMKilled and oom
+    // event only say the memcg reached its limit (where the guard held it): the kernel log is the witness.
+    const kills = JSON.parse(await analyzeJson()) as { events: { memcg: { taskMemcg: string | null } | null }[] };
+    expect(kills.events.filter((e) => e.memcg?.taskMemcg === path)).toEqual([]);
+  }, 120_000);
 
   it('takes an id, --all-containers watches the limited ones (also those started later), bad names and hosts are errors', async () => {
     const a = await d.run({ name: 'lim-a', memory: '64m' }, ['/bin/hog', '0', '0']);
