@@ -43,6 +43,30 @@ export function dockerSkipReason(): string | null {
   return null;
 }
 
+/** A root filesystem of static binaries (busybox and the hog) under dir/rootfs; returns its path. */
+export function buildRootfs(dir: string): string {
+  const rootfs = join(dir, 'rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  mkdirSync(join(rootfs, 'tmp'));
+  copyFileSync(staticBusybox()!, join(rootfs, 'bin/busybox'));
+  for (const l of ['sh', 'sleep', 'cat', 'echo', 'true']) symlinkSync('busybox', join(rootfs, 'bin', l));
+  execFileSync('cc', ['-static', '-O2', '-o', join(rootfs, 'bin/hog'), DOCKER_HOG_SRC], { stdio: 'pipe' });
+  return rootfs;
+}
+
+/** Unmount whatever a runtime left mounted under dir (after a crash), deepest first, then remove dir. */
+export function removeRuntimeDir(dir: string): void {
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m): m is string => !!m && m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export { staticBusybox, which };
+
 export interface EngineResponse {
   status: number;
   body: string;
@@ -106,12 +130,7 @@ export class TestDocker {
   }
 
   private async importImage(): Promise<void> {
-    const rootfs = join(this.dir, 'rootfs');
-    mkdirSync(join(rootfs, 'bin'), { recursive: true });
-    mkdirSync(join(rootfs, 'tmp'));
-    copyFileSync(staticBusybox()!, join(rootfs, 'bin/busybox'));
-    for (const l of ['sh', 'sleep', 'cat', 'echo', 'true']) symlinkSync('busybox', join(rootfs, 'bin', l));
-    execFileSync('cc', ['-static', '-O2', '-o', join(rootfs, 'bin/hog'), DOCKER_HOG_SRC], { stdio: 'pipe' });
+    const rootfs = buildRootfs(this.dir);
     execFileSync('sh', ['-c', `tar -C "$1" -c . | docker -H "$2" import - ${IMAGE}`, 'sh', rootfs, this.host], { stdio: 'pipe' });
   }
 
@@ -180,12 +199,6 @@ export class TestDocker {
       }
     }
     // dockerd unmounts its overlays on shutdown; a leftover mount (after a SIGKILL) would make rm fail.
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m): m is string => !!m && m.startsWith(`${this.dir}/`))
-      .sort((a, b) => b.length - a.length);
-    for (const m of mounts) spawnSync('umount', ['-l', m]);
-    rmSync(this.dir, { recursive: true, force: true });
+    removeRuntimeDir(this.dir);
   }
 }
