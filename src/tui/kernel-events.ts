@@ -38,10 +38,18 @@ export function killContainer(ev: FollowedEvent, namer: ContainerNamer | null | 
   return { runtime: r.runtime, id: r.id!, name: r.name, image: r.image ?? null, compose: r.compose ?? null, engine: null };
 }
 
-/** The event-log line of a kill: the kernel's facts, then the container it happened in. */
+/**
+ * The event-log line of a kill: the kernel's facts, with the container it happened in named
+ * in place of its cgroup path (the path stays in the details view, e).
+ */
 export function describeKill(ev: FollowedEvent, namer: ContainerNamer | null | undefined): string {
+  const text = describeOomEvent(ev);
   const c = killContainer(ev, namer);
-  return `${describeOomEvent(ev)}${c ? ` — ${containerPhrase(c)}` : ''}`;
+  if (!c) return text;
+  const path = ev.memcg?.oomMemcg ?? ev.memcg?.taskMemcg;
+  const at = path ? text.indexOf(` in cgroup ${path}`) : -1;
+  if (at < 0) return `${text} — ${containerPhrase(c)}`;
+  return `${text.slice(0, at)} in ${containerPhrase(c)}${text.slice(at + ` in cgroup ${path}`.length)}`;
 }
 
 /** The Engine's own "oom" event, logged beside the kernel's report (a second witness). */

@@ -57,7 +57,8 @@ describe.skipIf(skip !== null)('kills inside a real Docker container', () => {
         const t = store.getState().events.find((e) => e.id === kill.id)!.text;
         return t.includes('victim-1') ? t : undefined;
       }, 10_000, 'the container name in the kill line');
-      expect(text).toMatch(/^OOM kill: PID \d+ \(hog\) anon-rss .* in cgroup \/docker\/[0-9a-f]{64} \(limit 32M\) — docker container victim-1 \(image oomtop-test, compose shop\/worker\) [0-9a-f]{12}$/);
+      expect(text).toBe(text.replace(/ in .*/, '') + ` in docker container victim-1 (image oomtop-test, compose shop/worker) ${id.slice(0, 12)} (limit 32M)`);
+      expect(text).toMatch(/^OOM kill: PID \d+ \(hog\) anon-rss \d+(\.\d)?M/);
       const witness = await waitFor(() => store.getState().events.find((e) => e.text.startsWith('Docker Engine: container victim-1')), 10_000, 'the Engine oom line');
       expect(witness.text).toBe(`Docker Engine: container victim-1 (image oomtop-test) ${id.slice(0, 12)} hit its memory limit (oom event)`);
       expect((await d.inspect(id)).State.OOMKilled).toBe(true);
