@@ -48,6 +48,9 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     throw e instanceof UsageError ? new UsageError(`--guard-opts: ${e.message}`) : e;
   }
   if (guardOpts.help) throw new UsageError('--guard-opts: see oomtop guard --help for the options');
+  if ((guardOpts.policy.containers?.length ?? 0) > 0 || guardOpts.policy.allContainers) {
+    throw new UsageError('--guard-opts: --container and --all-containers work in oomtop guard only; here use --cgroup /docker/ID');
+  }
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
