@@ -28,6 +28,8 @@ export function cgroupJson(m: CgroupMemory, oomDomain: string | null, nextVictim
           runtime: m.container.runtime,
           id: m.container.id,
           name: m.container.name,
+          image: m.container.image ?? null,
+          compose: m.container.compose ? { project: m.container.compose.project, service: m.container.compose.service } : null,
           pod: m.container.pod ? { uid: m.container.pod.uid, qos: m.container.pod.qos, name: m.container.pod.name } : null,
         }
       : null,

@@ -43,6 +43,10 @@ export interface ContainerInfo {
   /** Friendly name when a runtime could tell it; else null. */
   name: string | null;
   pod: PodInfo | null;
+  /** The image it runs, when the runtime told it (Docker Engine). */
+  image?: string | null;
+  /** Compose labels (com.docker.compose.project / .service), when set. */
+  compose?: { project: string; service: string | null } | null;
 }
 
 export interface CgroupMemory {

@@ -5,6 +5,8 @@
  */
 import { createReadStream, promises as fsp } from 'node:fs';
 import { hostname } from 'node:os';
+import { dockerHost } from '../containers/engine.js';
+import { containersOfKills } from '../containers/kills.js';
 import { explainSettings, logOrigin, recommend, summarize } from '../kernel/analysis.js';
 import { bootTimeMs } from '../kernel/clock.js';
 import { KernelLogUnreadable, readKernelLog } from '../kernel/history.js';
@@ -146,7 +148,25 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
   const summary = summarize(events);
   const settings = explainSettings(readOomSettings(procRoot), readMeminfo(procRoot));
   const origin = logOrigin(events, { kernelBuffer: target === undefined, hostname: hostname() });
-  const result: AnalysisResult = { input, events, summary, settings, origin, recommendations: recommend(events, summary, settings, origin) };
+  // Kills inside containers: named by the runtime (Docker Engine over DOCKER_HOST's socket) when
+  // the log is this machine's; the Engine's oom event and OOMKilled state are a second witness.
+  const mine = origin?.thisMachine !== false;
+  const containers = await containersOfKills(
+    events.map((e) => {
+      const t = e.time ? Date.parse(e.time) : NaN;
+      return { memcgPath: e.memcg?.taskMemcg ?? e.memcg?.oomMemcg ?? null, timeMs: Number.isFinite(t) ? t : null };
+    }),
+    mine ? (dockerHost().socket ?? null) : null,
+  );
+  const result: AnalysisResult = {
+    input,
+    events,
+    summary,
+    settings,
+    origin,
+    recommendations: recommend(events, summary, settings, origin),
+    containers: containers.some((c) => c !== null) ? containers : undefined,
+  };
   io.stdout.write(values.json ? renderJson(result) : renderHuman(result));
   return 0;
 }

@@ -15,6 +15,10 @@ Scope
   --cgroup PATH           watch a memory cgroup (relative to the controller root, e.g. /docker/ID,
                           or an absolute sysfs path); repeatable
   --all-cgroups           watch every memory cgroup that has a limit
+  --container NAME|ID     watch a Docker container's memory cgroup, resolved through the Engine
+                          (DOCKER_HOST or /var/run/docker.sock) and followed when it is
+                          recreated under the same name; repeatable
+  --all-containers        watch every running Docker container that has a memory limit
 Thresholds (available memory / free swap; both must be low, no swap counts as low)
   --mem-term PCT  --mem-kill PCT          default 10 and 5 (KILL defaults to TERM/2)
   --swap-term PCT --swap-kill PCT         default 10 and 5
@@ -48,6 +52,8 @@ const GUARD_OPTIONS = {
   scope: { type: 'string' },
   cgroup: { type: 'string', multiple: true },
   'all-cgroups': { type: 'boolean' },
+  container: { type: 'string', multiple: true },
+  'all-containers': { type: 'boolean' },
   'mem-term': { type: 'string', number: true },
   'mem-kill': { type: 'string', number: true },
   'swap-term': { type: 'string', number: true },
@@ -113,7 +119,13 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
     if (c.trim() === '') throw new UsageError('--cgroup: empty path');
     scopes.push({ kind: 'cgroup', path: c });
   }
-  if (scopeArg === 'system' || (cgroups.length === 0 && !b('all-cgroups'))) scopes.unshift({ kind: 'system' });
+  const containers = values.container ?? [];
+  for (const c of containers) {
+    // Docker's names: [a-zA-Z0-9][a-zA-Z0-9_.-]*; ids: hex, 64 or a unique prefix.
+    if (!/^\/?[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(c)) throw new UsageError(`--container: "${c}" is not a container name or id`);
+  }
+  const anyContainer = containers.length > 0 || b('all-containers');
+  if (scopeArg === 'system' || (cgroups.length === 0 && !b('all-cgroups') && !anyContainer)) scopes.unshift({ kind: 'system' });
 
   let mem: ReturnType<typeof thresholdPair>;
   let swap: ReturnType<typeof thresholdPair>;
@@ -148,6 +160,8 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   const policy: GuardPolicy = {
     scopes,
     allCgroups: b('all-cgroups'),
+    containers: containers.map((c) => c.replace(/^\//, '')),
+    allContainers: b('all-containers'),
     memTerm: mem.term,
     memKill: mem.kill,
     swapTerm: swap.term,

@@ -8,6 +8,7 @@ import { protectSelf } from '../guard/selfprotect.js';
 import { buildScopes } from '../guard/setup.js';
 import { readPressure } from '../proc/system.js';
 import { UsageError } from './errors.js';
+import { setupContainers, type ContainerFollower } from './guard-containers.js';
 import { GUARD_USAGE, parseGuardArgs, type GuardArgs } from './guard-args.js';
 
 /**
@@ -33,7 +34,8 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`oomtop guard: ${setup.message}\n`);
     return 2;
   }
-  if (setup.readers.length === 0 && !setup.discover) {
+  const withContainers = (policy.containers?.length ?? 0) > 0 || policy.allContainers === true;
+  if (setup.readers.length === 0 && !setup.discover && !withContainers) {
     process.stderr.write('oomtop guard: nothing to watch\n');
     return 2;
   }
@@ -53,6 +55,19 @@ export async function run(argv: string[]): Promise<number> {
 
   const engine = new GuardEngine({ policy, emit, stateDir });
   for (const r of setup.readers) engine.addScope(r);
+  let containers: ContainerFollower | null = null;
+  if (withContainers) {
+    const c = await setupContainers(policy, setup.hierarchy, engine, emit);
+    if (!c.ok) {
+      engine.shutdown();
+      process.stderr.write(`oomtop guard: ${c.message}\n`);
+      return 2;
+    }
+    containers = c.follower;
+    if (engine.scopes.length === 0 && !policy.allContainers) {
+      note('guard', 'no container to watch yet: waiting for one to start');
+    }
+  }
   const loop = new GuardLoop(engine, { reportMs: policy.reportMs, emit, discover: setup.discover });
 
   const stopSignals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
@@ -64,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     process.exit(1);
   };
   const onExit = () => {
+    containers?.stop();
     engine.shutdown();
     releaseAll();
   };
@@ -76,13 +92,14 @@ export async function run(argv: string[]): Promise<number> {
     makeEvent('start', 'guard', null, preciseNow(), {
       message: `${policy.dryRun ? 'dry run' : 'armed'}; ${describeThresholds(policy)}; scopes ${
         engine.scopes.map((s) => s.reader.label).join(', ') || '(none yet)'
-      }${policy.allCgroups ? ' + every limited cgroup' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}`,
+      }${policy.allCgroups ? ' + every limited cgroup' : ''}${policy.allContainers ? ' + every running container with a limit' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}`,
     }),
   );
   loop.start();
   await loop.done;
 
   const held = engine.scopes.some((s) => s.intercept !== null);
+  containers?.stop();
   engine.shutdown();
   for (const s of stopSignals) process.off(s, onStop);
   process.off('uncaughtException', onCrash);

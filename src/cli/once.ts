@@ -14,7 +14,7 @@ import { snapshotJson } from './snapshot-json.js';
 export async function runOnce(args: MonitorArgs, out: (s: string) => void): Promise<number> {
   const { config } = args;
   const { memoryCgroupOf, hierarchy } = memcgResolver(config.procRoot, config.cgroupRoot);
-  const namer = hierarchy ? new ContainerNamer() : null;
+  const namer = hierarchy ? new ContainerNamer({ follow: false }) : null;
   const sampler = new Sampler({ procRoot: config.procRoot, memoryCgroupOf, hierarchy });
   let snap = sampler.sample({ full: true });
   // Ask the runtimes for names only when there are containers to name (each try is capped at 2 s).

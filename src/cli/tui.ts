@@ -49,6 +49,9 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     throw e instanceof UsageError ? new UsageError(`--guard-opts: ${e.message}`) : e;
   }
   if (guardOpts.help) throw new UsageError('--guard-opts: see oomtop guard --help for the options');
+  if ((guardOpts.policy.containers?.length ?? 0) > 0 || guardOpts.policy.allContainers) {
+    throw new UsageError('--guard-opts: --container and --all-containers work in oomtop guard only; here use --cgroup /docker/ID');
+  }
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
@@ -67,6 +70,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const cleanup = () => {
     attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
+    attempt(() => namer?.stop());
     attempt(() => host?.stop());
     attempt(() => stats?.close());
     attempt(() => app?.unmount());
@@ -129,7 +133,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     patchConsole: true,
   });
   host.start();
-  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg });
+  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),

@@ -12,4 +12,17 @@ export {
   type NameTable,
   type Runner,
 } from './sources.js';
-export { ContainerNamer, execaRunner, type NamerOptions, type NamerStatus } from './names.js';
+export { ContainerNamer, defaultSources, execaRunner, type NamerOptions, type NamerStatus } from './names.js';
+export {
+  dockerHost,
+  inspectContainer,
+  pastEvents,
+  parseContainerList,
+  parseEngineEvent,
+  parseInspect,
+  watchEvents,
+  type ComposeInfo,
+  type ContainerDetails,
+  type ContainerState,
+  type EngineEvent,
+} from './engine.js';

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { parseContainerList, watchEvents, type ContainerDetails, type EngineEvent, type EventWatch } from './engine.js';
 
 /**
  * Where container and pod names come from, and the parsers of each runtime's listing
@@ -11,10 +12,12 @@ export interface NameTable {
   containers: Map<string, string>;
   /** Pod UID → "namespace/name". */
   pods: Map<string, string>;
+  /** Full container id → image and Compose labels, where the runtime tells them. */
+  details: Map<string, ContainerDetails>;
 }
 
 export function emptyTable(): NameTable {
-  return { containers: new Map(), pods: new Map() };
+  return { containers: new Map(), pods: new Map(), details: new Map() };
 }
 
 /** Runs a command with a timeout; rejects on failure (error.code 'ENOENT' when not installed). */
@@ -22,7 +25,13 @@ export type Runner = (cmd: string, args: string[], opts: { timeoutMs: number }) 
 
 export interface NameSource {
   name: string;
+  /** What it asks: sources of one kind answer about the same containers. */
+  kind?: string;
   list(timeoutMs: number): Promise<NameTable>;
+  /** The Docker Engine's socket: while its event stream is open the table is kept current from it, not polled. */
+  watch?(onEvent: (ev: EngineEvent) => void, onClose: (reason: string) => void, onOpen: () => void): EventWatch;
+  /** A source that only repeats another (the docker CLI asks the same Engine as the socket): skipped while that one answers. */
+  fallbackFor?: string;
 }
 
 const POD_UID = 'io.kubernetes.pod.uid';
@@ -50,13 +59,11 @@ const labelsOf = (v: unknown): Record<string, string> | null => obj(v) as Record
 /** Docker Engine API GET /containers/json?all=1 (also what `docker ps` shows). */
 export function parseDockerApi(text: string): NameTable {
   const t = emptyTable();
-  for (const c of arr(JSON.parse(text))) {
-    const o = obj(c);
-    const id = str(o?.Id);
-    const name = str(arr(o?.Names)[0]);
-    if (id && name) t.containers.set(id, name.replace(/^\//, ''));
-    addPodFromLabels(t, labelsOf(o?.Labels));
+  for (const d of parseContainerList(text)) {
+    t.containers.set(d.id, d.name);
+    t.details.set(d.id, d);
   }
+  for (const c of arr(JSON.parse(text))) addPodFromLabels(t, labelsOf(obj(c)?.Labels));
   return t;
 }
 
@@ -149,6 +156,7 @@ export function parseKubectlPods(text: string): NameTable {
 export function mergeTables(into: NameTable, from: NameTable): void {
   for (const [k, v] of from.containers) if (!into.containers.has(k)) into.containers.set(k, v);
   for (const [k, v] of from.pods) if (!into.pods.has(k)) into.pods.set(k, v);
+  for (const [k, v] of from.details) if (!into.details.has(k)) into.details.set(k, v);
 }
 
 /** GET on a unix socket with a timeout; rejects on non-2xx. */
@@ -171,10 +179,14 @@ export function httpGetUnix(socketPath: string, path: string, timeoutMs: number)
   });
 }
 
+export const DOCKER_ENGINE = 'docker-engine';
+
 export function dockerSocketSource(socketPath = '/var/run/docker.sock'): NameSource {
   return {
     name: `docker socket ${socketPath}`,
+    kind: DOCKER_ENGINE,
     list: async (timeoutMs) => parseDockerApi(await httpGetUnix(socketPath, '/containers/json?all=1', timeoutMs)),
+    watch: (onEvent, onClose, onOpen) => watchEvents(socketPath, onEvent, onClose, { onOpen }),
   };
 }
 
@@ -182,6 +194,7 @@ export function cliSources(run: Runner): NameSource[] {
   return [
     {
       name: 'docker',
+      fallbackFor: DOCKER_ENGINE,
       list: async (timeoutMs) => parseDockerPs((await run('docker', DOCKER_PS_ARGS, { timeoutMs })).stdout),
     },
     {

@@ -38,7 +38,7 @@ export function limitedCgroups(h: MemoryHierarchy): string[] {
 /** Turn the policy's scopes into readers; an unknown cgroup is an error before anything runs. */
 export function buildScopes(policy: GuardPolicy): SetupResult {
   const readers: ScopeReader[] = [];
-  const needsCgroups = policy.allCgroups || policy.scopes.some((s) => s.kind === 'cgroup');
+  const needsCgroups = policy.allCgroups || policy.scopes.some((s) => s.kind === 'cgroup') || (policy.containers?.length ?? 0) > 0 || policy.allContainers === true;
   const h = needsCgroups ? hierarchyFromRoot(policy.cgroupRoot) : null;
   if (needsCgroups && h === null) {
     return { ok: false, message: `no cgroup memory controller found under ${policy.cgroupRoot}` };

@@ -21,6 +21,10 @@ export interface GuardPolicy {
   scopes: ScopeSpec[];
   /** Also watch every memory cgroup that has a limit (rescanned periodically). */
   allCgroups: boolean;
+  /** --container NAME|ID: Docker containers, resolved through the Engine by src/cli (the guard sees their cgroups). */
+  containers?: string[];
+  /** --all-containers: every running Docker container with a memory limit, followed on the Engine's events. */
+  allContainers?: boolean;
   memTerm: Threshold;
   memKill: Threshold;
   swapTerm: Threshold;

@@ -12,6 +12,25 @@ export interface AnalysisResult {
   settings: SettingsReport | null;
   recommendations: string[];
   origin?: LogOrigin | null;
+  /** Per event (same order), the container it happened in, when its memcg path names one (src/containers/kills.ts). */
+  containers?: (EventContainer | null)[];
+}
+
+/** A kill's container as the runtime tells it; engine: the Docker Engine's own witness. */
+export interface EventContainer {
+  runtime: string;
+  id: string;
+  name: string | null;
+  image: string | null;
+  compose: { project: string; service: string | null } | null;
+  engine: { oomKilled: boolean | null; oomEvent: string | null; exists: boolean } | null;
+}
+
+/** "container web-1 (nginx) 0123456789ab", for a line about a kill. */
+export function containerPhrase(c: EventContainer): string {
+  const id = /^[0-9a-f]{64}$/.test(c.id) ? c.id.slice(0, 12) : c.id;
+  const compose = c.compose ? `, compose ${c.compose.project}${c.compose.service ? `/${c.compose.service}` : ''}` : '';
+  return `${c.runtime} container ${c.name ?? id}${c.image ? ` (image ${c.image}${compose})` : compose ? ` (${compose.slice(2)})` : ''}${c.name ? ` ${id}` : ''}`;
 }
 
 const PAGE_KIB = 4;
@@ -139,7 +158,17 @@ export function renderHuman(r: AnalysisResult): string {
   out.push('');
   if (r.events.length > 0) {
     out.push('Events');
-    r.events.forEach((ev, i) => out.push(...eventLines(ev, i + 1).map((l) => `  ${l}`)));
+    r.events.forEach((ev, i) => {
+      out.push(...eventLines(ev, i + 1).map((l) => `  ${l}`));
+      const c = r.containers?.[i];
+      if (c) {
+        const e = c.engine;
+        const witness = e
+          ? `; the Engine: ${e.oomEvent ? `oom event at ${e.oomEvent.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}` : 'no oom event held'}, ${e.oomKilled === null ? 'container gone' : `OOMKilled ${e.oomKilled ? 'true' : 'false'}`}`
+          : '';
+        out.push(`     in ${sanitize(containerPhrase(c))}${witness}`);
+      }
+    });
     out.push('');
   }
   if (s.kills > 0) {
@@ -169,7 +198,7 @@ export function renderHuman(r: AnalysisResult): string {
 
 /** The --json document: events without their raw lines, summary, settings. */
 export function renderJson(r: AnalysisResult): string {
-  const events = r.events.map((e) => ({
+  const events = r.events.map((e, i) => ({
     kind: e.kind,
     time: e.time,
     /** What the time assumed: { year, zone } (syslog stamps have neither), or null. */
@@ -189,6 +218,7 @@ export function renderJson(r: AnalysisResult): string {
     groupVictims: e.groupVictims ?? null,
     cpuset: e.cpuset ?? null,
     note: e.note ?? null,
+    container: r.containers?.[i] ?? null,
   }));
   const settings = r.settings
     ? {

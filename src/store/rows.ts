@@ -37,7 +37,7 @@ function compare(a: Row, b: Row, sort: SortKey, names?: Map<Row, string>): numbe
 
 /**
  * A parsed filter: `pid:N` (that PID only), `user:NAME` (that user's processes), then free text
- * matched against the name and the command line, ignoring case. Digits alone match the PID too,
+ * matched against the name, the command line and the container's name, ignoring case. Digits alone match the PID too,
  * so `/310` finds PID 310 and every command line containing 310.
  */
 export interface Filter {
@@ -67,7 +67,7 @@ export function matchesFilter(p: ProcessSample, filter: string | Filter): boolea
   if (f.user !== null && f.user !== '' && p.user !== f.user && String(p.uid) !== f.user) return false;
   if (f.text === '') return true;
   if (/^\d+$/.test(f.text) && String(p.pid) === f.text) return true;
-  return p.name.toLowerCase().includes(f.text) || p.cmdline.toLowerCase().includes(f.text);
+  return p.name.toLowerCase().includes(f.text) || p.cmdline.toLowerCase().includes(f.text) || (p.container?.toLowerCase().includes(f.text) ?? false);
 }
 
 /** In this memory cgroup or below it. */

@@ -6,6 +6,13 @@ import { fmtKiB } from '../text/size.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
 
+/** A container by name with its image (the cgroup path after it); a plain cgroup by path. */
+export function cgroupName(c: CgroupSample): string {
+  if (c.label === c.memory.path) return c.memory.path;
+  const image = c.memory.container?.image;
+  return `${c.label}${image ? ` (${image})` : ''}  ${c.memory.path}`;
+}
+
 /** Cgroups that matter for OOM: those with a limit on their path, then the rest. */
 export function cgroupRows(snap: Snapshot | null): CgroupSample[] {
   if (!snap) return [];
@@ -18,7 +25,7 @@ export function CgroupView({ snapshot, index, width, height, theme }: { snapshot
   const fillColor = (c: CgroupSample) =>
     c.domainFillPct === null ? undefined : c.domainFillPct >= 90 ? theme.severity('bad') : c.domainFillPct >= 75 ? theme.severity('warn') : undefined;
   const columns: Column<CgroupSample>[] = [
-    { key: 'name', title: 'CGROUP / CONTAINER', width: 0, priority: Infinity, value: (c) => (c.label === c.memory.path ? c.memory.path : `${c.label}  ${c.memory.path}`) },
+    { key: 'name', title: 'CGROUP / CONTAINER', width: 0, priority: Infinity, value: cgroupName },
     { key: 'bar', title: 'WSET/LIMIT', width: 14, priority: 5, value: (c) => (c.domainFillPct === null ? 'no limit' : gauge(c.domainFillPct / 100, 12)), color: fillColor },
     { key: 'pct', title: 'FILL', width: 5, align: 'right', priority: 8, value: (c) => (c.domainFillPct === null ? '-' : `${Math.round(c.domainFillPct)}%`), color: fillColor },
     { key: 'usage', title: 'USAGE', width: 6, align: 'right', priority: 7, value: (c) => fmtKiB(c.memory.usageKiB) },

@@ -117,7 +117,7 @@ describe('cgroupJson', () => {
     const j = cgroupJson(m, a.domainOf.get(dockerA) ?? null, nextVictimOf(a, dockerA));
     expect(j).toEqual({
       path: dockerA,
-      container: { runtime: 'docker', id: ID.dockerA, name: null, pod: null },
+      container: { runtime: 'docker', id: ID.dockerA, name: null, image: null, compose: null, pod: null },
       usageKiB: 240 * MiB,
       limitKiB: 256 * MiB,
       effectiveLimitKiB: 256 * MiB,

@@ -161,7 +161,7 @@ describe('execaRunner', () => {
 });
 
 function table(containers: [string, string][], pods: [string, string][] = []): NameTable {
-  return { containers: new Map(containers), pods: new Map(pods) };
+  return { containers: new Map(containers), pods: new Map(pods), details: new Map() };
 }
 
 function source(name: string, impl: () => Promise<NameTable>): NameSource & { calls: number } {
