@@ -26,6 +26,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   sampler: [...READERS, 'containers'],
   store: [...READERS, 'sampler'],
   guard: [...READERS, 'actions'],
+  // The rules file: parser and matcher (pure), the applier writes through src/actions.
+  rules: ['proc', 'cgroup', 'text', 'actions'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
   run: [...READERS, 'actions', 'guard'],
   ui: ['text', 'kernel', 'store', 'config'],
