@@ -7,6 +7,8 @@ Usage:
   oomtop guard [options]           early-OOM guard, headless (see oomtop guard --help)
   oomtop run --memory SIZE -- CMD  run CMD in a memory cgroup with a budget, then report
                                    (see oomtop run --help)
+  oomtop rules check|apply [PATH]  the rules file (default /etc/oomtop/rules.toml): validate,
+                                   apply once or --watch (see oomtop rules --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)

@@ -255,5 +255,7 @@ export function parseRules(text: string): RulesResult {
     }
     if (problems.length === before) rules.push(rule);
   });
+  // In the file's order (sort is stable: problems of one line keep theirs).
+  problems.sort((a, b) => a.line - b.line);
   return problems.length ? { ok: false, problems } : { ok: true, rules };
 }

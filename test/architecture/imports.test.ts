@@ -152,6 +152,15 @@ describe('architecture', () => {
     });
   }
 
+  // `oomtop rules` (a service with --watch): node: modules and the TOML parser only.
+  it('oomtop rules loads no package but smol-toml, no view and no store, directly or transitively', () => {
+    const g = moduleGraph(resolve(repo, 'src/cli/rules.ts'));
+    expect(g.local.size).toBeGreaterThan(10);
+    for (const p of g.packages) expect(p.startsWith('node:') || p === 'smol-toml', `rules loads package ${p}`).toBe(true);
+    expect(g.packages).toContain('smol-toml');
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+  });
+
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {
     const g = moduleGraph(resolve(repo, 'src/cli/run.ts'));
     expect([...g.local].some((f) => f.endsWith('/src/guard/engine.ts'))).toBe(true);

@@ -86,15 +86,15 @@ exe = "/bin/[x"
 `;
     expect(problems(text)).toEqual([
       '/etc/oomtop/rules.toml:2: unknown key "top" (the file holds [[rule]] tables only)',
-      '/etc/oomtop/rules.toml:7: rule "a": adj 1001 is out of range (-1000..1000)',
       expect.stringMatching(/^\/etc\/oomtop\/rules\.toml:6: rule "a": comm is not a valid regular expression: /),
-      '/etc/oomtop/rules.toml:11: rule "a": unknown key "colour" (known: name, comm, cmdline, exe, user, cgroup, unit, container, adj)',
+      '/etc/oomtop/rules.toml:7: rule "a": adj 1001 is out of range (-1000..1000)',
       '/etc/oomtop/rules.toml:10: rule "a": duplicate name (first used at line 5)',
+      '/etc/oomtop/rules.toml:11: rule "a": unknown key "colour" (known: name, comm, cmdline, exe, user, cgroup, unit, container, adj)',
       '/etc/oomtop/rules.toml:14: rule "no matcher": has no matcher (comm, cmdline, exe, user, cgroup, unit, container): it would match every process',
       '/etc/oomtop/rules.toml:18: rule 4: needs a name (a non-empty string)',
       '/etc/oomtop/rules.toml:20: rule 4: adj 1.5 is not a whole number',
-      '/etc/oomtop/rules.toml:25: rule "wrong types": adj is a string, not a whole number',
       '/etc/oomtop/rules.toml:24: rule "wrong types": cmdline is a number, not a string',
+      '/etc/oomtop/rules.toml:25: rule "wrong types": adj is a string, not a whole number',
       '/etc/oomtop/rules.toml:26: rule "wrong types": exe is not a valid glob: unclosed "[" in the glob',
     ]);
   });

@@ -1,0 +1,223 @@
+/**
+ * `oomtop rules check [PATH]` and `oomtop rules apply [PATH] [--watch]`: the rules file,
+ * validated, and applied to running (and new) processes. Headless: loads node: modules and
+ * smol-toml only.
+ */
+import { detectMemoryHierarchy } from '../cgroup/mountinfo.js';
+import { dockerSocketSource } from '../containers/sources.js';
+import { UserNames } from '../proc/users.js';
+import { currentMatches, RuleApplier, type PassResult } from '../rules/applier.js';
+import type { FactContext } from '../rules/facts.js';
+import { DEFAULT_RULES_PATH, loadRules } from '../rules/load.js';
+import type { Rule } from '../rules/parse.js';
+import { changeLine } from '../rules/output.js';
+import { sanitize } from '../text/sanitize.js';
+import { EXIT_USAGE, UsageError } from './errors.js';
+import { parseOptions, type OptionSpecs } from './options.js';
+
+export const RULES_USAGE = `Usage:
+  oomtop rules check [PATH]    validate the rules file (default ${DEFAULT_RULES_PATH}); print the
+                               rules and which running processes each one matches now
+  oomtop rules apply [PATH]    apply the rules once to running processes; print what changed
+      --watch                  keep applying them to new processes (and to processes whose
+                               name changed at exec) within one interval; SIGHUP re-reads PATH
+      --interval SEC           poll interval with --watch (default 1, 0.05..3600)
+      --json                   JSON lines instead of text
+      --read-only              report what would be refused, change nothing
+  Both: --rules PATH (same as PATH), --proc-root DIR, --cgroup-root DIR.
+The first rule that matches a process wins. Exit codes: 0 ok, 1 a change was refused
+(apply without --watch), 2 a bad file or option (PATH:LINE: message on stderr).
+`;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  rules: { type: 'string' },
+  watch: { type: 'boolean' },
+  interval: { type: 'string', number: true },
+  json: { type: 'boolean' },
+  'read-only': { type: 'boolean' },
+  'proc-root': { type: 'string' },
+  'cgroup-root': { type: 'string' },
+} as const satisfies OptionSpecs;
+
+export interface RulesArgs {
+  command: 'check' | 'apply' | 'help';
+  path: string;
+  watch: boolean;
+  intervalMs: number;
+  json: boolean;
+  readOnly: boolean;
+  procRoot: string;
+  cgroupRoot: string | null;
+}
+
+export function parseRulesArgs(argv: string[]): RulesArgs {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    return { command: 'help', path: DEFAULT_RULES_PATH, watch: false, intervalMs: 1000, json: false, readOnly: false, procRoot: '/proc', cgroupRoot: null };
+  }
+  if (command !== 'check' && command !== 'apply') throw new UsageError(`rules: unknown command "${sanitize(command)}" (commands: check, apply)`);
+  const { values: v, positionals } = parseOptions(rest, OPTIONS, { positionals: true });
+  if (positionals.length > 1) throw new UsageError(`rules ${command}: one PATH at most (got ${positionals.length})`);
+  if (positionals.length === 1 && v.rules !== undefined) throw new UsageError(`rules ${command}: PATH and --rules both given`);
+  if (command === 'check') {
+    for (const k of ['watch', 'interval', 'read-only'] as const) if (v[k] !== undefined) throw new UsageError(`rules check: --${k} is for rules apply`);
+  }
+  let intervalMs = 1000;
+  if (v.interval !== undefined) {
+    if (!v.watch) throw new UsageError('rules apply: --interval needs --watch');
+    const n = Number(v.interval);
+    if (v.interval.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--interval: "${sanitize(v.interval)}" is not a number of seconds`);
+    if (n < 0.05 || n > 3600) throw new UsageError(`--interval: ${v.interval} is out of range (0.05..3600 s)`);
+    intervalMs = Math.round(n * 1000);
+  }
+  return {
+    command,
+    path: positionals[0] ?? v.rules ?? DEFAULT_RULES_PATH,
+    watch: v.watch ?? false,
+    intervalMs,
+    json: v.json ?? false,
+    readOnly: v['read-only'] ?? false,
+    procRoot: v['proc-root'] ?? '/proc',
+    cgroupRoot: v['cgroup-root'] ?? null,
+  };
+}
+
+/** Container names from the Docker socket, when a rule names a container (not an id). */
+export class ContainerNames {
+  private table = new Map<string, string>();
+  private at = -Infinity;
+  private pending: Promise<void> | null = null;
+  readonly wanted: boolean;
+
+  constructor(rules: Rule[]) {
+    this.wanted = rules.some((r) => r.container !== null && !/^[0-9a-f]{12,64}$/.test(r.container));
+  }
+
+  lookup = (id: string): string | null => this.table.get(id) ?? null;
+
+  /** Refresh at most every 30 s (in the background with --watch). */
+  refresh(): Promise<void> {
+    if (!this.wanted || this.pending || performance.now() - this.at < 30_000) return this.pending ?? Promise.resolve();
+    this.at = performance.now();
+    this.pending = dockerSocketSource()
+      .list(1000)
+      .then(
+        (t) => void (this.table = t.containers),
+        () => undefined,
+      )
+      .finally(() => (this.pending = null));
+    return this.pending;
+  }
+}
+
+export function factContext(procRoot: string, cgroupRoot: string | null, names: ContainerNames): FactContext {
+  return { procRoot, hierarchy: detectMemoryHierarchy(procRoot, cgroupRoot), users: new UserNames(), containerName: names.lookup };
+}
+
+/** One rule as a line: its matchers as written, and the adj. */
+export function describeRule(r: Rule, i: number): string {
+  const m = r.written.map(([k, v]) => `${k} ${k === 'comm' || k === 'cmdline' || k === 'cgroup' ? `~ /${sanitize(v)}/` : `= ${sanitize(v)}`}`).join(', ');
+  return `${i + 1}. "${sanitize(r.name)}" (line ${r.line}): ${m} -> adj ${r.adj}`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const out = (s: string) => process.stdout.write(s);
+  const err = (s: string) => process.stderr.write(s);
+  let args: RulesArgs;
+  try {
+    args = parseRulesArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    err(`oomtop ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.command === 'help') {
+    out(RULES_USAGE);
+    return 0;
+  }
+  const loaded = loadRules(args.path);
+  if (!loaded.ok) {
+    for (const m of loaded.messages) err(`${m}\n`);
+    return EXIT_USAGE;
+  }
+  const rules = loaded.rules;
+  const names = new ContainerNames(rules);
+  await names.refresh();
+  const ctx = factContext(args.procRoot, args.cgroupRoot, names);
+
+  if (args.command === 'check') {
+    out(`${sanitize(args.path)}: ${rules.length} rule${rules.length === 1 ? '' : 's'}, valid (the first rule that matches a process wins)\n`);
+    const matches = currentMatches(rules, ctx);
+    rules.forEach((r, i) => {
+      out(`${describeRule(r, i)}\n`);
+      const m = matches.get(r)!;
+      if (m.length === 0) out('     matches no running process\n');
+      for (const { facts, adj } of m.slice(0, 50)) {
+        out(`     PID ${facts.pid} (${sanitize(facts.comm)}) adj ${adj ?? '?'}${adj === r.adj ? ' (already)' : ''}\n`);
+      }
+      if (m.length > 50) out(`     ... and ${m.length - 50} more\n`);
+    });
+    return 0;
+  }
+
+  const applier = new RuleApplier(rules, { ...ctx, readOnly: args.readOnly });
+  const log = (p: PassResult) => {
+    const now = new Date();
+    for (const c of p.changes) out(`${changeLine(c, now, args.json)}\n`);
+  };
+  if (!args.watch) {
+    const p = applier.pass();
+    log(p);
+    const set = p.changes.filter((c) => c.kind === 'set').length;
+    const refused = p.changes.length - set;
+    const summary = { matched: p.matched, changed: set, refused, unchanged: p.matched - p.changes.length };
+    if (args.json) out(`${JSON.stringify({ time: new Date().toISOString(), event: 'summary', rules: rules.length, ...summary })}\n`);
+    else out(`${rules.length} rules: ${p.matched} processes matched, ${set} changed, ${summary.unchanged} already right, ${refused} refused\n`);
+    return refused > 0 ? 1 : 0;
+  }
+  return watch(args, applier, names, log);
+}
+
+function watch(args: RulesArgs, first: RuleApplier, names: ContainerNames, log: (p: PassResult) => void): Promise<number> {
+  let applier = first;
+  let names_ = names;
+  const notice = (message: string) => {
+    const time = new Date().toISOString();
+    process.stdout.write(args.json ? `${JSON.stringify({ time, event: 'notice', message })}\n` : `${time} ${message}\n`);
+  };
+  notice(`watching ${sanitize(args.path)}: ${applier.rules.length} rules, every ${args.intervalMs / 1000} s${args.readOnly ? ', read-only' : ''}`);
+  return new Promise((resolve) => {
+    const tick = () => {
+      void names_.refresh();
+      try {
+        log(applier.pass());
+      } catch (e) {
+        notice(`pass failed: ${sanitize((e as Error).message)}`);
+      }
+    };
+    tick();
+    const timer = setInterval(tick, args.intervalMs);
+    const reload = () => {
+      const loaded = loadRules(args.path);
+      if (!loaded.ok) {
+        for (const m of loaded.messages) notice(`reload refused, keeping the rules in force: ${m}`);
+        return;
+      }
+      names_ = new ContainerNames(loaded.rules);
+      applier = new RuleApplier(loaded.rules, { ...factContext(args.procRoot, args.cgroupRoot, names_), readOnly: args.readOnly });
+      notice(`reloaded ${sanitize(args.path)}: ${loaded.rules.length} rules`);
+      tick();
+    };
+    const stop = () => {
+      clearInterval(timer);
+      for (const s of ['SIGTERM', 'SIGINT'] as const) process.off(s, stop);
+      process.off('SIGHUP', reload);
+      notice('stopped');
+      resolve(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGHUP', reload);
+  });
+}
