@@ -6,7 +6,7 @@
 import { detectMemoryHierarchy } from '../cgroup/mountinfo.js';
 import { dockerSocketSource } from '../containers/sources.js';
 import { UserNames } from '../proc/users.js';
-import { currentMatches, RuleApplier, type PassResult } from '../rules/applier.js';
+import { currentMatches, RuleApplier, type RuleChange } from '../rules/applier.js';
 import type { FactContext } from '../rules/facts.js';
 import { DEFAULT_RULES_PATH, loadRules } from '../rules/load.js';
 import type { Rule } from '../rules/parse.js';
@@ -161,14 +161,10 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const applier = new RuleApplier(rules, { ...ctx, readOnly: args.readOnly });
-  const log = (p: PassResult) => {
-    const now = new Date();
-    for (const c of p.changes) out(`${changeLine(c, now, args.json)}\n`);
-  };
-  if (!args.watch) {
-    const p = applier.pass();
-    log(p);
+  if (args.watch) return watch(args, rules);
+  {
+    const p = new RuleApplier(rules, { ...ctx, readOnly: args.readOnly }).pass();
+    for (const c of p.changes) out(`${changeLine(c, new Date(), args.json)}\n`);
     const set = p.changes.filter((c) => c.kind === 'set').length;
     const refused = p.changes.length - set;
     const summary = { matched: p.matched, changed: set, refused, unchanged: p.matched - p.changes.length };
@@ -176,41 +172,75 @@ export async function run(argv: string[]): Promise<number> {
     else out(`${rules.length} rules: ${p.matched} processes matched, ${set} changed, ${summary.unchanged} already right, ${refused} refused\n`);
     return refused > 0 ? 1 : 0;
   }
-  return watch(args, applier, names, log);
 }
 
-function watch(args: RulesArgs, first: RuleApplier, names: ContainerNames, log: (p: PassResult) => void): Promise<number> {
-  let applier = first;
-  let names_ = names;
+export interface RulesWatchOptions {
+  path: string;
+  rules: Rule[];
+  intervalMs: number;
+  procRoot: string;
+  cgroupRoot: string | null;
+  readOnly?: boolean;
+  onChange: (c: RuleChange) => void;
+  onNotice: (message: string) => void;
+}
+
+/**
+ * Apply the rules now and then every interval to new processes; reload() re-reads the
+ * file (a file with errors is refused and the rules in force stay). Used by
+ * `oomtop rules apply --watch` and by `oomtop guard --rules`.
+ */
+export function startRulesWatch(o: RulesWatchOptions): { stop(): void; reload(): void } {
+  let names = new ContainerNames(o.rules);
+  const make = (rules: Rule[]) => new RuleApplier(rules, { ...factContext(o.procRoot, o.cgroupRoot, names), readOnly: o.readOnly });
+  let applier = make(o.rules);
+  const tick = () => {
+    void names.refresh();
+    try {
+      for (const c of applier.pass().changes) o.onChange(c);
+    } catch (e) {
+      o.onNotice(`rules pass failed: ${sanitize((e as Error).message)}`);
+    }
+  };
+  // Container names first (when a rule names one), so the first pass can match them.
+  void names.refresh().finally(tick);
+  const timer = setInterval(tick, o.intervalMs);
+  return {
+    stop: () => clearInterval(timer),
+    reload: () => {
+      const loaded = loadRules(o.path);
+      if (!loaded.ok) {
+        for (const m of loaded.messages) o.onNotice(`reload refused, the rules in force stay: ${m}`);
+        return;
+      }
+      names = new ContainerNames(loaded.rules);
+      applier = make(loaded.rules);
+      o.onNotice(`reloaded ${sanitize(o.path)}: ${loaded.rules.length} rules`);
+      tick();
+    },
+  };
+}
+
+function watch(args: RulesArgs, rules: Rule[]): Promise<number> {
   const notice = (message: string) => {
     const time = new Date().toISOString();
     process.stdout.write(args.json ? `${JSON.stringify({ time, event: 'notice', message })}\n` : `${time} ${message}\n`);
   };
-  notice(`watching ${sanitize(args.path)}: ${applier.rules.length} rules, every ${args.intervalMs / 1000} s${args.readOnly ? ', read-only' : ''}`);
+  notice(`watching ${sanitize(args.path)}: ${rules.length} rules, every ${args.intervalMs / 1000} s${args.readOnly ? ', read-only' : ''}`);
   return new Promise((resolve) => {
-    const tick = () => {
-      void names_.refresh();
-      try {
-        log(applier.pass());
-      } catch (e) {
-        notice(`pass failed: ${sanitize((e as Error).message)}`);
-      }
-    };
-    tick();
-    const timer = setInterval(tick, args.intervalMs);
-    const reload = () => {
-      const loaded = loadRules(args.path);
-      if (!loaded.ok) {
-        for (const m of loaded.messages) notice(`reload refused, keeping the rules in force: ${m}`);
-        return;
-      }
-      names_ = new ContainerNames(loaded.rules);
-      applier = new RuleApplier(loaded.rules, { ...factContext(args.procRoot, args.cgroupRoot, names_), readOnly: args.readOnly });
-      notice(`reloaded ${sanitize(args.path)}: ${loaded.rules.length} rules`);
-      tick();
-    };
+    const w = startRulesWatch({
+      path: args.path,
+      rules,
+      intervalMs: args.intervalMs,
+      procRoot: args.procRoot,
+      cgroupRoot: args.cgroupRoot,
+      readOnly: args.readOnly,
+      onChange: (c) => process.stdout.write(`${changeLine(c, new Date(), args.json)}\n`),
+      onNotice: notice,
+    });
+    const reload = () => w.reload();
     const stop = () => {
-      clearInterval(timer);
+      w.stop();
       for (const s of ['SIGTERM', 'SIGINT'] as const) process.off(s, stop);
       process.off('SIGHUP', reload);
       notice('stopped');

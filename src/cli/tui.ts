@@ -48,6 +48,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     throw e instanceof UsageError ? new UsageError(`--guard-opts: ${e.message}`) : e;
   }
   if (guardOpts.help) throw new UsageError('--guard-opts: see oomtop guard --help for the options');
+  if (guardOpts.rules) throw new UsageError('--guard-opts: --rules is not a guard option in the monitor (use oomtop --rules PATH)');
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;

@@ -177,3 +177,35 @@ describe.skipIf(!built)('oomtop rules (the CLI, real processes)', () => {
     expect(lines().at(-1)).toMatchObject({ event: 'notice', message: 'stopped' });
   });
 });
+
+describe.skipIf(!built)('oomtop guard --rules (real processes)', () => {
+  it('a bad file stops the guard at start with PATH:LINE, exit 2', () => {
+    const p = join(dir, 'guard-bad.toml');
+    writeFileSync(p, '[[rule]]\nname = "x"\nadj = 1\n');
+    const r = spawnSync(process.execPath, [bin, 'guard', '--rules', p, '--dry-run'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(`oomtop guard: ${p}:1: rule "x": has no matcher (comm, cmdline, exe, user, cgroup, unit, container): it would match every process\n`);
+  });
+
+  it('applies the rules to an existing and a new process, logged as guard notices', async () => {
+    const p = join(dir, 'guard.toml');
+    writeFileSync(p, '[[rule]]\nname = "batch jobs go first"\ncomm = "^bar_rule_target$"\nadj = 700\n');
+    const before = start('bar_rule_target');
+    await until(() => commOf(before.pid!) === 'bar_rule_target');
+    // Thresholds at 0: the guard never acts; --dry-run besides.
+    const g = spawn(process.execPath, [bin, 'guard', '--mem-term', '0', '--swap-term', '0', '--dry-run', '--json', '--rules', p, '--rules-interval', '0.2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(g);
+    let out = '';
+    g.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const first = await waitFor(() => lines().find((l) => l['scope'] === 'rules' && l['pid'] === before.pid), 10_000, 'the existing process');
+    expect(first).toMatchObject({ event: 'notice', name: 'bar_rule_target', message: 'oom_score_adj 0 -> 700 (rule "batch jobs go first")' });
+    const after = start('bar_rule_target');
+    await waitFor(() => lines().find((l) => l['scope'] === 'rules' && l['pid'] === after.pid), 10_000, 'the new process');
+    expect([adjOf(before.pid!), adjOf(after.pid!)]).toEqual([700, 700]);
+    expect(lines().some((l) => l['event'] === 'notice' && String(l['message']).startsWith('applying 1 rules from'))).toBe(true);
+    g.kill('SIGTERM');
+    await new Promise((r) => g.once('exit', r));
+    expect(lines().at(-1)).toMatchObject({ event: 'stop' });
+  });
+});
