@@ -9,6 +9,8 @@ Usage:
                                    (see oomtop run --help)
   oomtop rules check|apply [PATH]  the rules file (default /etc/oomtop/rules.toml): validate,
                                    apply once or --watch (see oomtop rules --help)
+  oomtop protect --unit NAME --adj N  a systemd drop-in with OOMScoreAdjust=N
+                                   (see oomtop protect --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)

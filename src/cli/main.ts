@@ -26,7 +26,8 @@ export async function main(argv: string[]): Promise<number> {
     if (sub === 'guard') return await (await import('./guard.js')).run(rest);
     if (sub === 'run') return await (await import('./run.js')).run(rest);
     if (sub === 'rules') return await (await import('./rules.js')).run(rest);
-    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules; see --help)`);
+    if (sub === 'protect') return await (await import('./protect.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect; see --help)`);
     const args = parseMonitorArgs(argv);
     if (args.help) {
       out(HELP_TEXT);

@@ -28,6 +28,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   guard: [...READERS, 'actions'],
   // The rules file: parser and matcher (pure), the applier writes through src/actions.
   rules: ['proc', 'cgroup', 'text', 'actions'],
+  // systemd drop-ins (pure text) and the running systemd (sd_booted, systemctl, cgroup.procs).
+  systemd: ['proc', 'text'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
   run: [...READERS, 'actions', 'guard'],
   ui: ['text', 'kernel', 'store', 'config'],
@@ -144,7 +146,7 @@ describe('architecture', () => {
 
   // The long-running and the batch subcommands load no package but node: modules; the
   // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
-  for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []]] as const) {
+  for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
     it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
       const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
       expect(g.local.size).toBeGreaterThan(10);
