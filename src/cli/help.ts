@@ -28,6 +28,8 @@ Monitor options:
   --kill-grace DUR     wait this long after SIGTERM (default 5 s)
   --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
   --no-color           no colours (also NO_COLOR=1)
+  --rules PATH         apply the rules file to running and new processes while the
+                       monitor runs (badge R: a rule set the adj; see oomtop rules --help)
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
                        (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)

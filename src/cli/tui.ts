@@ -15,6 +15,9 @@ import { UsageError } from './errors.js';
 import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
+import { loadRules } from '../rules/load.js';
+import { RuleApplier } from '../rules/applier.js';
+import { UserNames } from '../proc/users.js';
 
 function attempt(fn: () => void): void {
   try {
@@ -55,7 +58,14 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const commands = new Commands(store, config, () => host?.kick());
   const statsPath = process.env.OOMTOP_STATS;
   const stats = statsPath ? new StatsWriter(statsPath, store) : null;
-  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick());
+  let rules: RuleApplier | null = null;
+  if (args.rulesPath !== null) {
+    const loaded = loadRules(args.rulesPath);
+    if (!loaded.ok) throw new UsageError(loaded.messages.join('; '));
+    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames() });
+    store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
+  }
+  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick(), rules);
 
   const screen = new AltScreen();
   let app: ReturnType<typeof render> | null = null;

@@ -99,10 +99,12 @@ export class RuleApplier {
     return out;
   }
 
-  /** The rule that last matched this process (the TUI's badge), or null. */
-  ruleOf(pid: number, startTimeTicks: number): string | null {
+  /** The rule that last matched this process, with its adj (the TUI's badge), or null. */
+  ruleOf(pid: number, startTimeTicks: number): { name: string; adj: number } | null {
     const k = this.known.get(pid);
-    return k !== undefined && k.start === startTimeTicks ? k.rule : null;
+    if (k === undefined || k.start !== startTimeTicks || k.rule === null) return null;
+    const r = this.rules.find((x) => x.name === k.rule);
+    return r === undefined ? null : { name: r.name, adj: r.adj };
   }
 
   private evaluate(stat: ProcStat, entry: Known, out: PassResult): void {

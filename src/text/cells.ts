@@ -2,10 +2,11 @@ import type { Row } from '../store/rows.js';
 
 /** Plain-text cells shared by the TUI table and the --once table (no React here). */
 
-/** V next victim, C next victim of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0). */
+/** V next victim, C next victim of its cgroup, R adj set by a rule (--rules), N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0). */
 export function badge(r: Row): string {
   if (r.nextVictim) return 'V';
   if (r.cgroupVictim) return 'C';
+  if (r.rule) return 'R';
   if (r.oomScoreAdj === -1000) return 'N';
   if ((r.oomScoreAdj ?? 0) < 0) return 'P';
   if ((r.oomScoreAdj ?? 0) > 0) return 'E';

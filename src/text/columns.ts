@@ -56,7 +56,7 @@ export function processColumns(theme: ColumnTheme, tagged: ReadonlySet<string>):
   const badgeColor = (r: Row) => {
     if (!theme.color) return undefined;
     const b = badge(r);
-    return b === 'V' || b === 'C' ? 'red' : b === 'N' ? 'cyan' : b === 'P' ? 'green' : b === 'E' ? 'yellow' : undefined;
+    return b === 'V' || b === 'C' ? 'red' : b === 'N' ? 'cyan' : b === 'R' ? 'magenta' : b === 'P' ? 'green' : b === 'E' ? 'yellow' : undefined;
   };
   return [
     { key: 'flag', title: '', width: 2, priority: Infinity, value: (r) => `${tagged.has(r.key) ? '*' : ' '}${badge(r)}`, color: badgeColor },

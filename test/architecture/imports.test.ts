@@ -30,7 +30,7 @@ const MAY_IMPORT: Record<string, string[]> = {
   rules: ['proc', 'cgroup', 'text', 'actions'],
   // systemd drop-ins (pure text) and the running systemd (sd_booted, systemctl, cgroup.procs).
   systemd: ['proc', 'text'],
-  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
+  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
   run: [...READERS, 'actions', 'guard'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],

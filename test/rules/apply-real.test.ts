@@ -59,7 +59,8 @@ describe('RuleApplier on real processes', () => {
     const first = applier.pass();
     expect(first.changes).toContainEqual({ kind: 'set', pid: a.pid, startTimeTicks: startTimeOf(a.pid!), comm: 'bar_rule_target', rule: 'batch jobs go first', before: 0, after: 700 });
     expect(adjOf(a.pid!)).toBe(700);
-    expect(applier.ruleOf(a.pid!, startTimeOf(a.pid!))).toBe('batch jobs go first');
+    expect(applier.ruleOf(a.pid!, startTimeOf(a.pid!))).toEqual({ name: 'batch jobs go first', adj: 700 });
+    expect(applier.ruleOf(a.pid!, startTimeOf(a.pid!) + 1)).toBeNull();
     const b = start('bar_rule_target');
     await until(() => commOf(b.pid!) === 'bar_rule_target');
     const second = applier.pass();
