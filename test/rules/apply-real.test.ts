@@ -12,6 +12,9 @@ import { parseRules, type Rule } from '../../src/rules/parse.js';
 import { adjOf, startTimeOf } from '../helpers/children.js';
 import { sleep, until, waitFor } from '../helpers/wait.js';
 import { UserNames } from '../../src/proc/users.js';
+import { detectMemoryHierarchy } from '../../src/cgroup/mountinfo.js';
+import { canMakeMemcg, V1_MEMORY } from '../helpers/memcg.js';
+import { mkdirSync, rmdirSync } from 'node:fs';
 
 const repo = resolve(import.meta.dirname, '../..');
 const bin = resolve(repo, 'bin/oomtop.js');
@@ -208,5 +211,41 @@ describe.skipIf(!built)('oomtop guard --rules (real processes)', () => {
     g.kill('SIGTERM');
     await new Promise((r) => g.once('exit', r));
     expect(lines().at(-1)).toMatchObject({ event: 'stop' });
+  });
+});
+
+describe.skipIf(!canMakeMemcg)('unit, cgroup, user and exe matchers on a real cgroup', () => {
+  it('a process in a real memory cgroup named like a service unit', async () => {
+    const slice = join(V1_MEMORY, `oomtop-rules-${process.pid}.slice`);
+    const unit = `demo-${process.pid}.service`;
+    mkdirSync(join(slice, unit), { recursive: true });
+    try {
+      const exe = named('bar_rule_unit');
+      const c = spawn('sh', ['-c', `echo $$ > '${join(slice, unit, 'cgroup.procs')}' && exec '${exe}' 60`], { stdio: 'ignore' });
+      children.push(c);
+      await until(() => commOf(c.pid!) === 'bar_rule_unit');
+      const R = rules(`[[rule]]
+name = "wrong user"
+unit = "demo-${process.pid}"
+user = "nobody"
+adj = 100
+
+[[rule]]
+name = "the unit"
+unit = "demo-${process.pid}"
+cgroup = "^/oomtop-rules-${process.pid}[.]slice/"
+user = "root"
+exe = "${dir}/bar_rule_*"
+adj = 200
+`);
+      const applier = new RuleApplier(R, { ...ctx, hierarchy: detectMemoryHierarchy('/proc') });
+      const mine = applier.pass().changes.filter((x) => x.pid === c.pid);
+      expect(mine).toMatchObject([{ kind: 'set', rule: 'the unit', after: 200 }]);
+      expect(adjOf(c.pid!)).toBe(200);
+      c.kill('SIGKILL');
+      await new Promise((r) => c.once('exit', r));
+    } finally {
+      for (const d of [join(slice, unit), slice]) await until(() => { try { rmdirSync(d); return true; } catch { return false; } }, 5000, `rmdir ${d}`);
+    }
   });
 });
