@@ -23,7 +23,6 @@ export const RULES_USAGE = `Usage:
                                name changed at exec) within one interval; SIGHUP re-reads PATH
       --interval SEC           poll interval with --watch (default 1, 0.05..3600)
       --json                   JSON lines instead of text
-      --read-only              report what would be refused, change nothing
   Both: --rules PATH (same as PATH), --proc-root DIR, --cgroup-root DIR.
 The first rule that matches a process wins. Exit codes: 0 ok, 1 a change was refused
 (apply without --watch), 2 a bad file or option (PATH:LINE: message on stderr).
@@ -35,7 +34,6 @@ const OPTIONS = {
   watch: { type: 'boolean' },
   interval: { type: 'string', number: true },
   json: { type: 'boolean' },
-  'read-only': { type: 'boolean' },
   'proc-root': { type: 'string' },
   'cgroup-root': { type: 'string' },
 } as const satisfies OptionSpecs;
@@ -46,7 +44,6 @@ export interface RulesArgs {
   watch: boolean;
   intervalMs: number;
   json: boolean;
-  readOnly: boolean;
   procRoot: string;
   cgroupRoot: string | null;
 }
@@ -54,14 +51,14 @@ export interface RulesArgs {
 export function parseRulesArgs(argv: string[]): RulesArgs {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    return { command: 'help', path: DEFAULT_RULES_PATH, watch: false, intervalMs: 1000, json: false, readOnly: false, procRoot: '/proc', cgroupRoot: null };
+    return { command: 'help', path: DEFAULT_RULES_PATH, watch: false, intervalMs: 1000, json: false, procRoot: '/proc', cgroupRoot: null };
   }
   if (command !== 'check' && command !== 'apply') throw new UsageError(`rules: unknown command "${sanitize(command)}" (commands: check, apply)`);
   const { values: v, positionals } = parseOptions(rest, OPTIONS, { positionals: true });
   if (positionals.length > 1) throw new UsageError(`rules ${command}: one PATH at most (got ${positionals.length})`);
   if (positionals.length === 1 && v.rules !== undefined) throw new UsageError(`rules ${command}: PATH and --rules both given`);
   if (command === 'check') {
-    for (const k of ['watch', 'interval', 'read-only'] as const) if (v[k] !== undefined) throw new UsageError(`rules check: --${k} is for rules apply`);
+    for (const k of ['watch', 'interval'] as const) if (v[k] !== undefined) throw new UsageError(`rules check: --${k} is for rules apply`);
   }
   let intervalMs = 1000;
   if (v.interval !== undefined) {
@@ -77,7 +74,6 @@ export function parseRulesArgs(argv: string[]): RulesArgs {
     watch: v.watch ?? false,
     intervalMs,
     json: v.json ?? false,
-    readOnly: v['read-only'] ?? false,
     procRoot: v['proc-root'] ?? '/proc',
     cgroupRoot: v['cgroup-root'] ?? null,
   };
@@ -163,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
 
   if (args.watch) return watch(args, rules);
   {
-    const p = new RuleApplier(rules, { ...ctx, readOnly: args.readOnly }).pass();
+    const p = new RuleApplier(rules, ctx).pass();
     for (const c of p.changes) out(`${changeLine(c, new Date(), args.json)}\n`);
     const set = p.changes.filter((c) => c.kind === 'set').length;
     const refused = p.changes.length - set;
@@ -226,7 +222,7 @@ function watch(args: RulesArgs, rules: Rule[]): Promise<number> {
     const time = new Date().toISOString();
     process.stdout.write(args.json ? `${JSON.stringify({ time, event: 'notice', message })}\n` : `${time} ${message}\n`);
   };
-  notice(`watching ${sanitize(args.path)}: ${rules.length} rules, every ${args.intervalMs / 1000} s${args.readOnly ? ', read-only' : ''}`);
+  notice(`watching ${sanitize(args.path)}: ${rules.length} rules, every ${args.intervalMs / 1000} s`);
   return new Promise((resolve) => {
     const w = startRulesWatch({
       path: args.path,
@@ -234,7 +230,6 @@ function watch(args: RulesArgs, rules: Rule[]): Promise<number> {
       intervalMs: args.intervalMs,
       procRoot: args.procRoot,
       cgroupRoot: args.cgroupRoot,
-      readOnly: args.readOnly,
       onChange: (c) => process.stdout.write(`${changeLine(c, new Date(), args.json)}\n`),
       onNotice: notice,
     });

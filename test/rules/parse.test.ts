@@ -229,3 +229,27 @@ describe('contrib/rules.toml', () => {
     expect(rules.map((r) => r.name)).toEqual(['batch jobs go first', 'keep the database']);
   });
 });
+
+describe('parseRulesArgs', () => {
+  it('PATH or --rules, the default, and the errors', async () => {
+    const { parseRulesArgs } = await import('../../src/cli/rules.js');
+    expect(parseRulesArgs(['check'])).toMatchObject({ command: 'check', path: '/etc/oomtop/rules.toml' });
+    expect(parseRulesArgs(['apply', 'x.toml', '--watch', '--interval', '0.5', '--json'])).toMatchObject({ command: 'apply', path: 'x.toml', watch: true, intervalMs: 500, json: true });
+    expect(parseRulesArgs(['apply', '--rules', 'y.toml'])).toMatchObject({ path: 'y.toml', watch: false, intervalMs: 1000 });
+    const err = (argv: string[]) => {
+      try {
+        parseRulesArgs(argv);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(err(['fix'])).toBe('rules: unknown command "fix" (commands: check, apply)');
+    expect(err(['apply', 'a', 'b'])).toBe('rules apply: one PATH at most (got 2)');
+    expect(err(['apply', 'a', '--rules', 'b'])).toBe('rules apply: PATH and --rules both given');
+    expect(err(['apply', '--interval', '1'])).toBe('rules apply: --interval needs --watch');
+    expect(err(['apply', '--watch', '--interval', '-1'])).toBe('--interval: -1 is out of range (0.05..3600 s)');
+    expect(err(['check', '--watch'])).toBe('rules check: --watch is for rules apply');
+    expect(err(['apply', '--read-only'])).toMatch(/Unknown option '--read-only'/);
+  });
+});
