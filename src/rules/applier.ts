@@ -3,8 +3,9 @@
  *
  * Each pass lists /proc (one readdir) and reads files only for:
  * - PIDs not seen before (their stat, then what the rules need);
- * - young processes (first seen less than `youngMs` ago): their stat again, because a
- *   fork is usually followed by an exec that changes the comm (a shell starting a job);
+ * - young processes (appeared less than `youngMs` ago, not those running at the first
+ *   pass): their stat again, because a fork is usually followed by an exec that changes
+ *   the comm (a shell starting a job);
  * - every process once per `sweepMs` (default 30 s): a late exec, or a PID reused
  *   between two passes.
  * A process is keyed by PID and start time. A rule is applied once per process (and again
@@ -90,7 +91,8 @@ export class RuleApplier {
       if (same !== null && same.comm === stat.comm) continue;
       const entry: Known = same !== null
         ? { ...same, comm: stat.comm }
-        : { start: stat.startTimeTicks, comm: stat.comm, firstSeen: now, gen, rule: null, failed: false };
+        : // Running before the first pass: not young (it is not about to exec as far as we know).
+          { start: stat.startTimeTicks, comm: stat.comm, firstSeen: gen === 1 ? -Infinity : now, gen, rule: null, failed: false };
       this.known.set(pid, entry);
       if (entry.failed) continue;
       this.evaluate(stat, entry, out);

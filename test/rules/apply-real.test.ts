@@ -74,12 +74,24 @@ describe('RuleApplier on real processes', () => {
     expect(second.examined).toBeGreaterThanOrEqual(1);
   });
 
+  it('with the default young window, processes already running at the first pass are not re-read', async () => {
+    const applier = new RuleApplier(R, { ...ctx, sweepMs: 1e12 });
+    const first = applier.pass();
+    const b = start('bar_rule_target');
+    await until(() => commOf(b.pid!) === 'bar_rule_target');
+    const second = applier.pass();
+    expect(second.changes.map((c) => c.pid)).toEqual([b.pid]);
+    // b (and what else started meanwhile, young for 5 s), never the hundreds already there.
+    expect(second.examined).toBeLessThan(Math.max(10, first.examined / 4));
+  });
+
   it('applies after exec changed the comm of a young process', async () => {
     const target = named('bar_rule_target');
+    const applier = new RuleApplier(R, { ...ctx, youngMs: 60_000, sweepMs: 1e12 });
+    applier.pass();
     const sh = spawn('sh', ['-c', `read x; exec '${target}' 60`], { stdio: ['pipe', 'ignore', 'ignore'] });
     children.push(sh);
     await until(() => commOf(sh.pid!) === 'sh');
-    const applier = new RuleApplier(R, { ...ctx, youngMs: 60_000, sweepMs: 1e12 });
     expect(applier.pass().changes.filter((c) => c.pid === sh.pid)).toEqual([]);
     sh.stdin!.write('\n');
     await until(() => commOf(sh.pid!) === 'bar_rule_target');
