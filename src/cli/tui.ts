@@ -62,7 +62,9 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   if (args.rulesPath !== null) {
     const loaded = loadRules(args.rulesPath);
     if (!loaded.ok) throw new UsageError(loaded.messages.join('; '));
-    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames() });
+    // Container names from the monitor's namer (cached; a miss schedules a refresh).
+    const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
+    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
     store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
   }
   host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick(), rules);
