@@ -15,6 +15,8 @@ export interface MonitorArgs {
   version: boolean;
   /** Options for the TUI's guard (`g`), as `oomtop guard` takes them. */
   guardArgs: string[];
+  /** --rules PATH: the rules file applied to new processes while the monitor runs. */
+  rulesPath: string | null;
 }
 
 /** "1", "0.5", "250ms", "2s" → milliseconds. A negative one is out of range, not "not a duration". */
@@ -31,6 +33,13 @@ export function parseIntFlag(flag: string, text: string, min: number, max: numbe
   const n = Number(text);
   if (n < min || n > max) throw new UsageError(`${flag}: ${n} is out of range (${min}..${max})`);
   return n;
+}
+
+function rulesPath(path: string | undefined, readOnly: boolean): string | null {
+  if (path === undefined) return null;
+  if (path.trim() === '') throw new UsageError('--rules: empty path');
+  if (readOnly) throw new UsageError('--rules changes oom_score_adj: not with --read-only (oomtop rules check PATH shows what it would match)');
+  return path;
 }
 
 const MONITOR_OPTIONS = {
@@ -52,6 +61,7 @@ const MONITOR_OPTIONS = {
   'kill-escalation': { type: 'string' },
   'no-color': { type: 'boolean' },
   'guard-opts': { type: 'string' },
+  rules: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;
@@ -90,5 +100,6 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     help: v.help ?? false,
     version: v.version ?? false,
     guardArgs: (v['guard-opts'] ?? '').split(/\s+/).filter(Boolean),
+    rulesPath: rulesPath(v.rules, config.readOnly),
   };
 }

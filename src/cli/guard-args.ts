@@ -43,9 +43,19 @@ Output and pacing
   --min-interval MS --max-interval MS     sampling bounds (default 5 and 1000)
   --assume-rate MIBPS     fill rate that could start any moment, sizes the sleep (default 6144, 0: off)
   --proc-root DIR --cgroup-root DIR --state-dir DIR
+Rules (oom_score_adj that lasts; see oomtop rules --help)
+  --rules PATH            apply the rules file to running and new processes, as
+                          oomtop rules apply --watch does (read at start)
+  --rules-interval SEC    how often new processes are looked for (default 1)
 `;
 
-export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy };
+/** --rules: the rules file applied to new processes inside the guard (src/rules). */
+export interface GuardRulesArgs {
+  path: string;
+  intervalMs: number;
+}
+
+export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy; rules: GuardRulesArgs | null };
 
 const GUARD_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -84,6 +94,8 @@ const GUARD_OPTIONS = {
   'proc-root': { type: 'string' },
   'cgroup-root': { type: 'string' },
   'state-dir': { type: 'string' },
+  rules: { type: 'string' },
+  'rules-interval': { type: 'string', number: true },
 } as const satisfies OptionSpecs;
 
 function num(name: string, v: string | undefined, min: number, max: number): number | null {
@@ -191,5 +203,10 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   for (const [k, v] of [['pre-kill', policy.preKill], ['post-kill', policy.postKill]] as const) {
     if (v !== null && v.trim() === '') throw new UsageError(`--${k}: empty command`);
   }
-  return { help: false, policy };
+  const rulesPath = s('rules');
+  const rulesInterval = num('rules-interval', s('rules-interval'), 0.05, 3600);
+  if (rulesInterval !== null && rulesPath === undefined) throw new UsageError('--rules-interval needs --rules');
+  if (rulesPath !== undefined && rulesPath.trim() === '') throw new UsageError('--rules: empty path');
+  const rules = rulesPath === undefined ? null : { path: rulesPath, intervalMs: Math.round((rulesInterval ?? 1) * 1000) };
+  return { help: false, policy, rules };
 }

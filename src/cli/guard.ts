@@ -10,6 +10,8 @@ import { readPressure } from '../proc/system.js';
 import { UsageError } from './errors.js';
 import { setupContainers, type ContainerFollower } from './guard-containers.js';
 import { GUARD_USAGE, parseGuardArgs, type GuardArgs } from './guard-args.js';
+import { loadRules } from '../rules/load.js';
+import { startRulesWatch } from './rules.js';
 
 /**
  * `oomtop guard`: the headless early-OOM guard (systemd service, container sidecar).
@@ -29,6 +31,11 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const policy = parsed.policy;
+  const rulesFile = parsed.rules === null ? null : loadRules(parsed.rules.path);
+  if (rulesFile !== null && !rulesFile.ok) {
+    for (const m of rulesFile.messages) process.stderr.write(`oomtop guard: ${m}\n`);
+    return 2;
+  }
   const setup = buildScopes(policy);
   if (!setup.ok) {
     process.stderr.write(`oomtop guard: ${setup.message}\n`);
@@ -96,7 +103,34 @@ export async function run(argv: string[]): Promise<number> {
     }),
   );
   loop.start();
+  // --rules: the rules file applied to running and new processes, on its own timer (the
+  // guard's loop may sample every few milliseconds; new processes are looked for every
+  // --rules-interval). Each change or refusal is a notice of scope "rules".
+  const rules =
+    parsed.rules !== null && rulesFile?.ok
+      ? startRulesWatch({
+          path: parsed.rules.path,
+          rules: rulesFile.rules,
+          intervalMs: parsed.rules.intervalMs,
+          procRoot: policy.procRoot,
+          cgroupRoot: policy.cgroupRoot === '/sys/fs/cgroup' ? null : policy.cgroupRoot,
+          onChange: (c) =>
+            emit(
+              makeEvent('notice', 'rules', null, preciseNow(), {
+                pid: c.pid,
+                name: c.comm,
+                message:
+                  c.kind === 'set'
+                    ? `oom_score_adj ${c.before} -> ${c.after} (rule "${c.rule}")`
+                    : `not changed to ${c.target} (rule "${c.rule}"): ${c.error.message}${c.error.hint ? `; ${c.error.hint}` : ''} (not retried)`,
+              }),
+            ),
+          onNotice: (m) => note('rules', m),
+        })
+      : null;
+  if (rules !== null) note('rules', `applying ${rulesFile!.ok ? rulesFile!.rules.length : 0} rules from ${parsed.rules!.path} every ${parsed.rules!.intervalMs / 1000} s`);
   await loop.done;
+  rules?.stop();
 
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();

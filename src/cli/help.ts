@@ -7,6 +7,10 @@ Usage:
   oomtop guard [options]           early-OOM guard, headless (see oomtop guard --help)
   oomtop run --memory SIZE -- CMD  run CMD in a memory cgroup with a budget, then report
                                    (see oomtop run --help)
+  oomtop rules check|apply [PATH]  the rules file (default /etc/oomtop/rules.toml): validate,
+                                   apply once or --watch (see oomtop rules --help)
+  oomtop protect --unit NAME --adj N  a systemd drop-in with OOMScoreAdjust=N
+                                   (see oomtop protect --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)
@@ -24,6 +28,8 @@ Monitor options:
   --kill-grace DUR     wait this long after SIGTERM (default 5 s)
   --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
   --no-color           no colours (also NO_COLOR=1)
+  --rules PATH         apply the rules file to running and new processes while the
+                       monitor runs (badge R: a rule set the adj; see oomtop rules --help)
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
                        (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)

@@ -25,7 +25,9 @@ export async function main(argv: string[]): Promise<number> {
     if (sub === 'analyze') return await (await import('./analyze.js')).run(rest);
     if (sub === 'guard') return await (await import('./guard.js')).run(rest);
     if (sub === 'run') return await (await import('./run.js')).run(rest);
-    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run; see --help)`);
+    if (sub === 'rules') return await (await import('./rules.js')).run(rest);
+    if (sub === 'protect') return await (await import('./protect.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect; see --help)`);
     const args = parseMonitorArgs(argv);
     if (args.help) {
       out(HELP_TEXT);
@@ -37,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
     if (args.once || args.json || !tty) {
+      if (args.rulesPath !== null) throw new UsageError('--rules is for the live monitor; for one pass use oomtop rules apply PATH');
       return await (await import('./once.js')).runOnce(args, out);
     }
     // Ink draws no live frames when it believes it runs in CI (is-in-ci reads CI and

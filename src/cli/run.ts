@@ -77,6 +77,7 @@ function guardPolicy(args: RunArgs): { ok: true; policy: GuardPolicy } | { ok: f
     return { ok: false, message: `--guard-opts: ${e instanceof Error ? e.message : String(e)}` };
   }
   if (parsed.help) return { ok: false, message: '--guard-opts: --help is not an option here' };
+  if (parsed.rules) return { ok: false, message: '--guard-opts: --rules is not an option here (run oomtop rules apply --watch beside it)' };
   return { ok: true, policy: { ...parsed.policy, json: false, reportMs: null } };
 }
 

@@ -16,6 +16,9 @@ import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
 import { protectMonitor } from '../tui/self.js';
+import { loadRules } from '../rules/load.js';
+import { RuleApplier } from '../rules/applier.js';
+import { UserNames } from '../proc/users.js';
 
 function attempt(fn: () => void): void {
   try {
@@ -52,13 +55,23 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   if ((guardOpts.policy.containers?.length ?? 0) > 0 || guardOpts.policy.allContainers) {
     throw new UsageError('--guard-opts: --container and --all-containers work in oomtop guard only; here use --cgroup /docker/ID');
   }
+  if (guardOpts.rules) throw new UsageError('--guard-opts: --rules is not a guard option in the monitor (use oomtop --rules PATH)');
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const commands = new Commands(store, config, () => host?.kick());
   const statsPath = process.env.OOMTOP_STATS;
   const stats = statsPath ? new StatsWriter(statsPath, store) : null;
-  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick());
+  let rules: RuleApplier | null = null;
+  if (args.rulesPath !== null) {
+    const loaded = loadRules(args.rulesPath);
+    if (!loaded.ok) throw new UsageError(loaded.messages.join('; '));
+    // Container names from the monitor's namer (cached; a miss schedules a refresh).
+    const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
+    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
+    store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
+  }
+  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick(), rules);
 
   const screen = new AltScreen();
   let app: ReturnType<typeof render> | null = null;

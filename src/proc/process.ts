@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProcStat, ProcStatus } from './types.js';
 import { readInt, readRecord, readSmall } from './read.js';
@@ -114,6 +114,18 @@ export function readCmdline(procRoot: string, pid: number): string | null {
 
 export function readOomScoreAdj(procRoot: string, pid: number): number | null {
   return readInt(join(procRoot, String(pid), 'oom_score_adj'));
+}
+
+/**
+ * The executable's path (readlink /proc/PID/exe), without the " (deleted)" the kernel adds
+ * when the file was replaced; null for kernel threads, exited processes and when not allowed.
+ */
+export function readExe(procRoot: string, pid: number): string | null {
+  try {
+    return readlinkSync(join(procRoot, String(pid), 'exe')).replace(/ \(deleted\)$/, '');
+  } catch {
+    return null;
+  }
 }
 
 export function readProcCgroupText(procRoot: string, pid: number): string | null {

@@ -47,6 +47,8 @@ export interface ProcessSample {
   nextVictim: boolean;
   /** RSS slope over the recent history, KiB/s; filled by the store for the rows that need it. */
   growthKiBps: number | null;
+  /** With --rules: the rule that set its adj (and still holds); filled by src/tui/host.ts. */
+  rule?: string | null;
 }
 
 /** One memory cgroup as the cgroup view and the JSON show it. */

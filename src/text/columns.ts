@@ -187,6 +187,7 @@ export function commandText(p: { pid: number; name: string; cmdline: string }, o
 function badgeTone(r: Row): Tone | undefined {
   const b = badge(r);
   if (b.includes('V') || b.includes('C')) return 'bad';
+  if (b.includes('R')) return 'accent';
   if (b.includes('N')) return 'never';
   if (b.includes('P')) return 'good';
   if (b.includes('E')) return 'warn';

@@ -2,6 +2,8 @@ import type { StoreApi } from 'zustand/vanilla';
 import { parseProcessKey } from '../kernel/oom.js';
 import { Sampler, type SamplerOptions } from '../sampler/sampler.js';
 import type { OomtopState } from '../store/store.js';
+import type { RuleApplier } from '../rules/applier.js';
+import { sanitize } from '../text/sanitize.js';
 
 /**
  * Runs the sampler at an interval and hands each snapshot to the store. The sampler is
@@ -18,6 +20,8 @@ export class SamplerHost {
     samplerOptions: SamplerOptions,
     private readonly intervalMs: number,
     private readonly onTick?: () => void,
+    /** --rules: applied to new processes before each snapshot goes to the store. */
+    private readonly rules: RuleApplier | null = null,
   ) {
     this.sampler = new Sampler(samplerOptions);
     // A filter typed with processes whose command lines were never read (a light first tick,
@@ -45,10 +49,35 @@ export class SamplerHost {
     // Paused: the store would throw the snapshot away, so do not take it.
     if (this.stopped || this.store.getState().view.paused) return;
     const snap = this.sampler.sample({ detailPids: this.detailPids(), names: this.store.getState().view.filter !== '' });
+    if (this.rules) this.applyRules(snap.processes);
     this.store.getState().applySnapshot(snap);
     // After a light first tick, the rows now on screen get their details before drawing.
     if (this.sampler.fillDetails(this.detailPids())) this.store.getState().refreshRows();
     this.onTick?.();
+  }
+
+  /**
+   * The rules file in force: applied to processes new since the last tick (each change or
+   * refusal logged once), and each row a rule set marked with the rule's name. The adj a
+   * rule just wrote shows at once; the score follows on the next tick.
+   */
+  private applyRules(processes: { pid: number; startTimeTicks: number; oomScoreAdj: number | null; rule?: string | null }[]): void {
+    const log = this.store.getState().log;
+    const set = new Map<number, number>();
+    for (const c of this.rules!.pass().changes) {
+      if (c.kind === 'set') {
+        set.set(c.pid, c.after);
+        log('action', 'good', `rule "${sanitize(c.rule)}": PID ${c.pid} (${sanitize(c.comm)}) oom_score_adj ${c.before} -> ${c.after}`);
+      } else {
+        log('action', 'warn', `rule "${sanitize(c.rule)}": ${sanitize(c.error.message)}${c.error.hint ? `; ${sanitize(c.error.hint)}` : ''} (not retried)`);
+      }
+    }
+    for (const p of processes) {
+      const after = set.get(p.pid);
+      if (after !== undefined) p.oomScoreAdj = after;
+      const r = this.rules!.ruleOf(p.pid, p.startTimeTicks);
+      p.rule = r !== null && r.adj === p.oomScoreAdj ? r.name : null;
+    }
   }
 
   start(): void {

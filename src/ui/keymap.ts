@@ -123,7 +123,7 @@ export const HELP: readonly [string, string][] = [
 ];
 
 export const LEGEND: readonly [string, string][] = [
-  ['V C N P E *', 'every badge that applies (VE, CP): V next victim system-wide, C of its cgroup, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0), * tagged'],
+  ['V C N P E *', 'every badge that applies (VE, CP): V next victim system-wide, C of its cgroup, R adj set by a rule, N never killed (adj -1000), P protected (adj < 0), E expendable (adj > 0), * tagged'],
   ['SCORE  RISK  %LIM', "the kernel's oom_score (0..1333 since 5.9, idle 666); share of RAM+swap charged (adj included); its cgroup limit used"],
   ['GROW/s  ▼ ▲', 'RSS growth per second, the slope over the last 10 samples; the sort column and its direction (I inverts)'],
   ['COMMAND', 'program name (bold), then its arguments; its directory (dim) when the line fits. "(this monitor)": oomtop itself'],

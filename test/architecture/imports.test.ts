@@ -26,7 +26,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   sampler: [...READERS, 'containers'],
   store: [...READERS, 'sampler'],
   guard: [...READERS, 'actions'],
-  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config'],
+  // The rules file: parser and matcher (pure), the applier writes through src/actions.
+  rules: ['proc', 'cgroup', 'text', 'actions'],
+  // systemd drop-ins (pure text) and the running systemd (sd_booted, systemctl, cgroup.procs).
+  systemd: ['proc', 'text'],
+  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
   run: [...READERS, 'actions', 'guard'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
@@ -140,15 +144,25 @@ describe('architecture', () => {
     });
   }
 
-  // The long-running and the batch subcommands load no package at all: only node: modules.
-  for (const sub of ['guard', 'run']) {
-    it(`oomtop ${sub} loads no package, no view and no store, directly or transitively`, () => {
+  // The long-running and the batch subcommands load no package but node: modules; the
+  // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
+  for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
+    it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
       const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
       expect(g.local.size).toBeGreaterThan(10);
-      for (const p of g.packages) expect(p.startsWith('node:'), `${sub} loads package ${p}`).toBe(true);
+      for (const p of g.packages) expect(p.startsWith('node:') || (allowed as readonly string[]).includes(p), `${sub} loads package ${p}`).toBe(true);
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
     });
   }
+
+  // `oomtop rules` (a service with --watch): node: modules and the TOML parser only.
+  it('oomtop rules loads no package but smol-toml, no view and no store, directly or transitively', () => {
+    const g = moduleGraph(resolve(repo, 'src/cli/rules.ts'));
+    expect(g.local.size).toBeGreaterThan(10);
+    for (const p of g.packages) expect(p.startsWith('node:') || p === 'smol-toml', `rules loads package ${p}`).toBe(true);
+    expect(g.packages).toContain('smol-toml');
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+  });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {
     const g = moduleGraph(resolve(repo, 'src/cli/run.ts'));

@@ -80,3 +80,17 @@ describe('parseGuardArgs', () => {
     expect(err(['--prefer', '-1'])).toMatch(/argument is ambiguous.*--prefer=-XYZ/);
   });
 });
+
+describe('parseGuardArgs: --rules', () => {
+  it('takes a path and an interval', () => {
+    const r = parseGuardArgs(['--rules', '/etc/oomtop/rules.toml', '--rules-interval', '0.5']);
+    expect(r.help === false && r.rules).toEqual({ path: '/etc/oomtop/rules.toml', intervalMs: 500 });
+    const none = parseGuardArgs([]);
+    expect(none.help === false && none.rules).toBeNull();
+  });
+  it('rejects an interval without rules, an empty path, an interval out of range', () => {
+    expect(err(['--rules-interval', '1'])).toBe('--rules-interval needs --rules');
+    expect(err(['--rules', ' '])).toBe('--rules: empty path');
+    expect(err(['--rules', 'x', '--rules-interval', '0'])).toBe('--rules-interval: 0 is out of range (0.05..3600)');
+  });
+});

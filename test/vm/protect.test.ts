@@ -1,0 +1,82 @@
+/**
+ * oomtop protect and oomtop rules under a real systemd (PID 1, cgroup v2), in the guest of
+ * the VM tier (npm run vm -- --systemd): test/vm/guest/protect.mjs runs there and writes
+ * what it saw; the assertions are here. Skips where the VM cannot run (or, in a checkout
+ * without scripts/vm, where there is no VM tier). Needs the built CLI.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Json = any;
+
+const PROJECT = fileURLToPath(new URL('../..', import.meta.url));
+const DRIVER = join(PROJECT, 'scripts/vm/vm.mjs');
+
+function skipReason(): string | null {
+  if (!existsSync(DRIVER)) return 'no scripts/vm/vm.mjs in this checkout';
+  if (!existsSync(join(PROJECT, 'dist/cli/main.js'))) return 'not built';
+  const r = spawnSync(process.execPath, [DRIVER, '--prepare', '--systemd'], { encoding: 'utf8', timeout: 600_000 });
+  return r.status === 0 ? null : (r.stderr.trim().split('\n').pop() ?? `vm --prepare exited ${r.status}`);
+}
+const skip = skipReason();
+if (skip) console.log(`systemd guest tests of protect/rules skipped: ${skip}`);
+
+describe.skipIf(skip !== null)('oomtop protect and rules under a real systemd (guest)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'oomtop-vmtest-'));
+  let stderr = '';
+  beforeAll(async () => {
+    const child = spawn(process.execPath, [DRIVER, '--systemd', '--timeout', '300', '--out', out, 'node test/vm/guest/protect.mjs protect rules'], { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise((r) => child.on('close', r));
+  }, 900_000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const scenario = (name: string): Json => {
+    let j: Json;
+    try {
+      j = JSON.parse(readFileSync(join(out, `${name}.json`), 'utf8'));
+    } catch {
+      throw new Error(`scenario ${name} left no result:\n${stderr.slice(-3000)}`);
+    }
+    if (!j.ok) throw new Error(`scenario ${name} failed in the guest: ${j.error}`);
+    return j;
+  };
+
+  it('protect --unit: the drop-in, daemon-reload, the running process at once, systemd sets it after a restart; --unprotect undoes it', () => {
+    const s = scenario('protect');
+    expect(s.before).toBe('0');
+    expect(s.protect.status).toBe(0);
+    expect(s.protect.json).toMatchObject({
+      ok: true,
+      unit: 'oomtop-protect-demo.service',
+      path: '/etc/systemd/system/oomtop-protect-demo.service.d/50-oomtop.conf',
+      written: true,
+      reloaded: true,
+      processes: [{ pid: s.pid0, comm: 'sleep', before: 0, after: -600 }],
+    });
+    expect(s.dropIn).toBe('# Written by oomtop protect; remove with: oomtop protect --unit oomtop-protect-demo.service --unprotect\n[Service]\nOOMScoreAdjust=-600\nOOMPolicy=continue\nManagedOOMPreference=avoid\n');
+    expect(s.running).toBe('-600');
+    expect(s.props).toEqual({ OOMScoreAdjust: '-600', OOMPolicy: 'continue', ManagedOOMPreference: 'avoid' });
+    // After a restart the adj comes from systemd itself (a new process, not one oomtop wrote).
+    expect(s.restarted.pid).not.toBe(s.pid0);
+    expect(s.restarted.adj).toBe('-600');
+    expect(s.unprotect.status).toBe(0);
+    expect(s.unprotect.stdout).toMatch(/^removed .*50-oomtop\.conf\nsystemctl daemon-reload: done\n/);
+    expect(s.unprotected).toMatchObject({ adj: '0', OOMScoreAdjust: '0' });
+  });
+
+  it('rules: the unit matcher on a real v2 service cgroup, in check and apply', () => {
+    const r = scenario('rules');
+    expect(r.cgroup).toBe('/system.slice/oomtop-protect-demo.service');
+    expect(r.check.status).toBe(0);
+    expect(r.check.stdout).toContain(`PID ${r.pid} (sleep) adj 0\n`);
+    expect(r.apply.status).toBe(0);
+    expect(r.apply.lines[0]).toMatchObject({ event: 'adj-set', pid: r.pid, rule: 'the demo unit', before: 0, after: 300 });
+    expect(r.adj).toBe('300');
+  });
+});
