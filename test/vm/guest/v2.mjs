@@ -194,7 +194,8 @@ const scenarios = {
       const groupLine = (await waitScreen((t) => t.includes(`OOM group kill: PID ${g.pid} (node) and 2 more`), 30_000, 'the group kill in the event log'))
         .split('\n').find((l) => l.includes(`OOM group kill: PID ${g.pid}`));
       tmux('send-keys', '-t', 'vm', 'c');
-      const cgView = await waitScreen((t) => t.includes('tuikill.service'), 20_000, 'the cgroup view');
+      // The view's own row (the event log on the main screen names tuikill.service too).
+      const cgView = await waitScreen((t) => t.split('\n').some((l) => l.startsWith('tuikill.service')), 20_000, 'the cgroup view');
       return { killPid: h.pid, keepPid: keep[0].pid, groupPids: [g.pid, keep[1].pid, keep[2].pid], killLine, groupLine, cgView };
     } finally {
       try {
