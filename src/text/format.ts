@@ -44,19 +44,28 @@ export function fit(text: string, cells: number, align: 'left' | 'right' = 'left
   let s = sanitize(text);
   let w = width(s);
   if (w > cells) {
-    let out = '';
-    let used = 0;
-    for (const ch of s) {
-      const cw = width(ch);
-      if (used + cw > cells - 1) break;
-      out += ch;
-      used += cw;
-    }
-    s = `${out}…`;
-    w = used + 1;
+    s = cut(s, cells);
+    w = width(s);
   }
   const pad = ' '.repeat(Math.max(0, cells - w));
   return align === 'right' ? pad + s : s + pad;
+}
+
+/**
+ * Text already sanitized, cut to at most `cells` terminal cells with an ellipsis when it is
+ * wider (never splitting a wide character); as it is when it fits.
+ */
+export function cut(text: string, cells: number): string {
+  if (width(text) <= cells) return text;
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const cw = width(ch);
+    if (used + cw > cells - 1) break;
+    out += ch;
+    used += cw;
+  }
+  return `${out}…`;
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];

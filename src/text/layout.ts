@@ -1,5 +1,5 @@
 import { sanitize } from './sanitize.js';
-import { width } from './format.js';
+import { cut, width } from './format.js';
 
 /**
  * Word-wrap text (sanitized first) into lines of at most `cells` terminal cells. Words longer
@@ -39,16 +39,8 @@ export function wrap(text: string, cells: number, opts: { indent?: string; maxLi
   if (used > width(lines.length > 0 ? indent : '') || lines.length === 0) lines.push(line);
   if (lines.length > maxLines) {
     const kept = lines.slice(0, maxLines);
-    const last = kept[maxLines - 1]!;
-    let cut = '';
-    let w = 0;
-    for (const ch of last) {
-      const cw = width(ch);
-      if (w + cw > cells - 1) break;
-      cut += ch;
-      w += cw;
-    }
-    kept[maxLines - 1] = `${cut}…`;
+    // The last line kept says there is more: cut one cell short of the width, then the ellipsis.
+    kept[maxLines - 1] = cut(`${kept[maxLines - 1]!}…`, cells);
     return kept;
   }
   return lines;
@@ -131,19 +123,6 @@ export function layoutSegments(segments: readonly Segment[], cells: number, gap 
     used += sep + width(text);
   }
   return out;
-}
-
-function cut(text: string, cells: number): string {
-  if (width(text) <= cells) return text;
-  let outS = '';
-  let w = 0;
-  for (const ch of text) {
-    const cw = width(ch);
-    if (w + cw > cells - 1) break;
-    outS += ch;
-    w += cw;
-  }
-  return `${outS}…`;
 }
 
 /** The plain text of placed segments, padded to `cells`. */
