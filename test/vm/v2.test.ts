@@ -203,6 +203,13 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     expect(guard.gone).toBe(true);
   });
 
+  it('oomtop run --guard on v2 restores the memory.high intercept a dead guard left (its state file), and says memory.high', () => {
+    const { recover } = scenario(boot, 'run');
+    expect(recover.exit).toEqual({ code: 0, signal: null });
+    expect(recover.high).toBe('max');
+    expect(recover.stderr).toContain(`oomtop run: guard: restored memory.high in ${recover.dir}, left by a guard that died`);
+  });
+
   it('guard on v2: the race against the kernel in a 256 MiB cgroup, every trial won; no cgroup setting changed', () => {
     const r = scenario(boot, 'race');
     console.log(

@@ -348,6 +348,14 @@ const scenarios = {
     });
     // --guard in a 256 MiB budget: an unbounded hog gets SIGTERM before the kernel kills it
     r.guard = await oomtopRun(['--memory', '256M', '--swap', '0', '--guard', '--json', '--', ...allocJob(100000, { hold: true })]);
+    // --guard after a guard died holding a v2 cgroup with its intercept (memory.high, in its state file)
+    const held = mkcg('system.slice/stale.service', { 'memory.max': 128 << 20, 'memory.high': 100 << 20 });
+    const state = '/tmp/oomtop-run-stale-state';
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'guard-99999999.json'), JSON.stringify({ pid: 99999999, startTimeTicks: 1, dirs: [], highs: [{ dir: dir(held), set: String(100 << 20), restore: 'max' }] }));
+    r.recover = await oomtopRun(['--memory', '64M', `--guard-opts=--state-dir ${state}`, '--json', '--', 'true']);
+    r.recover.dir = dir(held);
+    r.recover.high = read(join(dir(held), 'memory.high')).trim();
     return r;
   },
 
