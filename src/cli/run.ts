@@ -263,7 +263,9 @@ async function supervise(
 
     if (policy !== null) {
       const stateDir = policy.stateDir ?? defaultStateDir();
-      for (const d of recoverStale(stateDir, args.procRoot)) say(`guard: restored oom_kill_disable=0 in ${d}, left by a guard that died`);
+      // The intercept of a guard that died: v1 holds the cgroup with oom_kill_disable, v2 with memory.high.
+      const setting = job.h.version === 2 ? 'memory.high' : 'oom_kill_disable=0';
+      for (const d of recoverStale(stateDir, args.procRoot)) say(`guard: restored ${setting} in ${d}, left by a guard that died`);
       const emit = (e: GuardEvent) => {
         if (e.event === 'term') guardCount.terms++;
         if (e.event === 'kill') guardCount.kills++;

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +179,25 @@ describe.skipIf(skip !== null)('oomtop run on real cgroup v1', () => {
     expect(r.report).toMatchObject({ exitCode: 143, signal: 'SIGTERM', oomKilled: false, oomKills: 0, removed: true });
     expect(r.report!.guard!.terms).toBeGreaterThanOrEqual(1);
     expect(r.stderr).toMatch(/guard .*oomtop-run-\d+: sent SIGTERM to PID \d+/);
+  });
+
+  it('--guard first restores the v1 intercept (oom_kill_disable) a dead guard left in its state file, and names the setting', async () => {
+    const held = new TestMemcg(64);
+    const state = mkdtempSync(join(tmpdir(), 'oomtop-run-state-'));
+    try {
+      writeFileSync(join(held.dir, 'memory.oom_control'), '1');
+      expect(readFileSync(join(held.dir, 'memory.oom_control'), 'utf8')).toMatch(/^oom_kill_disable 1$/m);
+      // A PID above pid_max stands for the guard that died.
+      writeFileSync(join(state, 'guard-99999999.json'), JSON.stringify({ pid: 99999999, startTimeTicks: 1, dirs: [held.dir] }));
+      const r = oomtop(['--json', '--memory', '64M', `--guard-opts=--state-dir ${state}`, '--', 'true']);
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain(`oomtop run: guard: restored oom_kill_disable=0 in ${held.dir}, left by a guard that died`);
+      expect(readFileSync(join(held.dir, 'memory.oom_control'), 'utf8')).toMatch(/^oom_kill_disable 0$/m);
+      expect(existsSync(join(state, 'guard-99999999.json'))).toBe(false);
+    } finally {
+      rmSync(state, { recursive: true, force: true });
+      await held.remove();
+    }
   });
 
   it('refuses a budget larger than the machine or the parent cgroup (exit 2)', () => {

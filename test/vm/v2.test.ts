@@ -43,7 +43,7 @@ if (skip) console.log(`cgroup v2 guest tests skipped: ${skip}`);
 describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kernel kills, guard', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup tui psi crash race', { out: boot.out.dir });
+    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup tui psi crash race run', { out: boot.out.dir });
   }, 900_000);
   afterAll(() => boot.out.remove());
 
@@ -145,6 +145,71 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     expect(p.events.oom_kill).toBe(0);
   });
 
+  it('oomtop run on v2: 200 MiB under --memory 64M is OOM-killed (memory.events), exit 137, the cgroup gone', () => {
+    const { oom } = scenario(boot, 'run');
+    console.log(`oomtop run in the v2 guest: 200 MiB under 64M: ${JSON.stringify(oom.report)}`);
+    expect(oom.exit).toEqual({ code: 137, signal: null });
+    expect(oom.report).toMatchObject({ exitCode: 137, signal: 'SIGKILL', oomKilled: true, cgroupVersion: 2, limitKiB: 64 * 1024, removed: true, method: 'direct' });
+    expect(oom.report.oomKills).toBeGreaterThanOrEqual(1);
+    expect(oom.report.cgroup).toMatch(/^\/sys\/fs\/cgroup\/oomtop-run-\d+$/);
+    expect(oom.gone).toBe(true);
+    expect(oom.leftover).toEqual([]);
+  });
+
+  it('oomtop run on v2: 20 MiB under --memory 128M exits 0, its peak from memory.peak within 10% of 20 MiB plus the runtime base', () => {
+    const { base, small } = scenario(boot, 'run');
+    console.log(`oomtop run in the v2 guest: base peak ${base.report.peakKiB} KiB, 20 MiB job peak ${small.report.peakKiB} KiB`);
+    expect(base.exit).toEqual({ code: 0, signal: null });
+    expect(small.exit).toEqual({ code: 0, signal: null });
+    expect(small.report).toMatchObject({ exitCode: 0, signal: null, oomKilled: false, oomKills: 0, peakSource: 'kernel', cgroupVersion: 2, removed: true });
+    const want = 20 * 1024 + base.report.peakKiB;
+    expect(Math.abs(small.report.peakKiB - want)).toBeLessThanOrEqual(want * 0.1);
+    expect(small.gone).toBe(true);
+  });
+
+  it('oomtop run on v2: the exit status passes through (sh -c \'exit 3\' → 3), with and without --json', () => {
+    const { exit3, exit3json } = scenario(boot, 'run');
+    expect(exit3.exit).toEqual({ code: 3, signal: null });
+    expect(exit3.stderr).toMatch(/exited with status 3 .*\n {2}OOM: no OOM kill in the job's cgroup\n/);
+    expect(exit3.stderr).toMatch(/cgroup: \/sys\/fs\/cgroup\/oomtop-run-\d+, cgroup v2, .*; removed/);
+    expect(exit3json.exit).toEqual({ code: 3, signal: null });
+    expect(exit3json.report).toMatchObject({ exitCode: 3, signal: null, oomKilled: false, removed: true });
+    expect([exit3.leftover, exit3json.leftover]).toEqual([[], []]);
+  });
+
+  it('oomtop run on v2: --high 32M --memory 256M throttles a 96 MiB job at memory.high (alive after 12 s, no OOM kill, PSI stall), SIGTERM forwarded', () => {
+    const { high } = scenario(boot, 'run');
+    console.log(`oomtop run --high 32M in the v2 guest: memory.events ${JSON.stringify(high.seen.events)}; ${high.seen.pressure.split('\n')[1]}; report psiSomeS ${high.report.psiSomeS} of wallS ${high.report.wallS}, peak ${high.report.peakKiB} KiB`);
+    expect(high.seen.aliveAt12s).toBe(true);
+    expect(high.seen.events.high).toBeGreaterThan(0);
+    expect(high.seen.events.oom_kill).toBe(0);
+    // usage held near memory.high, far from both the 96 MiB wanted and the 256 MiB limit
+    expect(high.seen.current).toBeLessThan(64 << 20);
+    // ended by the SIGTERM sent to oomtop and passed on to the job
+    expect(high.exit).toEqual({ code: 143, signal: null });
+    expect(high.report).toMatchObject({ exitCode: 143, signal: 'SIGTERM', oomKilled: false, oomKills: 0, highKiB: 32 * 1024, limitKiB: 256 * 1024, swapLimitKiB: 0, removed: true });
+    expect(high.report.psiSomeS).toBeGreaterThan(1);
+    expect(high.report.peakKiB).toBeLessThan(64 * 1024);
+    expect(high.gone).toBe(true);
+  });
+
+  it('oomtop run --guard on v2: SIGTERM before the kernel kills (exit 143, no OOM kill), the v2 intercept announced', () => {
+    const { guard } = scenario(boot, 'run');
+    console.log(`oomtop run --guard in the v2 guest: ${JSON.stringify(guard.report)}`);
+    expect(guard.exit).toEqual({ code: 143, signal: null });
+    expect(guard.report).toMatchObject({ exitCode: 143, signal: 'SIGTERM', oomKilled: false, oomKills: 0, guard: { terms: 1, kills: 0 }, removed: true });
+    expect(guard.stderr).toMatch(/notice: throttling the cgroup just below its limit for the guard \(memory\.high \d+ under memory\.max; max restored on exit\)/);
+    expect(guard.stderr).toMatch(/sent SIGTERM to PID \d+ \(node\)/);
+    expect(guard.gone).toBe(true);
+  });
+
+  it('oomtop run --guard on v2 restores the memory.high intercept a dead guard left (its state file), and says memory.high', () => {
+    const { recover } = scenario(boot, 'run');
+    expect(recover.exit).toEqual({ code: 0, signal: null });
+    expect(recover.high).toBe('max');
+    expect(recover.stderr).toContain(`oomtop run: guard: restored memory.high in ${recover.dir}, left by a guard that died`);
+  });
+
   it('guard on v2: the race against the kernel in a 256 MiB cgroup, every trial won; no cgroup setting changed', () => {
     const r = scenario(boot, 'race');
     console.log(
@@ -179,7 +244,7 @@ if (skipSystemd && !skip) console.log(`systemd guest tests skipped: ${skipSystem
 describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs service units oomd', { systemd: true, out: boot.out.dir });
+    boot.result = await runVm('node test/vm/guest/v2.mjs service units oomd runsystemd', { systemd: true, out: boot.out.dir });
   }, 900_000);
   afterAll(() => boot.out.remove());
 
@@ -241,5 +306,23 @@ describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () 
     expect(o.guard.endedMs).not.toBeNull();
     expect(o.guard.lines.find((l: Json) => l.event === 'term')).toMatchObject({ trigger: 'psi', signal: 'SIGTERM' });
     expect(o.guard.lines.find((l: Json) => l.event === 'notice')?.message).toMatch(/no intercept: .*memory\.high is already 33554432/);
+  });
+  it('oomtop run from a systemd unit: its cgroup under the root beside systemd\'s tree, the job run and OOM-killed there, removed; systemd unaffected', () => {
+    const r = scenario(boot, 'runsystemd');
+    expect(r.before.self).toBe('0::/system.slice/oomtop-vm.service');
+    // the job ran in oomtop's cgroup at the root, outside systemd's slices
+    expect(r.ok.exit).toEqual({ code: 0, signal: null });
+    expect(r.ok.stdout).toMatch(/^0::\/oomtop-run-\d+$/m);
+    expect(r.ok.report).toMatchObject({ exitCode: 0, cgroupVersion: 2, removed: true });
+    expect(r.ok.report.cgroup).toMatch(/^\/sys\/fs\/cgroup\/oomtop-run-\d+$/);
+    expect(r.oom.exit).toEqual({ code: 137, signal: null });
+    expect(r.oom.report).toMatchObject({ oomKilled: true, signal: 'SIGKILL', removed: true });
+    expect([r.ok.gone, r.oom.gone]).toEqual([true, true]);
+    expect(r.after.rootChildren.filter((n: string) => n.startsWith('oomtop-run-'))).toEqual([]);
+    // systemd: oomtop itself still in its unit (a oneshot, activating while it runs), no unit failed because of it
+    expect(r.after.self).toBe(r.before.self);
+    expect([r.before.unit, r.after.unit]).toEqual(['activating', 'activating']);
+    expect(r.after.state).toBe(r.before.state);
+    expect(r.after.failed).toBe(r.before.failed);
   });
 });

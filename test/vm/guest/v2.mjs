@@ -119,6 +119,34 @@ async function cleanup() {
 
 const hex = (c) => c.repeat(64);
 
+/**
+ * `oomtop run ARGS` (the real binary), its stdout and stderr collected; `--json`'s report is
+ * the last line of stdout. `during(child)` runs while it does (what it returns is kept).
+ */
+async function oomtopRun(args, during) {
+  const child = spawn(process.execPath, [OOMTOP, 'run', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((res) => child.on('close', (code, signal) => res({ code, signal })));
+  const seen = during ? await during(child, exited) : null;
+  const exit = await exited;
+  const last = stdout.trimEnd().split('\n').at(-1) ?? '';
+  let report = null;
+  try {
+    report = JSON.parse(last);
+  } catch { /* no --json, or it failed */ }
+  const leftover = readdirSync(CG).filter((n) => n.startsWith('oomtop-run-'));
+  return { args, exit, stdout: stdout.slice(-2000), stderr: stderr.slice(-3000), report, gone: report ? !existsSync(report.cgroup) : null, leftover, seen };
+}
+
+/** A node job allocating MiB in 16 MiB chunks (the last one smaller), then exiting, or holding with `hold`. */
+const allocJob = (mib, { hold = false } = {}) => [
+  process.execPath, '-e',
+  `const a=[];for(let n=0;n<${mib};n+=16)a.push(Buffer.alloc(Math.min(16,${mib}-n)<<20,1));${hold ? 'setInterval(()=>{},1e9)' : ''}`,
+];
+
 const scenarios = {
   /** Limits, usage, working set, victims, container and pod ids, memory.high, PSI: --once --json and the table. */
   async monitor() {
@@ -282,6 +310,56 @@ const scenarios = {
     return r;
   },
 
+
+  /**
+   * `oomtop run` on cgroup v2 (issue 16): the kernel's OOM kill in a 64 MiB budget, a 20 MiB
+   * job's peak from memory.peak, exit-status passthrough, --high throttling (the job
+   * survives at memory.high until SIGTERM to oomtop is forwarded), and --guard.
+   */
+  async run() {
+    const r = {};
+    r.oom = await oomtopRun(['--memory', '64M', '--json', '--', ...allocJob(200, { hold: true })]);
+    // the runtime's base (node starting and exiting), twice: the first may charge page cache
+    await oomtopRun(['--memory', '128M', '--json', '--', ...allocJob(0)]);
+    r.base = await oomtopRun(['--memory', '128M', '--json', '--', ...allocJob(0)]);
+    r.small = await oomtopRun(['--memory', '128M', '--json', '--', ...allocJob(20)]);
+    r.exit3 = await oomtopRun(['--memory', '64M', '--', 'sh', '-c', 'exit 3']);
+    r.exit3json = await oomtopRun(['--memory', '64M', '--json', '--', 'sh', '-c', 'exit 3']);
+    // --high 32M --memory 256M, 96 MiB wanted, no swap: throttled at memory.high. Watched
+    // 12 s; then SIGTERM to oomtop, forwarded to the job.
+    r.high = await oomtopRun(['--memory', '256M', '--high', '32M', '--swap', '0', '--name', 'high', '--json', '--', ...allocJob(96)], async (child, exited) => {
+      const cg = join(CG, `oomtop-run-${child.pid}-high`);
+      const t0 = Date.now();
+      let ev = null;
+      let pressure = null;
+      let current = null;
+      let endedMs = null;
+      exited.then(() => (endedMs = Date.now() - t0));
+      while (Date.now() - t0 < 12_000 && endedMs === null) {
+        try {
+          ev = keyed(read(join(cg, 'memory.events')));
+          pressure = read(join(cg, 'memory.pressure'));
+          current = Number(read(join(cg, 'memory.current')));
+        } catch { /* not made yet, or gone */ }
+        await sleep(250);
+      }
+      const aliveAt12s = endedMs === null;
+      if (aliveAt12s) child.kill('SIGTERM');
+      return { cg, events: ev, pressure, current, aliveAt12s, endedMs };
+    });
+    // --guard in a 256 MiB budget: an unbounded hog gets SIGTERM before the kernel kills it
+    r.guard = await oomtopRun(['--memory', '256M', '--swap', '0', '--guard', '--json', '--', ...allocJob(100000, { hold: true })]);
+    // --guard after a guard died holding a v2 cgroup with its intercept (memory.high, in its state file)
+    const held = mkcg('system.slice/stale.service', { 'memory.max': 128 << 20, 'memory.high': 100 << 20 });
+    const state = '/tmp/oomtop-run-stale-state';
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'guard-99999999.json'), JSON.stringify({ pid: 99999999, startTimeTicks: 1, dirs: [], highs: [{ dir: dir(held), set: String(100 << 20), restore: 'max' }] }));
+    r.recover = await oomtopRun(['--memory', '64M', `--guard-opts=--state-dir ${state}`, '--json', '--', 'true']);
+    r.recover.dir = dir(held);
+    r.recover.high = read(join(dir(held), 'memory.high')).trim();
+    return r;
+  },
+
   /** The guard against the kernel in a 256 MiB v2 cgroup, at each rate. */
   async race() {
     const trials = Number(process.env.RACE_TRIALS ?? 3);
@@ -326,6 +404,26 @@ const prop = (unit, p) => sh(`systemctl show -P ${p} ${unit}`).trim();
 
 /** systemd mode only (npm run vm -- --systemd). */
 const systemdScenarios = {
+
+  /**
+   * `oomtop run` beside systemd's tree: run from a unit (this script is oomtop-vm.service),
+   * it makes its cgroup under the root, the job runs and is OOM-killed there, the cgroup
+   * goes, and systemd's view of the unit and the system is unchanged.
+   */
+  async runsystemd() {
+    const before = { self: read('/proc/self/cgroup').trim(), unit: prop('oomtop-vm.service', 'ActiveState'), state: sh('systemctl is-system-running || true').trim(), failed: sh('systemctl --failed --no-legend --plain || true').trim() };
+    const ok = await oomtopRun(['--memory', '64M', '--json', '--', 'sh', '-c', 'cat /proc/self/cgroup; exit 0']);
+    const oom = await oomtopRun(['--memory', '64M', '--json', '--', ...allocJob(200, { hold: true })]);
+    const after = {
+      self: read('/proc/self/cgroup').trim(),
+      state: sh('systemctl is-system-running || true').trim(),
+      failed: sh('systemctl --failed --no-legend --plain || true').trim(),
+      unit: prop('oomtop-vm.service', 'ActiveState'),
+      rootChildren: readdirSync(CG, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name),
+      journal: sh('journalctl -o cat --no-pager | grep -i "oomtop-run" || true').slice(-2000),
+    };
+    return { before, ok, oom, after };
+  },
   /**
    * contrib/oomtop-guard.service installed and run for real (with a drop-in adding a cgroup
    * scope): active, OOMScoreAdjust=-1000 in effect, its lines in the journal, a clean stop,
