@@ -41,7 +41,8 @@ export function statusLines(text: string, width: number, maxLines: number): stri
 /** htop's function-key bar, then letter keys while there is room; no action keys in --read-only. */
 export function keyBar(readOnly: boolean, width: number, theme: Theme): string {
   const fkey = (key: string, label: string, priority: number): Segment => ({
-    variants: [`${key}${label.padEnd(6)}`, `${key}${label}`],
+    // A space after every label, so that without colour (NO_COLOR) F3Search F4Filter stay apart.
+    variants: [`${key}${label.padEnd(Math.max(6, label.length + 1))}`, `${key}${label} `, `${key}${label}`],
     priority,
     style: (t) => t.slice(0, key.length) + background(t.slice(key.length), theme.color ? 'cyan' : undefined),
   });
