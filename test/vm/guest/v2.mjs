@@ -430,8 +430,11 @@ const systemdScenarios = {
    * and the guarded cgroup's settings the same before, during and after.
    */
   async service() {
-    // the guest's "global install": a link in the overlay, never on the host
-    sh(`ln -sf ${JSON.stringify(OOMTOP)} /usr/local/bin/oomtop && cp contrib/oomtop-guard.service /etc/systemd/system/`);
+    // the guest's "global install", in the overlay, never on the host: the bundle (it carries
+    // its dependencies) copied to /opt/oomtop, as a package install puts it outside /tmp, where
+    // the unit's PrivateTmp= would hide a checkout that CI cloned under /tmp
+    sh('rm -rf /opt/oomtop && mkdir -p /opt/oomtop/dist && cp -a bin package.json /opt/oomtop/ && cp -a dist/bundle /opt/oomtop/dist/');
+    sh('ln -sf /opt/oomtop/bin/oomtop.js /usr/local/bin/oomtop && cp contrib/oomtop-guard.service /etc/systemd/system/');
     spawn('systemd-run', ['--unit=keeper', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
     await until(() => prop('keeper.service', 'ActiveState') === 'active', 30_000, 'keeper.service');
     const kdir = dir('system.slice/keeper.service');
