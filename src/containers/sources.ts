@@ -115,15 +115,20 @@ export function parseCrictlPs(text: string): NameTable {
   return t;
 }
 
+/** A pod's uid → namespace/name from the metadata that crictl pods and kubectl share. */
+function addPodFromMetadata(t: NameTable, o: Json | null): void {
+  const md = obj(o?.metadata);
+  const uid = str(md?.uid);
+  const key = podKey(str(md?.namespace), str(md?.name));
+  if (uid && key) t.pods.set(uid, key);
+}
+
 /** `crictl pods -o json`: pod sandboxes; the sandbox (pause) container's id is the pod's id. */
 export function parseCrictlPods(text: string): NameTable {
   const t = emptyTable();
   for (const p of arr(obj(JSON.parse(text))?.items)) {
     const o = obj(p);
-    const md = obj(o?.metadata);
-    const uid = str(md?.uid);
-    const key = podKey(str(md?.namespace), str(md?.name));
-    if (uid && key) t.pods.set(uid, key);
+    addPodFromMetadata(t, o);
     const id = str(o?.id);
     if (id) t.containers.set(id, 'POD');
   }
@@ -135,10 +140,7 @@ export function parseKubectlPods(text: string): NameTable {
   const t = emptyTable();
   for (const p of arr(obj(JSON.parse(text))?.items)) {
     const o = obj(p);
-    const md = obj(o?.metadata);
-    const uid = str(md?.uid);
-    const key = podKey(str(md?.namespace), str(md?.name));
-    if (uid && key) t.pods.set(uid, key);
+    addPodFromMetadata(t, o);
     const status = obj(o?.status);
     for (const list of [status?.containerStatuses, status?.initContainerStatuses, status?.ephemeralContainerStatuses]) {
       for (const cs of arr(list)) {
