@@ -4,9 +4,9 @@
  * never touched (the limit is 32 MiB and only the hog is in the group).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKernelFollower, type FollowedEvent, type FollowerStatus, type KernelFollower } from '../../src/kernel/follow.js';
 import { readKernelLog } from '../../src/kernel/history.js';
@@ -69,6 +69,7 @@ function buildNamedHog(): string | null {
     execFileSync('gcc', ['-O1', '-o', bin, join(import.meta.dirname, '..', 'helpers', 'namedhog.c')], { stdio: 'ignore' });
     return bin;
   } catch {
+    rmSync(dirname(bin), { recursive: true, force: true });
     return null;
   }
 }
@@ -122,6 +123,7 @@ describe.skipIf(reason !== null)('real OOM kill of a hog with a hostile name', (
       }
     } finally {
       dmesgFollower.stop();
+      rmSync(dirname(bin), { recursive: true, force: true });
     }
   });
 });
