@@ -62,6 +62,15 @@ export function describeEngineOom(ev: EngineEvent): string {
 export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: string; devKmsg?: string; namer?: ContainerNamer | null }): KernelFollower {
   const entries = new Map<FollowedEvent, LogEntry>();
   const namer = opts.namer;
+  // An entry's text changed (names, the reaper line, group members): the log line in place,
+  // and the footer's status when it still shows this kill's previous text.
+  const retext = (ev: FollowedEvent, entry: LogEntry, text: string, oom?: FollowedEvent) => {
+    entries.set(ev, { ...entry, text });
+    store.setState((st) => ({
+      events: st.events.map((e) => (e.id === entry.id ? { ...e, text, ...(oom ? { oom } : {}) } : e)),
+      ...(st.status && st.status.text === entry.text ? { status: { ...st.status, text } } : {}),
+    }));
+  };
   // Names that arrive after the kill (the runtime answered later) fill in the lines already logged.
   const unnamed = new Set<FollowedEvent>();
   const offUpdate = namer?.onUpdate(() => {
@@ -70,7 +79,7 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
       const c = killContainer(ev, namer);
       if (!entry || !c || c.name === null) continue;
       unnamed.delete(ev);
-      store.setState((st) => ({ events: st.events.map((e) => (e.id === entry.id ? { ...e, text: describeKill(ev, namer) } : e)) }));
+      retext(ev, entry, describeKill(ev, namer));
     }
   });
   const offEngine = namer?.onEngineEvent((ev) => {
@@ -110,8 +119,9 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
     onUpdate: (ev) => {
       const entry = entries.get(ev);
       if (!entry) return;
-      // The reaper line or group membership arrived: refresh the entry in place.
-      store.setState((st) => ({ events: st.events.map((e) => (e.id === entry.id ? { ...e, text: describeKill({ ...ev, past: false }, namer), oom: ev } : e)) }));
+      // The reaper line or group membership arrived: refresh the entry in place, and the
+      // footer's status when it still shows this kill's first text.
+      retext(ev, entry, describeKill({ ...ev, past: false }, namer), ev);
     },
     onStatus: (st) => {
       store.setState({ kernelLog: { source: st.source, message: st.message ?? null } });

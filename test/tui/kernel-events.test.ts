@@ -68,3 +68,43 @@ describe('the kill counter as a second witness', () => {
     expect(store.getState().events).toHaveLength(0);
   });
 });
+
+describe('followKernelLog: a kill that grows into a group kill', () => {
+  it('rewrites its log line and the footer status in place, and leaves a newer status alone', async () => {
+    const { appendFileSync, mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { monotonicNowUs } = await import('../../src/kernel/clock.js');
+    const { followKernelLog } = await import('../../src/tui/kernel-events.js');
+    const { until } = await import('../helpers/wait.js');
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-kev-'));
+    const kmsg = join(dir, 'kmsg');
+    writeFileSync(kmsg, '');
+    const store = createOomtopStore();
+    const follower = followKernelLog(store, { procRoot: '/proc', devKmsg: kmsg });
+    const killed = (seq: number, usec: number, pid: number, comm: string) =>
+      `3,${seq},${usec},-;Memory cgroup out of memory: Killed process ${pid} (${comm}) total-vm:35476kB, anon-rss:32512kB, file-rss:1384kB, shmem-rss:0kB, UID:0 pgtables:108kB oom_score_adj:0\n`;
+    try {
+      const usec = monotonicNowUs() + 1000;
+      appendFileSync(
+        kmsg,
+        `4,1,${usec},-;app invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n` +
+          `6,2,${usec + 5},-;oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=/svc,task_memcg=/svc,task=app,pid=10,uid=0\n` +
+          killed(3, usec + 9, 10, 'app'),
+      );
+      await until(() => store.getState().status?.text.startsWith('OOM kill: PID 10') === true);
+      appendFileSync(kmsg, `6,4,${usec + 20},-;Tasks in /svc are going to be killed due to memory.oom.group set\n` + killed(5, usec + 30, 11, 'worker'));
+      await until(() => store.getState().events.some((e) => e.text.startsWith('OOM group kill: PID 10 (app) and 1 more (11 worker)')));
+      const line = store.getState().events.find((e) => e.kind === 'oom-kill')!;
+      expect(line.text).toBe(store.getState().status!.text);
+      // A status set since then (a key's answer) is not overwritten by a later member.
+      store.getState().setStatus('protected PID 99', 'info');
+      appendFileSync(kmsg, killed(6, usec + 40, 12, 'worker'));
+      await until(() => store.getState().events.some((e) => e.text.includes('and 2 more')));
+      expect(store.getState().status!.text).toBe('protected PID 99');
+    } finally {
+      follower.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
