@@ -9,12 +9,15 @@ export async function until(pred: () => boolean, timeoutMs = 10_000, what = 'con
   await waitFor(() => (pred() ? true : undefined), timeoutMs, what);
 }
 
-/** Resolve with the first value get() returns that is not undefined; reject after timeoutMs. */
-export async function waitFor<T>(get: () => T | undefined, timeoutMs = 5000, what = 'a value', pollMs = 20): Promise<T> {
+/**
+ * Resolve with the first value get() returns that is neither undefined nor false (so a
+ * predicate passed by mistake still waits instead of resolving at once); reject after timeoutMs.
+ */
+export async function waitFor<T>(get: () => T | undefined | false, timeoutMs = 5000, what = 'a value', pollMs = 20): Promise<Exclude<T, false>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = get();
-    if (v !== undefined) return v;
+    if (v !== undefined && v !== false) return v as Exclude<T, false>;
     if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(pollMs);
   }
