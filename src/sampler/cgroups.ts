@@ -85,7 +85,9 @@ export function sampleCgroups(
       memory: m,
       oomDomain: domain,
       domainFillPct: domain ? (analysis.domains.get(domain)?.fillPct ?? null) : null,
-      headroomKiB: dm && dm.limitKiB !== null ? dm.limitKiB - dm.usageKiB : null,
+      // What the kernel cannot reclaim short of an OOM: limit − working set, as the guard,
+      // %LIM and Kubernetes count it (page cache on the inactive list is reclaimed first).
+      headroomKiB: dm && dm.limitKiB !== null ? Math.max(0, dm.limitKiB - dm.workingSetKiB) : null,
       nextVictimPid: nextVictimOf(analysis, m.path),
       processCount: direct.get(m.path) ?? 0,
       label: m.container ? containerLabel(m.container) : m.path,

@@ -58,7 +58,7 @@ export interface CgroupSample {
   oomDomain: string | null;
   /** Fill of that domain: working set over its limit, percent. */
   domainFillPct: number | null;
-  /** Headroom of that domain (limit − usage), KiB; null when unlimited. */
+  /** Headroom of that domain (limit − working set), KiB; null when unlimited. */
   headroomKiB: number | null;
   nextVictimPid: number | null;
   /** Processes directly in this cgroup. */

@@ -60,8 +60,10 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     expect(Math.abs(c.usageKiB - st.current / 1024)).toBeLessThan(2048);
     expect(Math.abs(c.workingSetKiB - (st.current / 1024 - inactive))).toBeLessThan(2048);
     expect(c.workingSetKiB).toBeLessThan(c.usageKiB - 16 * 1024);
-    // the monitor's headroom is the domain's limit minus its usage (page cache included)
-    expect(c.headroomKiB).toBe(c.effectiveLimitKiB - c.usageKiB);
+    // the monitor's headroom is the domain's limit minus its working set (the page cache
+    // the kernel reclaims first is not counted against it), as the guard counts it
+    expect(c.headroomKiB).toBe(c.effectiveLimitKiB - c.workingSetKiB);
+    expect(c.headroomKiB).toBeGreaterThan(c.effectiveLimitKiB - c.usageKiB + 16 * 1024);
     // the kernel's rule inside the 192 MiB limit: a 1 MiB sleep at adj 600 (charged 115 MiB)
     // goes before the 32 MiB holder at adj 0
     expect(c.nextVictimPid).toBe(m.pids.limitedAdj);
@@ -77,7 +79,7 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     expect(c.container).toMatchObject({ runtime: 'docker', id: 'd'.repeat(64), name: null, pod: null });
     expect(c).toMatchObject({ limitKiB: 128 * 1024, highKiB: null, label: 'dddddddddddd', nextVictimPid: m.pids.docker, oomDomain: m.paths.docker });
     expect(c.usageKiB).toBeGreaterThan(32 * 1024);
-    expect(c.headroomKiB).toBe(128 * 1024 - c.usageKiB);
+    expect(c.headroomKiB).toBe(128 * 1024 - c.workingSetKiB);
     expect(c.pressure).toMatchObject(psiShape);
   });
 
@@ -88,7 +90,7 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     const podCg = byPath(m.json.cgroups, m.paths.pod);
     expect(ctr.container).toMatchObject({ runtime: 'containerd', id: 'c'.repeat(64), name: null, pod });
     expect(ctr).toMatchObject({ limitKiB: null, effectiveLimitKiB: 256 * 1024, oomDomain: m.paths.pod, nextVictimPid: m.pids.ctr, label: 'pod4f1c2a3b/cccccccccccc' });
-    expect(ctr.headroomKiB).toBe(256 * 1024 - podCg.usageKiB);
+    expect(ctr.headroomKiB).toBe(256 * 1024 - podCg.workingSetKiB);
     expect(podCg.container).toMatchObject({ runtime: 'kubernetes', id: null, name: null, pod });
     expect(podCg).toMatchObject({ limitKiB: 256 * 1024, nextVictimPid: m.pids.ctr });
     expect(ctr.pressure).toMatchObject(psiShape);
