@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { own, killOwned, onCleanup, procMem, sleep, median, CLK_TCK } from './lib.mjs';
 import { procTicks } from './pair.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// OOMTOP_BENCH_ROOT=DIR measures another checkout's build (a before/after on the same box).
+const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 const V1 = '/sys/fs/cgroup/memory';
 
 /** On-CPU time of every live thread of a process, in ns (schedstat's first field). */

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAll, makeTmux, median, own, disown, onCleanup, sleep, ensureProcessCount, countProcesses } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// OOMTOP_BENCH_ROOT=DIR measures another checkout's build (a before/after on the same box).
+const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 // As users start it: through the shebang (its V8 flags), at a 1 s refresh.
 const OOMTOP = `${join(ROOT, 'bin/oomtop.js')} --interval 1`;
 

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tuiCommands } from './tui.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// OOMTOP_BENCH_ROOT=DIR measures another checkout's build (a before/after on the same box).
+const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
 /** utime and stime of a process in clock ticks (NaN when gone). */
 export function procTicks(pid) {

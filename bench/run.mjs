@@ -37,7 +37,7 @@ if (only.includes('pair')) {
 }
 if (only.includes('guard')) {
   log('(f) guard idle on a 256 MiB v1 cgroup beside earlyoom');
-  res.guardIdle = await benchGuardIdle({ warmupS: quick ? 3 : 5, windowS: quick ? 10 : 20, windows: quick ? 1 : 3, log });
+  res.guardIdle = await benchGuardIdle({ warmupS: quick ? 12 : 15, windowS: quick ? 10 : 20, windows: quick ? 1 : 3, log });
 }
 if (only.includes('tui')) {
   log('(b2) TUI at 1 s, ~1000 processes, tmux 120x40, all four tools concurrently (second view)');
