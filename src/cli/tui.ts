@@ -33,9 +33,6 @@ function attempt(fn: () => void): void {
  * terminal, an error) runs the same best-effort cleanup and then ends the process:
  * a terminal that disappeared must never leave oomtop spinning in the background.
  */
-/** How long after the first sample the kernel log and the container runtimes start: past Ink's 34 ms render throttle. */
-const FIRST_FRAME_MS = 50;
-
 export async function runTui(args: MonitorArgs): Promise<number> {
   const { config } = args;
   const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter });
@@ -148,16 +145,8 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     exitOnCtrlC: false,
     patchConsole: true,
   });
-  // The first full frame first: the first sample is drawn at once, while the container
-  // runtimes' first listing (CLI spawns) and the kernel log's backlog wait until Ink has
-  // written it (its render throttle is 34 ms), then fill in.
-  namer?.pause();
   host.start();
-  setTimeout(() => {
-    if (finished) return;
-    namer?.resume();
-    follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
-  }, FIRST_FRAME_MS);
+  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),

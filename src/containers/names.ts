@@ -93,9 +93,6 @@ export class ContainerNamer {
   private readonly eventListeners = new Set<(ev: EngineEvent) => void>();
   private readonly follow: boolean;
   private stopped = false;
-  /** pause(): refreshes wait (the TUI's first frame comes first); one asked for meanwhile runs at resume(). */
-  private paused = false;
-  private wanted = false;
 
   constructor(opts: NamerOptions = {}) {
     const sources = opts.sources ?? defaultSources();
@@ -175,31 +172,8 @@ export class ContainerNamer {
     return { reachable: this.states.filter((s) => s.ok === true).map((s) => s.source.name), message: this.message };
   }
 
-  /**
-   * Hold refreshes until resume(): lookups answer from the cache meanwhile. Starting the
-   * runtimes' CLIs and sockets costs tens of ms of CPU (spawns), which the TUI puts after
-   * its first frame.
-   */
-  pause(): void {
-    this.paused = true;
-  }
-
-  /** End pause(); a refresh asked for meanwhile starts now. */
-  resume(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    if (this.wanted) {
-      this.wanted = false;
-      void this.refresh();
-    }
-  }
-
-  /** Ask every source now (skips runtimes known to be absent); resolves when done. Never rejects. While paused: at resume(). */
+  /** Ask every source now (skips runtimes known to be absent); resolves when done. Never rejects. */
   refresh(): Promise<void> {
-    if (this.paused) {
-      this.wanted = true;
-      return Promise.resolve();
-    }
     if (this.inflight) return this.inflight;
     this.inflight = this.doRefresh().finally(() => {
       this.inflight = null;

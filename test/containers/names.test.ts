@@ -201,23 +201,6 @@ describe('ContainerNamer', () => {
     expect(namer.status()).toEqual({ reachable: ['fake'], message: null });
   });
 
-  it('pause holds every refresh (lookups answer from the cache); resume runs the one asked for meanwhile, once', async () => {
-    const s = source('fake', async () => table([[A, 'web']]));
-    const namer = new ContainerNamer({ sources: [s] });
-    namer.pause();
-    expect(namer.lookup(docker(A))).toBeNull();
-    await namer.refresh();
-    await namer.idle();
-    expect(s.calls).toBe(0);
-    namer.resume();
-    await namer.idle();
-    expect(s.calls).toBe(1);
-    expect(namer.lookup(docker(A))).toBe('web');
-    namer.resume(); // not paused: nothing more
-    await namer.idle();
-    expect(s.calls).toBe(1);
-  });
-
   it('resolve fills container and pod names', async () => {
     const s = source('crictl', async () => table([[B, 'api']], [[UID, 'default/api-7d9f']]));
     const namer = new ContainerNamer({ sources: [s] });
