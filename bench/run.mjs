@@ -100,7 +100,7 @@ if (res.tui) {
   md.push(`## Second view: all four tools at once, 1 s refresh, ${t.processes} processes, tmux 120×40`, '');
   md.push(`All four ran concurrently on the same process set; ${t.windows.length} windows of ${t.windowS} s after a ${t.warmupS} s warm-up; CPU = utime+stime delta of the tool's process (median of the windows); RSS = VmRSS at the end, peak = VmHWM; writes/s = write(2) calls of the whole process from /proc/PID/io syscw, every fd and thread (for oomtop mostly libuv wake-ups: strace shows one frame a second, 3 tty writes each); KiB/s = bytes written, every fd.`, '');
   md.push('| tool | command | CPU % of a core | ratio vs top | RSS MiB | peak RSS MiB | writes/s (all fds) | KiB/s written |', '|---|---|---:|---:|---:|---:|---:|---:|');
-  const cmds = { oomtop: 'node bin/oomtop.js', top: 'top -d 1', htop: 'htop -d 10', btop: 'btop (update_ms = 1000)' };
+  const cmds = { oomtop: 'bin/oomtop.js (shebang)', top: 'top -d 1', htop: 'htop -d 10', btop: 'btop (update_ms = 1000)' };
   for (const [n, s] of Object.entries(t.summary)) md.push(`| ${n} | \`${cmds[n] ?? n}\` | ${f(s.cpuPct, 2)} | ${f(s.cpuRatioVsTop, 2)} | ${f(s.rssMiB)} | ${f(s.hwmMiB)} | ${f(s.writesPerS)} | ${f(s.ttyKiBPerS)} |`);
   md.push('', 'Per window (CPU %, RSS MiB):', '');
   for (const w of t.windows) md.push(`- ${f(w.seconds)} s: ` + Object.keys(t.summary).map((n) => `${n} ${f(w[n].cpuPct, 2)}% ${f(w[n].rssMiB, 0)} MiB`).join(', '));
