@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAll, makeTmux, median, own, disown, onCleanup, sleep, ensureProcessCount, countProcesses } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OOMTOP = `node ${join(ROOT, 'bin/oomtop.js')}`;
+// OOMTOP_BENCH_ROOT=DIR measures another checkout's build (a before/after on the same box).
+const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
+// As users start it: through the shebang (its V8 flags), at a 1 s refresh.
+const OOMTOP = `${join(ROOT, 'bin/oomtop.js')} --interval 1`;
 
 export function fullFrame(screen) {
   const lines = screen.split('\n');
@@ -29,7 +31,7 @@ async function waitFor(tmux, name, pred, timeoutMs = 15000) {
 }
 
 export async function benchFirstFrame({ runs = 5, processes = 1000, log = console.error } = {}) {
-  const tools = { oomtop: OOMTOP, 'oomtop NODE_ENV=production': `env NODE_ENV=production ${OOMTOP}`, htop: 'htop -d 10', top: 'top -d 1' };
+  const tools = { oomtop: OOMTOP, htop: 'htop -d 10', top: 'top -d 1' };
   const tmux = makeTmux('oomtop-bench-start');
   let sleepers = [];
   const out = { processes: 0, runs, method: 'sh waits on `read`, the clock starts at send-keys Enter; capture-pane polled every 10 ms', tools: {} };
@@ -52,7 +54,10 @@ export async function benchFirstFrame({ runs = 5, processes = 1000, log = consol
       }
     }
     for (const name of Object.keys(tools)) out.tools[name].medianMs = median(out.tools[name].ms);
-    for (const name of Object.keys(tools)) out.tools[name].ratioVsTop = out.tools[name].medianMs / out.tools.top.medianMs;
+    for (const name of Object.keys(tools)) {
+      out.tools[name].ratioVsTop = out.tools[name].medianMs / out.tools.top.medianMs;
+      out.tools[name].ratioVsHtop = out.tools[name].medianMs / out.tools.htop.medianMs;
+    }
     log(`  first frame (median of ${runs}): ` + Object.keys(tools).map((n) => `${n} ${out.tools[n].medianMs.toFixed(0)} ms`).join(', '));
     return out;
   } finally {

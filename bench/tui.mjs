@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureProcessCount, countProcesses, killAll, makeTmux, procCpuMs, procIo, procMem, sleep, median } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// OOMTOP_BENCH_ROOT=DIR measures another checkout's build (a before/after on the same box).
+const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
 export function tuiCommands(tmuxDir, { oomtopNodeFlags = '' } = {}) {
   const btopDir = join(tmuxDir, 'xdg');

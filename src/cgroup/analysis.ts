@@ -1,5 +1,5 @@
 import { ancestorsOrSelf } from './parse.js';
-import { cgroupRiskPct, type DomainExposure } from './risk.js';
+import { cgroupRiskPct, exposureDanger, type DomainExposure } from './risk.js';
 import type { CgroupMemory } from './types.js';
 import { memcgOomTotalKiB, type OomRules } from '../kernel/oom.js';
 import { rankVictims, type RankedVictim, type VictimCandidate } from './victim.js';
@@ -27,6 +27,17 @@ export interface CgroupAnalysis {
   domains: Map<string, OomDomain>;
   /** For each cgroup read, the domain an OOM from inside it would hit first (least headroom); null if none. */
   domainOf: Map<string, string | null>;
+  /** ancestorsOrSelf(path), computed once per path for this analysis (a few dozen cgroups, a thousand processes). */
+  ancestors: (path: string) => readonly string[];
+}
+
+function ancestorCache(): (path: string) => readonly string[] {
+  const memo = new Map<string, string[]>();
+  return (path) => {
+    let a = memo.get(path);
+    if (a === undefined) memo.set(path, (a = ancestorsOrSelf(path)));
+    return a;
+  };
 }
 
 export interface AnalysisEnv {
@@ -52,12 +63,13 @@ export function analyzeCgroups(
 ): CgroupAnalysis {
   const byPath = new Map<string, CgroupMemory>();
   for (const m of memories) byPath.set(m.path, m);
+  const ancestors = ancestorCache();
 
   const members = new Map<string, CgroupProc[]>();
   for (const [path, m] of byPath) if (m.limitKiB !== null) members.set(path, []);
   for (const p of procs) {
     if (p.cgroup === null) continue;
-    for (const a of ancestorsOrSelf(p.cgroup)) members.get(a)?.push(p);
+    for (const a of ancestors(p.cgroup)) members.get(a)?.push(p);
   }
 
   const domains = new Map<string, OomDomain>();
@@ -85,7 +97,7 @@ export function analyzeCgroups(
   for (const path of byPath.keys()) {
     let best: string | null = null;
     let bestRoom = Number.POSITIVE_INFINITY;
-    for (const a of ancestorsOrSelf(path)) {
+    for (const a of ancestors(path)) {
       const m = byPath.get(a);
       if (!m || m.limitKiB === null) continue;
       const room = m.limitKiB - m.usageKiB;
@@ -96,7 +108,7 @@ export function analyzeCgroups(
     }
     domainOf.set(path, best);
   }
-  return { domains, domainOf };
+  return { domains, domainOf, ancestors };
 }
 
 /** The pid the kernel would kill if the cgroup's OOM domain ran out; null without a limit or a killable process. */
@@ -113,7 +125,7 @@ export function nextVictimOf(a: CgroupAnalysis, path: string): number | null {
 export function cgroupExposures(a: CgroupAnalysis, pid: number, cgroup: string | null): DomainExposure[] {
   if (cgroup === null) return [];
   const out: DomainExposure[] = [];
-  for (const path of ancestorsOrSelf(cgroup)) {
+  for (const path of a.ancestors(cgroup)) {
     const d = a.domains.get(path);
     if (!d) continue;
     const victim = d.ranked[0];
@@ -122,4 +134,35 @@ export function cgroupExposures(a: CgroupAnalysis, pid: number, cgroup: string |
     out.push({ fillPct: d.fillPct, points, victimPoints: victim.points });
   }
   return out;
+}
+
+/**
+ * processDanger() of the cgroup exposures (cgroupExposures) and, when `systemPoints` is not
+ * null, the system domain, without building the lists: the sampler calls it for every
+ * process every tick.
+ */
+export function dangerOf(
+  a: CgroupAnalysis | null,
+  pid: number,
+  cgroup: string | null,
+  system: { fillPct: number; victimPoints: number },
+  systemPoints: number | null,
+): number {
+  let best = 0;
+  if (a !== null && cgroup !== null) {
+    for (const path of a.ancestors(cgroup)) {
+      const d = a.domains.get(path);
+      if (!d) continue;
+      const victim = d.ranked[0];
+      const points = d.pointsByPid.get(pid);
+      if (!victim || points === undefined) continue;
+      const x = exposureDanger(d.fillPct, points, victim.points);
+      if (x > best) best = x;
+    }
+  }
+  if (systemPoints !== null) {
+    const x = exposureDanger(system.fillPct, systemPoints, system.victimPoints);
+    if (x > best) best = x;
+  }
+  return best;
 }

@@ -39,6 +39,7 @@ export {
   analyzeCgroups,
   nextVictimOf,
   cgroupExposures,
+  dangerOf,
   type CgroupProc,
   type OomDomain,
   type CgroupAnalysis,

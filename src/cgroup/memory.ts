@@ -8,7 +8,9 @@ import {
   ancestorsOrSelf,
   effectiveLimit,
   keyedKiB,
-  keyedLimitKiB,
+  keyedTextKiB,
+  keyedTextLimitKiB,
+  keyedValue,
   parseBytesKiB,
   parseKeyed,
   parseLimitKiB,
@@ -207,9 +209,10 @@ function readV2(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
 function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCgroupOptions): CgroupMemory {
   const limitKiB = readOwnLimitKiB(h, path) ?? null;
   opts.limitCache?.set(path, limitKiB);
-  const stat = parseKeyed(file(h, path, 'memory.stat') ?? '');
+  // Four keys of memory.stat's forty-odd, looked up in the text (read per cgroup per tick).
+  const stat = file(h, path, 'memory.stat') ?? '';
   // usage_in_bytes is hierarchical (use_hierarchy is always 1 since 5.x), so is total_*.
-  const inactiveFileKiB = keyedKiB(stat, 'total_inactive_file') ?? keyedKiB(stat, 'inactive_file') ?? 0;
+  const inactiveFileKiB = keyedTextKiB(stat, 'total_inactive_file') ?? keyedTextKiB(stat, 'inactive_file') ?? 0;
   const memswText = file(h, path, 'memory.memsw.usage_in_bytes');
   const memswKiB = memswText === null ? null : parseBytesKiB(memswText);
   const memswLimit = limitFile(h, path, 'memory.memsw.limit_in_bytes');
@@ -219,7 +222,7 @@ function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
   const fail = failText === null ? null : Number.parseInt(failText, 10);
   const swText = file(h, path, 'memory.swappiness');
   const sw = swText === null ? null : Number.parseInt(swText, 10);
-  const hierLimit = stat.has('hierarchical_memory_limit') ? keyedLimitKiB(stat, 'hierarchical_memory_limit') : undefined;
+  const hierLimit = keyedValue(stat, 'hierarchical_memory_limit') !== undefined ? keyedTextLimitKiB(stat, 'hierarchical_memory_limit') : undefined;
   let pressure: Pressure | null = null;
   if (opts.pressure !== false && h.unifiedRoot !== null) {
     // Hybrid: PSI lives in the v2 tree; systemd mirrors its units there under the same path.
@@ -244,7 +247,7 @@ function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
     underOom: oom?.has('under_oom') ? oom.get('under_oom') === 1 : null,
     pressure,
     container: null,
-    effectiveMemswLimitKiB: stat.has('hierarchical_memsw_limit') ? keyedLimitKiB(stat, 'hierarchical_memsw_limit') : null,
+    effectiveMemswLimitKiB: keyedValue(stat, 'hierarchical_memsw_limit') !== undefined ? keyedTextLimitKiB(stat, 'hierarchical_memsw_limit') : null,
     oomKillDisabled: oom?.has('oom_kill_disable') ? oom.get('oom_kill_disable') === 1 : null,
     oomGroup: null,
     maxEvents: fail !== null && Number.isFinite(fail) ? fail : null,

@@ -44,6 +44,36 @@ export function parseKeyed(text: string): Map<string, number> {
   return out;
 }
 
+/**
+ * parseKeyed(text).get(key) without the map: the last "key value" line whose value is a
+ * number. For memory.stat (40-odd lines) read per cgroup per tick, when four keys are used.
+ */
+export function keyedValue(text: string, key: string): number | undefined {
+  for (let from = text.length; from >= 0; ) {
+    const i = text.lastIndexOf(key, from);
+    if (i < 0) return undefined;
+    from = i - 1;
+    if ((i !== 0 && text.charCodeAt(i - 1) !== 10) || text.charCodeAt(i + key.length) !== 32) continue;
+    let end = text.indexOf('\n', i);
+    if (end < 0) end = text.length;
+    const v = Number(text.slice(i + key.length + 1, end).trim());
+    if (Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+/** keyedKiB and keyedLimitKiB on the text itself (keyedValue). */
+export function keyedTextKiB(text: string, key: string): number | null {
+  const v = keyedValue(text, key);
+  return v === undefined ? null : Math.floor(v / 1024);
+}
+
+export function keyedTextLimitKiB(text: string, key: string): number | null {
+  const v = keyedValue(text, key);
+  if (v === undefined || v >= UNLIMITED_BYTES) return null;
+  return Math.floor(v / 1024);
+}
+
 /** A byte value from a keyed file in KiB; null when absent. Huge values mean unlimited (null). */
 export function keyedLimitKiB(m: Map<string, number>, key: string): number | null {
   const v = m.get(key);

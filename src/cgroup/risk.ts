@@ -41,10 +41,15 @@ export function victimShare(points: number, victimPoints: number): number {
 export function processDanger(exposures: Iterable<DomainExposure>): number {
   let best = 0;
   for (const e of exposures) {
-    const d = Math.max(0, e.fillPct) * victimShare(e.points, e.victimPoints);
+    const d = exposureDanger(e.fillPct, e.points, e.victimPoints);
     if (d > best) best = d;
   }
   return best;
+}
+
+/** One domain's term of processDanger(): fill% × share. */
+export function exposureDanger(fillPct: number, points: number, victimPoints: number): number {
+  return Math.max(0, fillPct) * victimShare(points, victimPoints);
 }
 
 /** System-wide fill for the system domain of processDanger. */

@@ -49,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
     // React's production build, set before Ink (and React) load: the development build
     // costs about a third more CPU and keeps memory growing (measured in bench/).
     process.env['NODE_ENV'] = 'production';
-    return await (await import('./tui.js')).runTui(args);
+    return await (await withoutLazyFetch(() => import('./tui.js'))).runTui(args);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`oomtop: ${e.message}\n`);
@@ -57,5 +57,23 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`oomtop: ${e instanceof Error ? e.message : String(e)}\n`);
     return EXIT_RUNTIME;
+  }
+}
+
+/**
+ * yoga-layout's WASM loader (evaluated with Ink) asks `typeof fetch`, and Node's global
+ * fetch is a lazy getter that loads undici first: about 50 ms of CPU before the first
+ * frame (measured with --cpu-prof), only for the loader to fetch a data: URL it decodes
+ * itself without fetch. The global is hidden while the TUI's modules load and put back
+ * as it was afterwards.
+ */
+async function withoutLazyFetch<T>(load: () => Promise<T>): Promise<T> {
+  const d = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+  if (d === undefined || d.configurable !== true) return load();
+  Object.defineProperty(globalThis, 'fetch', { value: undefined, writable: true, configurable: true, enumerable: d.enumerable ?? false });
+  try {
+    return await load();
+  } finally {
+    Object.defineProperty(globalThis, 'fetch', d);
   }
 }

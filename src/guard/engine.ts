@@ -8,7 +8,7 @@ import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './deci
 import { hookEnv, runHook } from './hooks.js';
 import { Intercept } from './intercept.js';
 import { assess, thresholdKiB } from './level.js';
-import { FillRate, nextIntervalMs } from './pace.js';
+import { FillRate, HOLD_BUDGET_MS, nextIntervalMs } from './pace.js';
 import { CgroupScope, emptySample, type ScopeReader } from './scope.js';
 import type { GuardEvent, GuardPolicy, Level, ScopeSample, ScopeState, SignalAction } from './types.js';
 
@@ -126,6 +126,11 @@ export class GuardEngine {
     );
   }
 
+  /** The v1 intercept holds this scope at its limit now (the kernel pauses a fill there instead of killing). */
+  private holding(rt: ScopeRuntime): boolean {
+    return rt.intercept !== null && rt.intercept.version === 1 && rt.intercept.isArmed && !rt.suspended;
+  }
+
   private syncIntercept(rt: ScopeRuntime): void {
     const want = this.wantIntercept(rt);
     const r = rt.reader;
@@ -228,6 +233,9 @@ export class GuardEngine {
         minMs: p.minIntervalMs,
         maxMs: p.maxIntervalMs,
         assumeRateKiBps: p.assumeRateKiBps,
+        // v1 only: oom_kill_disable holds a fast fill at the limit. v2's memory.high only
+        // throttles (the kernel still kills at memory.max), so there the full pace stays.
+        holdBudgetMs: this.holding(rt) ? HOLD_BUDGET_MS : 0,
       });
     }
     return rt.intervalMs;

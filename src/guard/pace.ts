@@ -4,6 +4,14 @@
  * scope needs to reach its TERM threshold at the fastest rate measured over the recent
  * samples, also bounded by an assumed worst-case rate, and clamped to [minMs, maxMs]:
  * slow with plenty of headroom, a few milliseconds when a small cgroup fills at GB/s.
+ *
+ * With the v1 intercept armed (memory.oom_control oom_kill_disable=1) a fill that outruns
+ * the sampling is not killed by the kernel at the limit: it is held there (under_oom) until
+ * the guard ends the victim. Polling fast is then no longer what wins the race; the cost
+ * of a longer sleep is only how long the cgroup may sit held. So the assumed-rate bound
+ * grows by a hold budget (HOLD_BUDGET_MS): idle on a 256 MiB cgroup that is about half a
+ * second between samples instead of ~35 ms, while a fill that is actually measured still
+ * shortens the sleep to a quarter of its time to the threshold.
  */
 
 const SLOTS = 8;
@@ -11,12 +19,16 @@ const SLOTS = 8;
 const WINDOW_MS = 2000;
 /** Sleep at most this fraction of the predicted time to the threshold. */
 const SAFETY = 0.25;
+/** How long a cgroup held at its limit by the v1 intercept may wait for the guard's next sample, at worst. */
+export const HOLD_BUDGET_MS = 500;
 
 export interface PaceConfig {
   minMs: number;
   maxMs: number;
   /** KiB/s that could start at any moment; 0 trusts the measured rate only. */
   assumeRateKiBps: number;
+  /** The intercept holds the scope at its limit: the assumed-rate bound may sleep this much longer (0 or omitted: not held). */
+  holdBudgetMs?: number;
 }
 
 /** A fixed ring of (time, available) samples: no allocation per sample. */
@@ -64,6 +76,6 @@ export function nextIntervalMs(headroomKiB: number, rateKiBps: number, cfg: Pace
   if (headroomKiB <= 0) return cfg.minMs;
   let ms = cfg.maxMs;
   if (rateKiBps > 0) ms = Math.min(ms, ((headroomKiB / rateKiBps) * 1000) * SAFETY);
-  if (cfg.assumeRateKiBps > 0) ms = Math.min(ms, (headroomKiB / cfg.assumeRateKiBps) * 1000);
+  if (cfg.assumeRateKiBps > 0) ms = Math.min(ms, (headroomKiB / cfg.assumeRateKiBps) * 1000 + (cfg.holdBudgetMs ?? 0));
   return Math.max(cfg.minMs, Math.min(cfg.maxMs, Math.floor(ms)));
 }

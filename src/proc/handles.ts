@@ -163,7 +163,13 @@ export class ProcFiles {
 
   /** Close what was not read since the last call: exited processes, skipped kernel threads. */
   endTick(): void {
-    for (const byPid of this.held.values()) for (const [pid, h] of byPid) if (h.used !== this.tick) this.drop(byPid, pid, h);
+    // forEach, not for-of over entries: no [pid, h] array per descriptor (two per process, every tick).
+    const tick = this.tick;
+    for (const byPid of this.held.values()) {
+      byPid.forEach((h, pid) => {
+        if (h.used !== tick) this.drop(byPid, pid, h);
+      });
+    }
     this.tick++;
   }
 

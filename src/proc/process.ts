@@ -46,15 +46,37 @@ function kib(v: string | undefined): number | null {
   return Number.isFinite(n) ? n : null;
 }
 
-/** Parse /proc/PID/status. Kernel threads have no Vm* lines (hasMm false). */
-export function parseStatus(text: string): ProcStatus | null {
-  const kv = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) kv.set(line.slice(0, colon), line.slice(colon + 1).trim());
+/**
+ * The value of the "KEY:" line of a status text, trimmed; undefined when there is no such
+ * line. The last line of that key wins, as a map of every line would have it.
+ */
+function statusValue(text: string, key: string): string | undefined {
+  // A line starts at 0 or after '\n'; its key runs to its first ':'.
+  let at = -1;
+  for (let from = text.length; from >= 0; ) {
+    const i = text.lastIndexOf(key, from);
+    if (i < 0) break;
+    if ((i === 0 || text.charCodeAt(i - 1) === 10) && text.charCodeAt(i + key.length) === 58) {
+      at = i;
+      break;
+    }
+    from = i - 1;
   }
-  const name = kv.get('Name');
-  const uidLine = kv.get('Uid');
+  if (at < 0) return undefined;
+  const start = at + key.length + 1;
+  let end = text.indexOf('\n', start);
+  if (end < 0) end = text.length;
+  return text.slice(start, end).trim();
+}
+
+/**
+ * Parse /proc/PID/status. Kernel threads have no Vm* lines (hasMm false). Only the lines
+ * used are cut out (the sampler parses a few dozen of these a tick: no array of ~60 lines,
+ * no map of them).
+ */
+export function parseStatus(text: string): ProcStatus | null {
+  const name = statusValue(text, 'Name');
+  const uidLine = statusValue(text, 'Uid');
   if (name === undefined || uidLine === undefined) return null;
   const uid = Number.parseInt(uidLine, 10);
   if (!Number.isFinite(uid)) return null;
@@ -62,13 +84,13 @@ export function parseStatus(text: string): ProcStatus | null {
     // status escapes '\n' and '\\' in Name; keep it as the kernel printed it.
     name,
     uid,
-    vmRssKiB: kib(kv.get('VmRSS')) ?? 0,
-    rssAnonKiB: kib(kv.get('RssAnon')),
-    rssFileKiB: kib(kv.get('RssFile')),
-    rssShmemKiB: kib(kv.get('RssShmem')),
-    vmSwapKiB: kib(kv.get('VmSwap')) ?? 0,
-    vmPteKiB: kib(kv.get('VmPTE')) ?? 0,
-    hasMm: kv.has('VmSize'),
+    vmRssKiB: kib(statusValue(text, 'VmRSS')) ?? 0,
+    rssAnonKiB: kib(statusValue(text, 'RssAnon')),
+    rssFileKiB: kib(statusValue(text, 'RssFile')),
+    rssShmemKiB: kib(statusValue(text, 'RssShmem')),
+    vmSwapKiB: kib(statusValue(text, 'VmSwap')) ?? 0,
+    vmPteKiB: kib(statusValue(text, 'VmPTE')) ?? 0,
+    hasMm: statusValue(text, 'VmSize') !== undefined,
   };
 }
 

@@ -1,9 +1,8 @@
 import {
   analyzeCgroups,
-  cgroupExposures,
   containerLabel,
+  dangerOf,
   nextVictimOf,
-  processDanger,
   readCgroupsFor,
   systemFillPct,
 } from '../cgroup/index.js';
@@ -28,16 +27,15 @@ export function sampleCgroups(
   oom: { pageKiB: number; rules: OomRules } = { pageKiB: DEFAULT_PAGE_KIB, rules: MODERN_RULES },
 ): CgroupSample[] {
   const sysFill = memory ? systemFillPct(memory) : 0;
-  const sysVictimPoints = systemVictim?.badnessPermille ?? 0;
-  const systemExposure = (p: ProcessSample) =>
-    p.badnessPermille === null ? [] : [{ fillPct: sysFill, points: p.badnessPermille, victimPoints: sysVictimPoints }];
+  // The system domain of each process's danger: no lists or objects per process (every tick).
+  const system = { fillPct: sysFill, victimPoints: systemVictim?.badnessPermille ?? 0 };
 
   if (h === null) {
     for (const p of processes) {
       p.limitPct = null;
       p.cgroupVictim = false;
       p.container = null;
-      p.danger = processDanger(systemExposure(p));
+      p.danger = dangerOf(null, p.pid, null, system, p.badnessPermille);
     }
     return [];
   }
@@ -51,17 +49,10 @@ export function sampleCgroups(
   }
   const memories = readCgroupsFor(h, paths);
   if (namer) for (const m of memories.values()) if (m.container) m.container = namer.resolve(m.container);
+  // The samples themselves serve as CgroupProc (the analysis reads them, keeps none past this call).
   const analysis = analyzeCgroups(
     memories.values(),
-    processes.map((p) => ({
-      pid: p.pid,
-      rssKiB: p.rssKiB,
-      swapKiB: p.swapKiB,
-      pgtablesKiB: p.pgtablesKiB,
-      oomScoreAdj: p.oomScoreAdj,
-      startTimeTicks: p.startTimeTicks,
-      cgroup: p.cgroup,
-    })),
+    processes,
     { swapTotalKiB: memory?.swapTotalKiB ?? 0, vmSwappiness: swappiness, pageKiB: oom.pageKiB, rules: oom.rules },
   );
 
@@ -74,7 +65,7 @@ export function sampleCgroups(
     p.limitPct = domain ? (analysis.domains.get(domain)?.fillPct ?? null) : null;
     p.cgroupVictim = domain !== null && victimOfDomain.get(domain) === p.pid;
     p.container = m?.container ? containerLabel(m.container) : null;
-    p.danger = processDanger([...cgroupExposures(analysis, p.pid, p.cgroup), ...systemExposure(p)]);
+    p.danger = dangerOf(analysis, p.pid, p.cgroup, system, p.badnessPermille);
   }
 
   const out: CgroupSample[] = [];

@@ -10,7 +10,9 @@
  *   first tick), after an exec, and for the processes asked about;
  * - the cgroup: for new processes and in the round robin;
  * - asked about: the rows on screen and the tagged ones (detailPids), last tick's victims, a
- *   full read, and the round robin (each process every `refreshEvery` ticks);
+ *   full read, and the round robin (each process every `refreshEvery` ticks); a row that
+ *   stays on screen with its memory unchanged is settled: status and adj wait for the round
+ *   robin (a changed adj shows in the score first, and is read then);
  * - a filter in force (`names`): every process whose command line and user were never read
  *   gets them now, so the filter matches everything at once rather than after the round robin.
  */
@@ -65,6 +67,12 @@ export interface DetailFacts {
   /** Status and command line were read for it before. */
   hasDetails: boolean;
   tick: number;
+  /**
+   * Asked about last tick too (a row still on screen), read in full before, and its memory
+   * (statm size and resident) unchanged since last tick: its status would say what it said,
+   * so only the round robin, a full read or a victim's turn re-reads it. Omitted: false.
+   */
+  settled?: boolean;
 }
 
 export interface DetailPlan {
@@ -91,7 +99,8 @@ export function planDetails(t: TickPlan, f: DetailFacts, req: ReadRequest): Deta
   // frame (Sampler.fillDetails) and the rest in the round robin, unless they are asked
   // about or a filter needs them.
   if (f.fresh && f.tick === 1 && !full && !names && !t.asked) return LIGHT;
-  const detail = f.fresh || f.exec || t.asked || (names && !f.hasDetails);
+  const asked = t.asked && !(f.settled === true && f.hasDetails && !t.roundRobin && !full);
+  const detail = f.fresh || f.exec || asked || (names && !f.hasDetails);
   if (!detail) return NOTHING;
   const cmdline = !f.hasDetails || f.exec || full;
   const cgroup = f.fresh || t.roundRobin || full;

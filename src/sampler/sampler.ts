@@ -37,6 +37,10 @@ interface Entry {
   sample: ProcessSample;
   seen: number;
   kernelThread: boolean;
+  /** The last tick its rows were asked about through detailPids (0: never). */
+  askedTick?: number;
+  /** statm size (pages) at the last tick, to tell whether its memory moved. */
+  sizePages?: number;
 }
 
 /**
@@ -154,7 +158,13 @@ export class Sampler {
       const rssBefore = s.rssKiB;
       s.rssKiB = resident * this.pageKiB;
 
-      const what = planDetails(plan, { fresh, exec, hasDetails: s.detailTime !== 0, tick }, req);
+      // On screen last tick too, not a victim, memory unchanged: nothing in status moved.
+      const onScreen = req.detailPids?.has(pid) === true;
+      const settled =
+        onScreen && !fresh && !exec && entry.askedTick === tick - 1 && entry.sizePages === size && s.rssKiB === rssBefore && !this.victims.has(pid);
+      if (onScreen) entry.askedTick = tick;
+      entry.sizePages = size;
+      const what = planDetails(plan, { fresh, exec, hasDetails: s.detailTime !== 0, tick, settled }, req);
       if (what.status) {
         const status = readStatus(procRoot, pid);
         if (status === null) continue;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeCgroups, cgroupExposures, nextVictimOf, type CgroupProc } from '../../src/cgroup/analysis.js';
+import { analyzeCgroups, cgroupExposures, dangerOf, nextVictimOf, type CgroupProc } from '../../src/cgroup/analysis.js';
+import fc from 'fast-check';
 import { cgroupJson } from '../../src/cgroup/json.js';
 import { listMemoryCgroups, readCgroupMemory } from '../../src/cgroup/memory.js';
 import { hierarchyFromRoot } from '../../src/cgroup/mountinfo.js';
@@ -132,5 +133,26 @@ describe('cgroupJson', () => {
     const root = cgroupJson(memories.find((x) => x.path === '/')!, null, null);
     expect(root.limitKiB).toBeNull();
     expect(JSON.parse(JSON.stringify(root)).limitKiB).toBeNull();
+  });
+});
+
+describe('dangerOf (the sampler’s per-process danger, without lists)', () => {
+  it('equals processDanger over cgroupExposures plus the system domain, for every process and system state', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -10, max: 120, noNaN: true }),
+        fc.double({ min: 0, max: 1000, noNaN: true }),
+        fc.option(fc.double({ min: 0, max: 1000, noNaN: true }), { nil: null }),
+        (fillPct, victimPoints, points) => {
+          for (const p of [...procs, proc(999, '/unknown/path', 5), proc(998, null, 5)]) {
+            const sys = points === null ? [] : [{ fillPct, points, victimPoints }];
+            const want = processDanger([...cgroupExposures(a, p.pid, p.cgroup), ...sys]);
+            if (dangerOf(a, p.pid, p.cgroup, { fillPct, victimPoints }, points) !== want) return false;
+            if (dangerOf(null, p.pid, p.cgroup, { fillPct, victimPoints }, points) !== processDanger(sys)) return false;
+          }
+          return true;
+        },
+      ),
+    );
   });
 });

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ancestorsOrSelf,
+  keyedValue,
   effectiveLimit,
   parentPath,
   parseBytesKiB,
@@ -84,5 +87,41 @@ describe('memory.oom_control', () => {
     expect(parseOomControl('')).toBeNull();
     expect(parseOomControl('under_oom 1\n')).toBeNull();
     expect(parseOomControl('0\n')).toBeNull();
+  });
+});
+
+describe('keyedValue: parseKeyed(text).get(key) without the map', () => {
+  it('agrees with parseKeyed on every real v1 memory.stat and memory.oom_control here', () => {
+    const root = '/sys/fs/cgroup/memory';
+    if (!existsSync(join(root, 'memory.stat'))) return;
+    let n = 0;
+    for (const dir of [root, ...readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => join(root, d.name))]) {
+      for (const f of ['memory.stat', 'memory.oom_control']) {
+        let text: string;
+        try {
+          text = readFileSync(join(dir, f), 'utf8');
+        } catch {
+          continue;
+        }
+        const m = parseKeyed(text);
+        for (const k of [...m.keys(), 'absent_key', 'inactive_file', 'total_inactive_file']) expect(keyedValue(text, k)).toBe(m.get(k));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('agrees with parseKeyed on random keyed texts (duplicates, non-numbers, prefixes and suffixes of keys)', () => {
+    const key = fc.constantFrom('inactive_file', 'total_inactive_file', 'inactive_file_x', 'x', 'hierarchical_memory_limit', '');
+    const value = fc.constantFrom('5', ' 7 ', '9223372036854771712', 'abc', '', '-1', '1e3', '0x10');
+    const line = fc.tuple(key, fc.constantFrom(' ', '  ', '', '\t'), value).map(([k, sep, v]) => `${k}${sep}${v}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 10 }), fc.boolean(), (lines, nl) => {
+        const text = lines.join('\n') + (nl ? '\n' : '');
+        const m = parseKeyed(text);
+        for (const k of ['inactive_file', 'total_inactive_file', 'x', 'hierarchical_memory_limit']) expect(keyedValue(text, k)).toBe(m.get(k));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCmdline, parseStat, parseStatus } from '../../src/proc/process.js';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { parseKernelRelease, parseLoadavg, parseMeminfo, parsePressure, parseVmstatField, readLoadavg, readUptimeSeconds } from '../../src/proc/system.js';
 import { parsePasswd } from '../../src/proc/users.js';
 import { statLine } from '../helpers/fakeproc.js';
@@ -96,5 +97,65 @@ describe('load and uptime', () => {
     const up = readUptimeSeconds('/proc')!;
     expect(up).toBeGreaterThan(0);
     expect(Math.abs(up - Number.parseFloat(readFileSync('/proc/uptime', 'utf8')))).toBeLessThan(5);
+  });
+});
+
+describe('parseStatus without a map of every line', () => {
+  // The former parser, every line into a map: the reference the scanning one must match.
+  const byMap = (text: string) => {
+    const kv = new Map<string, string>();
+    for (const line of text.split('\n')) {
+      const colon = line.indexOf(':');
+      if (colon > 0) kv.set(line.slice(0, colon), line.slice(colon + 1).trim());
+    }
+    const kib = (v: string | undefined) => {
+      if (v === undefined) return null;
+      const n = Number.parseInt(v, 10);
+      return Number.isFinite(n) ? n : null;
+    };
+    const name = kv.get('Name');
+    const uidLine = kv.get('Uid');
+    if (name === undefined || uidLine === undefined) return null;
+    const uid = Number.parseInt(uidLine, 10);
+    if (!Number.isFinite(uid)) return null;
+    return {
+      name,
+      uid,
+      vmRssKiB: kib(kv.get('VmRSS')) ?? 0,
+      rssAnonKiB: kib(kv.get('RssAnon')),
+      rssFileKiB: kib(kv.get('RssFile')),
+      rssShmemKiB: kib(kv.get('RssShmem')),
+      vmSwapKiB: kib(kv.get('VmSwap')) ?? 0,
+      vmPteKiB: kib(kv.get('VmPTE')) ?? 0,
+      hasMm: kv.has('VmSize'),
+    };
+  };
+
+  it('gives what a map of every line gave, on real status files', () => {
+    let n = 0;
+    for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${pid}/status`, 'utf8');
+      } catch {
+        continue;
+      }
+      expect(parseStatus(text)).toEqual(byMap(text));
+      n++;
+    }
+    expect(n).toBeGreaterThan(0);
+  });
+
+  it('gives what a map of every line gave, on random texts built from status keys', () => {
+    const key = fc.constantFrom('Name', 'Uid', 'VmSize', 'VmRSS', 'RssAnon', 'RssFile', 'RssShmem', 'VmSwap', 'VmPTE', 'xName', 'Nam', 'VmRSSx', '');
+    const value = fc.oneof(fc.constantFrom('\t 100 kB', '\t0\t0\t0\t0', ' x: y ', '', '\t-5 kB', ':'), fc.string({ maxLength: 8 }));
+    const line = fc.tuple(key, fc.constantFrom(':', '', ' :'), value).map(([k, c, v]) => `${k}${c}${v}`);
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 14 }), fc.boolean(), (lines, nl) => {
+        const text = lines.join('\n') + (nl ? '\n' : '');
+        expect(parseStatus(text)).toEqual(byMap(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -50,4 +50,13 @@ describe('the sampler read plan', () => {
     // Once read, the filter costs nothing more per tick.
     expect(planDetails(quiet, { fresh: false, exec: false, hasDetails: true, tick: 4 }, { names: true })).toMatchObject({ status: false, cmdline: false });
   });
+
+  it('a settled row on screen (asked again, memory unchanged) is not re-read, except in its round-robin turn or a full read', () => {
+    const settled = { fresh: false, exec: false, hasDetails: true, tick: 5, settled: true };
+    expect(planDetails({ ...quiet, asked: true }, settled, none)).toMatchObject({ status: false, adj: false, cmdline: false, cgroup: false });
+    expect(planDetails({ ...quiet, asked: true, roundRobin: true }, settled, none)).toMatchObject({ status: true, adj: true, cgroup: true });
+    expect(planDetails({ ...quiet, asked: true }, settled, { full: true })).toMatchObject({ status: true, cmdline: true });
+    expect(planDetails({ ...quiet, asked: true }, { ...settled, hasDetails: false }, none)).toMatchObject({ status: true, cmdline: true });
+    expect(planDetails({ ...quiet, asked: true }, { ...settled, exec: true }, none)).toMatchObject({ status: true, cmdline: true });
+  });
 });

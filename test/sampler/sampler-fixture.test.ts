@@ -2,7 +2,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Sampler } from '../../src/sampler/sampler.js';
-import { makeFakeProc, removeFakeProc, writeFakeProcess } from '../helpers/fakeproc.js';
+import { makeFakeProc, removeFakeProc, statusText, writeFakeProcess } from '../helpers/fakeproc.js';
 
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach(removeFakeProc));
@@ -113,6 +113,27 @@ describe('Sampler on a fixture /proc', () => {
     writeFakeProcess(root, { pid: 10, comm: 'second', startTime: 200, cmdline: 'second --b', adj: 300 });
     const p = s.sample().processes[0]!;
     expect(p).toMatchObject({ name: 'second', cmdline: 'second --b', startTimeTicks: 200, oomScoreAdj: 300 });
+  });
+
+  it('re-reads a row that stays on screen only when its memory moved, a victim, or its round-robin turn', () => {
+    const root = tree({ processes: [{ pid: 10, comm: 'a', rssPages: 1000, swapKiB: 0 }, { pid: 11, comm: 'b', rssPages: 5000 }] });
+    const s = new Sampler({ procRoot: root, passwdPath, pageKiB: 4, refreshEvery: 1000 });
+    const on = { detailPids: new Set([10]) };
+    s.sample({ full: true });
+    expect(s.sample(on).processes.find((p) => p.pid === 10)!.swapKiB).toBe(0); // entered the screen: read
+    // The status moves while RSS does not: the settled row is not re-read ...
+    writeFileSync(join(root, '10', 'status'), statusText({ pid: 10, comm: 'a', rssPages: 1000, swapKiB: 64 }));
+    expect(s.sample(on).processes.find((p) => p.pid === 10)!.swapKiB).toBe(0);
+    // ... until its memory moves,
+    writeFakeProcess(root, { pid: 10, comm: 'a', rssPages: 1200, swapKiB: 128 });
+    expect(s.sample(on).processes.find((p) => p.pid === 10)!.swapKiB).toBe(128);
+    // or it leaves the screen and comes back.
+    writeFileSync(join(root, '10', 'status'), statusText({ pid: 10, comm: 'a', rssPages: 1200, swapKiB: 256 }));
+    s.sample({ detailPids: new Set([11]) });
+    expect(s.sample(on).processes.find((p) => p.pid === 10)!.swapKiB).toBe(256);
+    // A changed adj shows in the score first and is read then, settled or not.
+    writeFakeProcess(root, { pid: 10, comm: 'a', rssPages: 1200, swapKiB: 256, adj: 500, oomScore: 999 });
+    expect(s.sample(on).processes.find((p) => p.pid === 10)!.oomScoreAdj).toBe(500);
   });
 
   it("reads every process's oom_score each tick, not only the rows asked for", () => {
