@@ -32,6 +32,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   systemd: ['proc', 'text'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
   run: [...READERS, 'actions', 'guard'],
+  // The exporter: the TUI's sampler, store and kernel-log follower (src/tui/kernel-events.ts
+  // only; checked below), read by prom-client collectors at scrape time.
+  exporter: [...READERS, 'containers', 'sampler', 'store', 'tui'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
 };
@@ -162,6 +165,19 @@ describe('architecture', () => {
     for (const p of g.packages) expect(p.startsWith('node:') || p === 'smol-toml', `rules loads package ${p}`).toBe(true);
     expect(g.packages).toContain('smol-toml');
     for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+  });
+
+  // `oomtop exporter`: headless; prom-client and the store's zustand are its only packages, and
+  // of the TUI it reaches the kernel-log follower alone (no host, no commands, no view).
+  it('oomtop exporter stays headless: no ink or react, packages prom-client, zustand (the store), execa and string-width (readers, text) only, no view', () => {
+    const g = moduleGraph(resolve(repo, 'src/cli/exporter.ts'));
+    expect(g.local.size).toBeGreaterThan(10);
+    // (A kernel log line quoted in a comment can look like `... from 'text'`: not a package name.)
+    const names = [...g.packages].filter((p) => !/\s/.test(p));
+    for (const p of names) expect(p.startsWith('node:') || ['prom-client', 'zustand', 'execa', 'string-width'].includes(p), `exporter loads package ${p}`).toBe(true);
+    expect(g.packages).toContain('prom-client');
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+    expect([...g.local].filter((f) => /\/src\/tui\//.test(f)).map((f) => relative(repo, f))).toEqual(['src/tui/kernel-events.ts']);
   });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {
