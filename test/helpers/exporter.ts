@@ -39,7 +39,7 @@ export class ExporterProcess {
     child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const m = /listening on (http:\/\/\S+)\/metrics/.exec(this.stderr);
+      const m = /listening on (http:\/\/\S+)\/metrics/.exec(this.stderr + this.stdout);
       if (m) {
         this.url = m[1]!;
         return this;
