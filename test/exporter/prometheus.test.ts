@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHog, killStarted } from '../helpers/children.js';
-import { ExporterProcess, pollFor, repo } from '../helpers/exporter.js';
+import { dashboard, ExporterProcess, pollFor, repo } from '../helpers/exporter.js';
 import { memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
 import { prometheusSkipReason, TestPrometheus } from '../helpers/prometheus.js';
 
@@ -108,4 +108,15 @@ describe.skipIf(skip !== null)(`a real Prometheus scrapes oomtop exporter throug
     const cgKills = await prom.query(`oomtop_cgroup_oom_kills_total${sel}`);
     expect(Number(cgKills[0]?.value[1])).toBeGreaterThanOrEqual(1);
   }, 120_000);
+
+  it('every query of the Grafana dashboard runs in Prometheus, and each panel but the guard\'s has data', async () => {
+    const subst = (e: string) => e.replaceAll('$__rate_interval', '1m').replaceAll('$instance', '.*');
+    for (const p of dashboard.panels) {
+      for (const t of p.targets) {
+        const r = await prom.query(subst(t.expr!));
+        if (!/oomtop_guard_/.test(t.expr!)) expect(r.length, `${p.title}: ${t.expr}`).toBeGreaterThan(0);
+      }
+    }
+    for (const a of dashboard.annotations.list) if (a.expr) await prom.query(subst(a.expr));
+  });
 });

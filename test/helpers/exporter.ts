@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -93,3 +94,35 @@ export function parseLabels(s: string): Record<string, string> {
   }
   return out;
 }
+
+/** contrib/grafana/oomtop.json, as the tests read it. */
+interface Target {
+  expr?: string;
+  refId?: string;
+}
+interface Panel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  targets: Target[];
+  datasource: { type: string; uid: string };
+}
+export const dashboard = JSON.parse(readFileSync(join(repo, 'contrib/grafana/oomtop.json'), 'utf8')) as {
+  title: string;
+  uid: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: { name: string; type: string; definition?: string }[] };
+  annotations: { list: { expr?: string }[] };
+};
+
+/** Every PromQL expression of the dashboard: panel targets, annotations, variables. */
+export function dashboardQueries(): string[] {
+  return [
+    ...dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr!)),
+    ...dashboard.annotations.list.flatMap((a) => (a.expr ? [a.expr] : [])),
+    ...dashboard.templating.list.flatMap((v) => (v.definition ? [v.definition] : [])),
+  ];
+}
+
