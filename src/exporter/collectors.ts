@@ -11,6 +11,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CgroupSample, ProcessSample, Snapshot } from '../sampler/types.js';
 import type { Row } from '../store/rows.js';
+import type { OomtopState } from '../store/store.js';
 import { LEVELS, type PressureLevel } from '../sampler/pressure.js';
 import type { KernelKills } from './kills.js';
 import { labelValue, workloadLabels } from './labels.js';
@@ -36,6 +37,8 @@ export interface ScrapeInput {
   kernelLogUp: boolean;
   guard: GuardStats | null;
   top: number;
+  /** The whole store (histories, events), for collectors that need more than the above. */
+  state: OomtopState;
 }
 
 export interface Collector {

@@ -110,6 +110,7 @@ export class Exporter {
       kernelLogUp: st.kernelLog === null || st.kernelLog.source !== 'none',
       guard: this.opts.guard ? this.opts.guard() : null,
       top: this.opts.top,
+      state: st,
     };
     for (const c of this.collectors) c.update(input);
     return this.registry.metrics();
