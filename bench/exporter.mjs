@@ -5,11 +5,11 @@
 //   npm run build && node bench/exporter.mjs [--scrapes N]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   countProcesses, ensurePackages, ensureProcessCount, killAll, killOwned, machine, median, onCleanup, own, pct, procCpuMs, procMem, r1, r2, sleep, startSleepers,
+  freePort,
 } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -21,14 +21,6 @@ const V1 = '/sys/fs/cgroup/memory';
 
 ensurePackages({ 'prometheus-node-exporter': 'prometheus-node-exporter' });
 
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
 
 // ---------------------------------------------------------------- the load
 let pids = [];

@@ -5,11 +5,10 @@
 // chromium, root and cgroup v1 memory. Usage: node scripts/exporter-screenshot.mjs [out.png]
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePackages, killOwned, onCleanup, own, sleep } from '../bench/lib.mjs';
+import { ensurePackages, freePort, killOwned, onCleanup, own, sleep } from '../bench/lib.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = process.argv[2] ?? join(ROOT, 'screenshots', 'prometheus-graph.png');
@@ -17,14 +16,6 @@ const log = (s) => process.stderr.write(`${s}\n`);
 ensurePackages({ prometheus: 'prometheus', chromium: 'chromium' });
 const V1 = '/sys/fs/cgroup/memory';
 if (!existsSync(join(V1, 'memory.limit_in_bytes'))) throw new Error(`needs a cgroup v1 memory controller at ${V1}`);
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => res(p));
-    });
-  });
 
 const work = mkdtempSync(join(tmpdir(), 'oomtop-promshot-'));
 onCleanup(() => rmSync(work, { recursive: true, force: true }));

@@ -6,7 +6,7 @@ import { PolicyError, thresholdPair } from '../guard/policy.js';
 import type { GuardPolicy, ScopeSpec } from '../guard/types.js';
 import { UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
-import { parseListen, type ListenAddress } from './exporter-args.js';
+import { parseListen, type ListenAddress } from './listen.js';
 
 export const GUARD_USAGE = `Usage: oomtop guard [options]
 Ends the process the kernel would pick, before the kernel's OOM killer has to.

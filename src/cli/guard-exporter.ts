@@ -6,7 +6,7 @@
 import { Exporter } from '../exporter/exporter.js';
 import { GuardKillCounter, type GuardEventLike } from '../exporter/guard-stats.js';
 import { serve } from '../exporter/server.js';
-import type { ListenAddress } from './exporter-args.js';
+import type { ListenAddress } from './listen.js';
 import { urlOf } from './exporter.js';
 
 export interface GuardExporter {
