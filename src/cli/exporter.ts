@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   if (args.once) {
     try {
       await writeFile();
+      for (const w of exporter.warnings()) say(w);
       return 0;
     } catch {
       return 1;
@@ -55,6 +56,15 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // A first sample now: its warnings (hidepid, no /proc) are told at start, and the first
+  // scrape finds the full read of every process already done.
+  try {
+    exporter.refresh();
+  } catch (e) {
+    exporter.stop();
+    say(`cannot sample ${args.procRoot}: ${e instanceof Error ? e.message : String(e)}`);
+    return 1;
+  }
   let server: Server | null = null;
   if (args.listen) {
     try {

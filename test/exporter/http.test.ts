@@ -82,6 +82,15 @@ describe('oomtop exporter options', () => {
     if (promtoolSkipReason === null) expect(promtool(['check', 'metrics'], text).status).toBe(0);
   });
 
+  it('a --proc-root with no processes: said on stderr, not a crash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const r = await oomtop(['exporter', '--proc-root', join(dir, 'none'), '--textfile', join(dir, 'x.prom'), '--once']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`oomtop exporter: cannot list processes in ${join(dir, 'none')}`);
+    expect(sampleValue(readFileSync(join(dir, 'x.prom'), 'utf8'), 'oomtop_exporter_processes')).toBe(0);
+  });
+
   it('a textfile that cannot be written: a clear message and exit 1', async () => {
     const r = await oomtop(['exporter', '--textfile', '/nonexistent-dir/x.prom', '--once']);
     expect(r.code).toBe(1);
