@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -6,7 +6,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { killStarted, startHog, startSleeper } from '../helpers/children.js';
 import { ExporterProcess, parseLabels, pollFor, repo, sampleValue } from '../helpers/exporter.js';
 import { memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
-import { promtool, promtoolSkipReason } from '../helpers/prometheus.js';
+import { freePort, promtool, promtoolSkipReason } from '../helpers/prometheus.js';
+
+const nodeExporterSkipReason = spawnSync('sh', ['-c', 'command -v prometheus-node-exporter']).status === 0 ? null : 'prometheus-node-exporter not installed';
 
 function oomtop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) =>
@@ -80,6 +82,23 @@ describe('oomtop exporter options', () => {
     expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
     expect(readdirSync(dir)).toEqual(['oomtop.prom']);
     if (promtoolSkipReason === null) expect(promtool(['check', 'metrics'], text).status).toBe(0);
+  });
+
+  it.skipIf(nodeExporterSkipReason !== null)('a real node_exporter serves the textfile: its textfile collector reads it without error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const r = await oomtop(['exporter', '--textfile', join(dir, 'oomtop.prom'), '--once']);
+    expect(r.code).toBe(0);
+    const port = await freePort();
+    const ne = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, `--collector.textfile.directory=${dir}`], { stdio: 'ignore' });
+    try {
+      const text = await pollFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 20_000, 'node_exporter');
+      expect(sampleValue(text, 'node_textfile_scrape_error')).toBe(0);
+      expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
+      expect(text).toMatch(/^oomtop_next_victim_info\{/m);
+    } finally {
+      process.kill(ne.pid!, 'SIGTERM');
+    }
   });
 
   it('a --proc-root with no processes: said on stderr, not a crash', async () => {
