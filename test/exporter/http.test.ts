@@ -28,7 +28,8 @@ describe('oomtop exporter from bin/oomtop.js on a loopback port', () => {
   });
 
   it('serves /metrics from the real /proc, / with a link, /healthz; 404 and 405 otherwise', async () => {
-    await exporter.start(['exporter', '--listen', '127.0.0.1:0', '--interval', '0.2']);
+    // --top 5000: every process, so the sleeper below shows however busy the shared box is.
+    await exporter.start(['exporter', '--listen', '127.0.0.1:0', '--interval', '0.2', '--top', '5000']);
     expect(exporter.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const r = await fetch(`${exporter.url}/metrics`);
     expect(r.status).toBe(200);
@@ -53,7 +54,6 @@ describe('oomtop exporter from bin/oomtop.js on a loopback port', () => {
 
   it('a process the test starts shows with its oom_score_adj, and its series go once it exits', async () => {
     const child = startSleeper(120);
-    // The highest adj there is: the first of the --top list (risk order).
     writeFileSync(`/proc/${child.pid}/oom_score_adj`, '1000');
     const pid = String(child.pid);
     const seen = await pollFor(async () => sampleValue(await exporter.scrape(), 'oomtop_process_oom_score_adj', { pid }), 10_000, 'the sleeper in the scrape');
