@@ -2,6 +2,7 @@
 // (killed by PID on exit, error and signals), /proc readers, a private tmux server.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 
@@ -283,4 +284,16 @@ export function ensurePackages(commands) {
   spawnSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
   const r = spawnSync('apt-get', ['install', '-y', '-qq', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env });
   if (r.status !== 0) throw new Error(`apt-get install ${pkgs.join(' ')} failed`);
+}
+
+/** A free loopback TCP port (bound, read, released). */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
 }

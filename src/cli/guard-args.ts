@@ -6,6 +6,7 @@ import { PolicyError, thresholdPair } from '../guard/policy.js';
 import type { GuardPolicy, ScopeSpec } from '../guard/types.js';
 import { UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
+import { parseListen, type ListenAddress } from './listen.js';
 
 export const GUARD_USAGE = `Usage: oomtop guard [options]
 Ends the process the kernel would pick, before the kernel's OOM killer has to.
@@ -43,6 +44,9 @@ Output and pacing
   --min-interval MS --max-interval MS     sampling bounds (default 5 and 1000)
   --assume-rate MIBPS     fill rate that could start any moment, sizes the sleep (default 6144, 0: off)
   --proc-root DIR --cgroup-root DIR --state-dir DIR
+Metrics
+  --listen ADDR:PORT      serve oomtop exporter's metrics, plus oomtop_guard_kills_total and
+                          oomtop_guard_armed, on ADDR:PORT (e.g. 127.0.0.1:10173; see oomtop exporter --help)
 Rules (oom_score_adj that lasts; see oomtop rules --help)
   --rules PATH            apply the rules file to running and new processes, as
                           oomtop rules apply --watch does (read at start)
@@ -55,7 +59,7 @@ export interface GuardRulesArgs {
   intervalMs: number;
 }
 
-export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy; rules: GuardRulesArgs | null };
+export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy; rules: GuardRulesArgs | null; listen?: ListenAddress | null };
 
 const GUARD_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -96,6 +100,7 @@ const GUARD_OPTIONS = {
   'state-dir': { type: 'string' },
   rules: { type: 'string' },
   'rules-interval': { type: 'string', number: true },
+  listen: { type: 'string' },
 } as const satisfies OptionSpecs;
 
 function num(name: string, v: string | undefined, min: number, max: number): number | null {
@@ -208,5 +213,6 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   if (rulesInterval !== null && rulesPath === undefined) throw new UsageError('--rules-interval needs --rules');
   if (rulesPath !== undefined && rulesPath.trim() === '') throw new UsageError('--rules: empty path');
   const rules = rulesPath === undefined ? null : { path: rulesPath, intervalMs: Math.round((rulesInterval ?? 1) * 1000) };
-  return { help: false, policy, rules };
+  const listen = s('listen') === undefined ? null : parseListen(s('listen')!);
+  return { help: false, policy, rules, listen };
 }

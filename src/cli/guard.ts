@@ -47,7 +47,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const emit = eventPrinter(policy.json, (line) => process.stdout.write(line + '\n'));
+  const print = eventPrinter(policy.json, (line) => process.stdout.write(line + '\n'));
+  // --listen: every event also reaches the exporter's guard metrics.
+  let metrics: import('./guard-exporter.js').GuardExporter | null = null;
+  const emit: typeof print = (ev) => {
+    metrics?.observe(ev);
+    print(ev);
+  };
   const note = (scope: string, message: string) => emit(makeEvent('notice', scope, null, preciseNow(), { message }));
 
   const self = protectSelf(policy.procRoot);
@@ -60,6 +66,20 @@ export async function run(argv: string[]): Promise<number> {
     note(d, 'restored the intercept setting (oom_kill_disable or memory.high) left by a guard that died');
   }
 
+  if (parsed.listen) {
+    const m = await (await import('./guard-exporter.js')).startGuardExporter(parsed.listen, {
+      procRoot: policy.procRoot,
+      cgroupRoot: policy.cgroupRoot,
+      armed: !policy.dryRun,
+      onError: (message) => note('guard', message),
+    });
+    if (typeof m === 'string') {
+      process.stderr.write(`oomtop guard: ${m}\n`);
+      return 1;
+    }
+    metrics = m;
+    note('guard', `exporter listening on ${m.url}`);
+  }
   const engine = new GuardEngine({ policy, emit, stateDir });
   for (const r of setup.readers) engine.addScope(r);
   let containers: ContainerFollower | null = null;
@@ -67,6 +87,7 @@ export async function run(argv: string[]): Promise<number> {
     const c = await setupContainers(policy, setup.hierarchy, engine, emit);
     if (!c.ok) {
       engine.shutdown();
+      await metrics?.stop();
       process.stderr.write(`oomtop guard: ${c.message}\n`);
       return 2;
     }
@@ -131,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
   if (rules !== null) note('rules', `applying ${rulesFile!.ok ? rulesFile!.rules.length : 0} rules from ${parsed.rules!.path} every ${parsed.rules!.intervalMs / 1000} s`);
   await loop.done;
   rules?.stop();
+  await metrics?.stop();
 
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();

@@ -11,6 +11,9 @@ Usage:
                                    apply once or --watch (see oomtop rules --help)
   oomtop protect --unit NAME --adj N  a systemd drop-in with OOMScoreAdjust=N
                                    (see oomtop protect --help)
+  oomtop exporter [--listen ADDR:PORT] [--textfile PATH]
+                                   Prometheus metrics: next victims, cgroup headroom, OOM kills
+                                   (see oomtop exporter --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)

@@ -107,6 +107,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
     if (/^--(cgroup|scope|all-cgroups|cgroup-root|proc-root)(=|$)/.test(o)) {
       throw new UsageError(`--guard-opts: ${o} is not allowed here (the guard watches the job's cgroup)`);
     }
+    if (/^--listen(=|$)/.test(o)) throw new UsageError('--guard-opts: --listen is for oomtop guard and oomtop exporter, not oomtop run');
   }
   return {
     memory,

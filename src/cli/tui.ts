@@ -55,6 +55,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   if ((guardOpts.policy.containers?.length ?? 0) > 0 || guardOpts.policy.allContainers) {
     throw new UsageError('--guard-opts: --container and --all-containers work in oomtop guard only; here use --cgroup /docker/ID');
   }
+  if (guardOpts.listen) throw new UsageError('--guard-opts: --listen is for oomtop guard and oomtop exporter, not the monitor');
   if (guardOpts.rules) throw new UsageError('--guard-opts: --rules is not a guard option in the monitor (use oomtop --rules PATH)');
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);

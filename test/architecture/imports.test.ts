@@ -32,6 +32,9 @@ const MAY_IMPORT: Record<string, string[]> = {
   systemd: ['proc', 'text'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
   run: [...READERS, 'actions', 'guard'],
+  // The exporter: the TUI's sampler, store and kernel-log follower (src/tui/kernel-events.ts
+  // only; checked below), read by prom-client collectors at scrape time.
+  exporter: [...READERS, 'containers', 'sampler', 'store', 'tui'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
 };
@@ -72,13 +75,13 @@ function edges(file: string): Edge[] {
 const room = (p: string) => relative(src, p).split('/')[0]!.replace(/\.tsx?$/, '');
 
 /** Every module a subcommand loads, following static and dynamic imports. */
-function moduleGraph(entry: string): { local: Set<string>; packages: Set<string> } {
+function moduleGraph(entry: string, except: readonly string[] = []): { local: Set<string>; packages: Set<string> } {
   const local = new Set<string>();
   const packages = new Set<string>();
   const todo = [entry];
   while (todo.length) {
     const file = todo.pop()!;
-    if (local.has(file)) continue;
+    if (local.has(file) || except.some((e) => file.endsWith(e))) continue;
     local.add(file);
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
@@ -148,7 +151,8 @@ describe('architecture', () => {
   // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
   for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
     it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
-      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
+      // The guard's --listen loads the exporter (src/cli/guard-exporter.ts) on demand: checked below.
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), ['/src/cli/guard-exporter.ts']);
       expect(g.local.size).toBeGreaterThan(10);
       for (const p of g.packages) expect(p.startsWith('node:') || (allowed as readonly string[]).includes(p), `${sub} loads package ${p}`).toBe(true);
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
@@ -162,6 +166,28 @@ describe('architecture', () => {
     for (const p of g.packages) expect(p.startsWith('node:') || p === 'smol-toml', `rules loads package ${p}`).toBe(true);
     expect(g.packages).toContain('smol-toml');
     for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+  });
+
+  // `oomtop exporter`: headless; prom-client and the store's zustand are its only packages, and
+  // of the TUI it reaches the kernel-log follower alone (no host, no commands, no view).
+  it('oomtop exporter stays headless: no ink or react, packages prom-client, zustand (the store), execa and string-width (readers, text) only, no view', () => {
+    const g = moduleGraph(resolve(repo, 'src/cli/exporter.ts'));
+    expect(g.local.size).toBeGreaterThan(10);
+    // (A kernel log line quoted in a comment can look like `... from 'text'`: not a package name.)
+    const names = [...g.packages].filter((p) => !/\s/.test(p));
+    for (const p of names) expect(p.startsWith('node:') || ['prom-client', 'zustand', 'execa', 'string-width'].includes(p), `exporter loads package ${p}`).toBe(true);
+    expect(g.packages).toContain('prom-client');
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+    expect([...g.local].filter((f) => /\/src\/tui\//.test(f)).map((f) => relative(repo, f))).toEqual(['src/tui/kernel-events.ts']);
+  });
+
+  it('oomtop guard reaches the exporter only through --listen (a dynamic import), and then loads no view', () => {
+    const text = readFileSync(resolve(repo, 'src/cli/guard.ts'), 'utf8');
+    expect(text).toMatch(/await import\('\.\/guard-exporter\.js'\)/);
+    expect(text).not.toMatch(/from '\.\/guard-exporter\.js'/);
+    const g = moduleGraph(resolve(repo, 'src/cli/guard-exporter.ts'));
+    for (const p of g.packages) expect(['ink', 'react', 'ink-testing-library'], `guard --listen loads package ${p}`).not.toContain(p);
+    for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
   });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {

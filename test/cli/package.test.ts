@@ -9,7 +9,7 @@ describe('the npm package', () => {
   it('ships the built CLI, the unit file and the README, and no tests or sources', () => {
     const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
     const files: string[] = JSON.parse(out)[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['bin/oomtop.js', 'dist/bundle/main.js', 'dist/cli/main.js', 'dist/cli/guard.js', 'dist/cli/analyze.js', 'dist/cli/run.js', 'contrib/oomtop-guard.service', 'contrib/oomtop-rules.service', 'contrib/rules.toml', 'dist/cli/rules.js', 'dist/cli/protect.js', 'README.md', 'package.json']) {
+    for (const f of ['bin/oomtop.js', 'dist/bundle/main.js', 'dist/cli/main.js', 'dist/cli/guard.js', 'dist/cli/analyze.js', 'dist/cli/run.js', 'contrib/oomtop-guard.service', 'contrib/oomtop-rules.service', 'contrib/rules.toml', 'dist/cli/rules.js', 'dist/cli/protect.js', 'dist/cli/exporter.js', 'contrib/oomtop-exporter.service', 'contrib/prometheus/oomtop-alerts.yml', 'contrib/grafana/oomtop.json', 'contrib/kubernetes/oomtop-exporter.yaml', 'README.md', 'package.json']) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))).toBe(false);

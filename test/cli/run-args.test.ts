@@ -37,6 +37,7 @@ describe('oomtop run arguments', () => {
       [['--memory', '1G', '--', ''], /empty string/],
       [['--memory', '1G', '--name', '../x', '--', 'true'], /--name: "..\/x" is not a usable name/],
       [['--memory', '1G', '--guard-opts=--cgroup /x', '--', 'true'], /--guard-opts: --cgroup is not allowed here/],
+      [['--memory', '1G', '--guard-opts=--listen 127.0.0.1:10173', '--', 'true'], /--guard-opts: --listen is for oomtop guard and oomtop exporter/],
       [['--memory', '1G', '--bogus', '--', 'true'], /Unknown option '--bogus'/],
       [['--memory', '1G', '--high', '2X', '--', 'true'], /--high: "2X" is not a size/],
     ];

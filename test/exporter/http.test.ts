@@ -1,0 +1,206 @@
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killStarted, startHog, startSleeper } from '../helpers/children.js';
+import { ExporterProcess, parseLabels, pollFor, repo, sampleValue } from '../helpers/exporter.js';
+import { memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
+import { freePort, promtool, promtoolSkipReason } from '../helpers/prometheus.js';
+
+const nodeExporterSkipReason = spawnSync('sh', ['-c', 'command -v prometheus-node-exporter']).status === 0 ? null : 'prometheus-node-exporter not installed';
+
+function oomtop(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) =>
+    execFile(process.execPath, [resolve(repo, 'bin/oomtop.js'), ...args], { timeout: 30_000 }, (err, stdout, stderr) =>
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    ),
+  );
+}
+
+const memTotalBytes = () => Number(/MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))![1]) * 1024;
+
+describe('oomtop exporter from bin/oomtop.js on a loopback port', () => {
+  const exporter = new ExporterProcess();
+  afterAll(async () => {
+    killStarted();
+    expect(await exporter.stop()).toBe(0);
+  });
+
+  it('serves /metrics from the real /proc, / with a link, /healthz; 404 and 405 otherwise', async () => {
+    // --top 5000: every process, so the sleeper below shows however busy the shared box is.
+    await exporter.start(['exporter', '--listen', '127.0.0.1:0', '--interval', '0.2', '--top', '5000']);
+    expect(exporter.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await fetch(`${exporter.url}/metrics`);
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const text = await r.text();
+    expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
+    expect(sampleValue(text, 'oomtop_exporter_processes')).toBeGreaterThan(1);
+    expect(text).toContain('oomtop_next_victim_info{scope="system"');
+    const index = await (await fetch(`${exporter.url}/`)).text();
+    expect(index).toContain('<a href="/metrics">');
+    const health = await fetch(`${exporter.url}/healthz`);
+    expect([health.status, await health.text()]).toEqual([200, 'ok\n']);
+    expect((await fetch(`${exporter.url}/nope`)).status).toBe(404);
+    expect((await fetch(`${exporter.url}/metrics`, { method: 'POST' })).status).toBe(405);
+  });
+
+  it.skipIf(promtoolSkipReason !== null)('promtool check metrics passes on a real scrape', async () => {
+    const r = promtool(['check', 'metrics'], await exporter.scrape());
+    expect(r.out).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a process the test starts shows with its oom_score_adj, and its series go once it exits', async () => {
+    const child = startSleeper(120);
+    writeFileSync(`/proc/${child.pid}/oom_score_adj`, '1000');
+    const pid = String(child.pid);
+    const seen = await pollFor(async () => sampleValue(await exporter.scrape(), 'oomtop_process_oom_score_adj', { pid }), 10_000, 'the sleeper in the scrape');
+    expect(seen).toBe(1000);
+    const line = (await exporter.scrape()).split('\n').find((l) => l.startsWith(`oomtop_process_oom_score{pid="${pid}"`))!;
+    expect(parseLabels(line).comm).toBe('sleep');
+    process.kill(child.pid!, 'SIGKILL');
+    await pollFor(async () => (sampleValue(await exporter.scrape(), 'oomtop_process_oom_score_adj', { pid }) === undefined ? true : undefined), 10_000, 'the series to go');
+  });
+});
+
+describe('oomtop exporter options', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('--textfile PATH --once writes the metrics whole (no temporary file left) and exits 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const path = join(dir, 'oomtop.prom');
+    const r = await oomtop(['exporter', '--textfile', path, '--once', '--top', '3']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const text = readFileSync(path, 'utf8');
+    expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
+    expect(readdirSync(dir)).toEqual(['oomtop.prom']);
+    if (promtoolSkipReason === null) expect(promtool(['check', 'metrics'], text).status).toBe(0);
+  });
+
+  it.skipIf(nodeExporterSkipReason !== null)('a real node_exporter serves the textfile: its textfile collector reads it without error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const r = await oomtop(['exporter', '--textfile', join(dir, 'oomtop.prom'), '--once']);
+    expect(r.code).toBe(0);
+    const port = await freePort();
+    const ne = spawn('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, `--collector.textfile.directory=${dir}`], { stdio: 'ignore' });
+    try {
+      const text = await pollFor(async () => (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 20_000, 'node_exporter');
+      expect(sampleValue(text, 'node_textfile_scrape_error')).toBe(0);
+      expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
+      expect(text).toMatch(/^oomtop_next_victim_info\{/m);
+    } finally {
+      process.kill(ne.pid!, 'SIGTERM');
+    }
+  });
+
+  it('a --proc-root with no processes: said on stderr, not a crash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const r = await oomtop(['exporter', '--proc-root', join(dir, 'none'), '--textfile', join(dir, 'x.prom'), '--once']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`oomtop exporter: cannot list processes in ${join(dir, 'none')}`);
+    expect(sampleValue(readFileSync(join(dir, 'x.prom'), 'utf8'), 'oomtop_exporter_processes')).toBe(0);
+  });
+
+  it('a textfile that cannot be written: a clear message and exit 1', async () => {
+    const r = await oomtop(['exporter', '--textfile', '/nonexistent-dir/x.prom', '--once']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^oomtop exporter: cannot write \/nonexistent-dir\/x\.prom: ENOENT/);
+  });
+
+  it.each([
+    [['--listen', ':10173'], 'no address in ":10173": give 127.0.0.1:10173 for loopback, or 0.0.0.0:10173 to listen on every address'],
+    [['--listen', 'localhost'], '"localhost" is not ADDR:PORT'],
+    [['--listen', '127.0.0.1:70000'], 'port 70000 is out of range'],
+    [['--listen', '[zz]:1'], '"zz" is not an IPv6 address'],
+    [['--top', '-1'], '--top: -1 is out of range (0..10000)'],
+    [['--max-cgroups', 'x'], '--max-cgroups: "x" is not a whole number'],
+    [['--interval', '0'], '--interval: 0 is out of range'],
+    [['--once'], '--once needs --textfile'],
+    [['--bogus'], "Unknown option '--bogus'"],
+  ])('%j: one line and exit 2', async (args, message) => {
+    const r = await oomtop(['exporter', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+  });
+
+  it('--help names the default loopback address and port', async () => {
+    const r = await oomtop(['exporter', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('default 127.0.0.1:10173, loopback');
+  });
+
+  it('an address in use: a clear message and exit 1', async () => {
+    const a = await new ExporterProcess().start(['exporter', '--listen', '127.0.0.1:0']);
+    try {
+      const r = await oomtop(['exporter', '--listen', a.target]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`cannot listen on ${a.target}: listen EADDRINUSE`);
+    } finally {
+      await a.stop();
+    }
+  });
+});
+
+describe.skipIf(memcgSkipReason !== null)(`oomtop guard --listen: the guard's decisions as metrics${memcgSkipReason ? ` (skipped: ${memcgSkipReason})` : ''}`, () => {
+  let memcg: TestMemcg | null = null;
+  let stateDir = '';
+  afterAll(async () => {
+    killStarted();
+    await memcg?.remove();
+    if (stateDir) rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('oomtop_guard_armed is 1 and oomtop_guard_kills_total counts the SIGTERM the guard sent in its cgroup', async () => {
+    memcg = new TestMemcg(256);
+    stateDir = mkdtempSync(join(tmpdir(), 'oomtop-guard-state-'));
+    const guard = await new ExporterProcess().start(['guard', '--cgroup', memcg.path, '--mem-term', '40', '--mem-kill', '2', '--state-dir', stateDir, '--listen', '127.0.0.1:0']);
+    try {
+      const first = await guard.scrape();
+      expect(sampleValue(first, 'oomtop_guard_armed')).toBe(1);
+      expect(first).not.toMatch(/^oomtop_guard_kills_total\{/m);
+      // 200 MiB into 256: available falls under 40 % and the guard ends the hog.
+      const hog = startHog(200, { cgroupDir: memcg.dir }).then(
+        () => 'survived',
+        () => 'ended',
+      );
+      const counted = await pollFor(
+        async () => {
+          const t = await guard.scrape();
+          const line = t.split('\n').find((l) => l.startsWith('oomtop_guard_kills_total{'));
+          return line ? { labels: parseLabels(line), value: Number(line.split(' ').pop()) } : undefined;
+        },
+        30_000,
+        'oomtop_guard_kills_total',
+      );
+      expect(counted.labels.signal).toBe('SIGTERM');
+      expect(counted.labels.scope).toContain(memcg.name);
+      expect(counted.value).toBe(1);
+      expect(await Promise.race([hog, new Promise((r) => setTimeout(() => r('timeout'), 15_000))])).not.toBe('timeout');
+      // The exporter's own metrics are there too.
+      expect(sampleValue(await guard.scrape(), 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
+    } finally {
+      expect(await guard.stop()).toBe(0);
+    }
+  }, 60_000);
+
+  it('--dry-run: oomtop_guard_armed 0', async () => {
+    const sd = mkdtempSync(join(tmpdir(), 'oomtop-guard-state-'));
+    const guard = await new ExporterProcess().start(['guard', '--dry-run', '--state-dir', sd, '--listen', '127.0.0.1:0']);
+    try {
+      expect(sampleValue(await guard.scrape(), 'oomtop_guard_armed')).toBe(0);
+    } finally {
+      await guard.stop();
+      rmSync(sd, { recursive: true, force: true });
+    }
+  });
+});
