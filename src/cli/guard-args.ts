@@ -2,8 +2,9 @@
  * `oomtop guard` options → a GuardPolicy, in the parser style of every subcommand
  * (options.ts): a bad option or value is a one-line UsageError.
  */
+import { DEFAULT_HANDLER_TIMEOUT_MS, parseOnLevel } from '../guard/handlers.js';
 import { PolicyError, thresholdPair } from '../guard/policy.js';
-import type { GuardPolicy, ScopeSpec } from '../guard/types.js';
+import type { GuardPolicy, LevelHandler, ScopeSpec } from '../guard/types.js';
 import { UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
 
@@ -37,6 +38,12 @@ Escalation
   --no-intercept          do not hold the cgroup at its limit (v1 memory.oom_control; v2 memory.high just below memory.max)
 Hooks (environment OOMTOP_PID, OOMTOP_NAME, OOMTOP_SIGNAL, OOMTOP_SCOPE, OOMTOP_AVAILABLE_KIB, ...)
   --pre-kill CMD  --post-kill CMD  [--hook-timeout SEC (default 2)]
+Level handlers (pressure levels with hysteresis, per scope: normal elevated high critical)
+  --on-level LEVEL=CMD    run CMD (sh -c) each time a scope enters LEVEL, rising or falling;
+                          repeatable; facts in OOMTOP_LEVEL, OOMTOP_PREVIOUS_LEVEL, OOMTOP_SCOPE,
+                          OOMTOP_AVAILABLE_PCT, OOMTOP_AVAILABLE_KIB, OOMTOP_NEXT_VICTIM_PID,
+                          OOMTOP_NEXT_VICTIM_NAME, OOMTOP_PSI_SOME_AVG10, OOMTOP_PSI_FULL_AVG10, ...
+  --handler-timeout SEC   kill a handler's process group after this long (default 30)
 Output and pacing
   --json                  JSON lines
   --report SEC            periodic report
@@ -86,6 +93,8 @@ const GUARD_OPTIONS = {
   'pre-kill': { type: 'string' },
   'post-kill': { type: 'string' },
   'hook-timeout': { type: 'string', number: true },
+  'on-level': { type: 'string', multiple: true },
+  'handler-timeout': { type: 'string', number: true },
   report: { type: 'string', number: true },
   json: { type: 'boolean' },
   'min-interval': { type: 'string', number: true },
@@ -168,6 +177,11 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   const maxMs = num('max-interval', s('max-interval'), 1, 60_000) ?? 1000;
   if (minMs > maxMs) throw new UsageError(`--min-interval ${minMs} is above --max-interval ${maxMs}`);
   const report = num('report', s('report'), 0.1, 86_400);
+  const onLevel: LevelHandler[] = (values['on-level'] ?? []).map((a) => {
+    const h = parseOnLevel(a);
+    if (typeof h === 'string') throw new UsageError(`--on-level: ${h}`);
+    return h;
+  });
 
   const policy: GuardPolicy = {
     scopes,
@@ -190,6 +204,8 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
     preKill: s('pre-kill') ?? null,
     postKill: s('post-kill') ?? null,
     hookTimeoutMs: (num('hook-timeout', s('hook-timeout'), 0.01, 600) ?? 2) * 1000,
+    onLevel,
+    handlerTimeoutMs: (num('handler-timeout', s('handler-timeout'), 0.01, 3600) ?? DEFAULT_HANDLER_TIMEOUT_MS / 1000) * 1000,
     reportMs: report === null ? null : report * 1000,
     json: b('json'),
     intercept: !b('no-intercept'),

@@ -99,7 +99,9 @@ export async function run(argv: string[]): Promise<number> {
     makeEvent('start', 'guard', null, preciseNow(), {
       message: `${policy.dryRun ? 'dry run' : 'armed'}; ${describeThresholds(policy)}; scopes ${
         engine.scopes.map((s) => s.reader.label).join(', ') || '(none yet)'
-      }${policy.allCgroups ? ' + every limited cgroup' : ''}${policy.allContainers ? ' + every running container with a limit' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}`,
+      }${policy.allCgroups ? ' + every limited cgroup' : ''}${policy.allContainers ? ' + every running container with a limit' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}${
+        policy.onLevel?.length ? `; handlers: ${policy.onLevel.length}` : ''
+      }`,
     }),
   );
   loop.start();

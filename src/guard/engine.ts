@@ -1,7 +1,9 @@
 import { oomRules } from '../kernel/oom.js';
 import { detectPageKiB } from '../proc/pagesize.js';
 import { readKernelVersion } from '../proc/system.js';
-import { isForbidden, type OomArithmetic } from './victim.js';
+import { chooseVictim, isForbidden, type OomArithmetic } from './victim.js';
+import { PRESSURE_START, type PressureState } from '../proc/pressure-level.js';
+import { DEFAULT_HANDLER_TIMEOUT_MS, HandlerRunner, stepLevel, type LevelChange } from './handlers.js';
 import { signalProcess, type ActionResult } from '../actions/index.js';
 import { readCandidate } from './candidates.js';
 import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
@@ -10,7 +12,7 @@ import { Intercept } from './intercept.js';
 import { assess, thresholdKiB } from './level.js';
 import { FillRate, nextIntervalMs } from './pace.js';
 import { CgroupScope, emptySample, type ScopeReader } from './scope.js';
-import type { GuardEvent, GuardPolicy, Level, ScopeSample, ScopeState, SignalAction } from './types.js';
+import type { Candidate, GuardEvent, GuardPolicy, Level, PressureLevel, ScopeSample, ScopeState, SignalAction } from './types.js';
 
 /** While a signalled victim is pending, its exit is checked this often (ms). */
 const PENDING_POLL_MS = 10;
@@ -26,6 +28,9 @@ export interface ScopeRuntime {
   /** Intercept dropped for this danger episode (held with no victim): re-armed once memory recovers. */
   suspended: boolean;
   ticks: number;
+  /** The scope's pressure level (normal..critical, with hysteresis): level events and --on-level. */
+  pressure: PressureState;
+  pressureLevel: PressureLevel;
 }
 
 export interface EngineOptions {
@@ -52,10 +57,23 @@ export class GuardEngine {
   private busy = false;
   /** The page size and the running kernel's OOM rules, for the kernel's badness. */
   private readonly oom: OomArithmetic;
+  /** --on-level: started on a level change, never awaited. */
+  private readonly handlers: HandlerRunner | null;
 
   constructor(private readonly opts: EngineOptions) {
     this.policy = { ...opts.policy };
     this.oom = { pageKiB: detectPageKiB(), rules: oomRules(readKernelVersion(opts.policy.procRoot)) };
+    const onLevel = opts.policy.onLevel ?? [];
+    this.handlers =
+      onLevel.length === 0
+        ? null
+        : new HandlerRunner({
+            handlers: onLevel,
+            timeoutMs: opts.policy.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+            procRoot: opts.policy.procRoot,
+            emit: (e) => this.opts.emit(e),
+            now: () => this.now(),
+          });
     this.refreshProtected();
   }
 
@@ -91,6 +109,8 @@ export class GuardEngine {
       intercept: null,
       suspended: false,
       ticks: 0,
+      pressure: PRESSURE_START,
+      pressureLevel: 'normal',
     };
     this.scopes.push(rt);
     this.syncIntercept(rt);
@@ -192,6 +212,18 @@ export class GuardEngine {
     rt.ticks++;
     const s = rt.sample;
     rt.rate.push(s.timeMs, s.availableKiB);
+    const step = stepLevel(rt.pressure, s);
+    rt.pressure = step.state;
+    if (step.change) {
+      rt.pressureLevel = step.change.to;
+      this.opts.emit(
+        makeEvent('level', r.label, s, now, {
+          pressure: step.change.to,
+          previous: step.change.from,
+          message: `memory pressure ${step.change.from} -> ${step.change.to}`,
+        }),
+      );
+    }
     const a = assess(p, s, rt.state.psiSinceMs);
     let procs = null;
     if (wantsProcesses(rt.state, a.level)) {
@@ -210,6 +242,8 @@ export class GuardEngine {
     for (const action of d.actions) await this.act(rt, action);
     // Stopped while a hook ran: touch neither processes nor cgroup settings any more.
     if (this.stopped) return p.maxIntervalMs;
+    // Handlers start after this tick's signal is sent, and are not waited for.
+    if (step.change && this.handlers?.wants(step.change.to)) this.startHandlers(rt, step.change, procs);
 
     // Held at the limit and nothing we may end: let the kernel's OOM killer do it.
     if (rt.intercept && s.held && d.level === 'kill' && rt.state.pending === null && rt.state.noVictimReported) {
@@ -231,6 +265,22 @@ export class GuardEngine {
       });
     }
     return rt.intervalMs;
+  }
+
+  /** The scope's next victim for the handler's environment (the signalled one excluded), then start. */
+  private startHandlers(rt: ScopeRuntime, change: LevelChange, procs: readonly Candidate[] | null): void {
+    const p = this.policy;
+    const pend = rt.state.pending?.victim.pid;
+    const list = (procs !== null && pend === undefined ? procs : rt.reader.processes()).filter((c) => c.pid !== pend);
+    const s = rt.sample;
+    const v = chooseVictim(list, s.oomTotalKiB ?? s.totalKiB + s.swapTotalKiB, p, this.protectedPids, rt.state.skip, this.oom);
+    this.handlers!.launch({
+      change,
+      scope: rt.reader.label,
+      sample: { ...s },
+      victim: v ? { pid: v.pid, name: v.name } : null,
+      dryRun: p.dryRun,
+    });
   }
 
   private async act(rt: ScopeRuntime, action: SignalAction): Promise<void> {

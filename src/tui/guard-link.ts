@@ -5,6 +5,8 @@ import type { OomtopState } from '../store/store.js';
 
 const SEVERITY: Partial<Record<string, LogSeverity>> = { term: 'bad', kill: 'bad', 'would-kill': 'warn', exited: 'good', error: 'bad' };
 
+const LEVEL_SEVERITY: Record<string, LogSeverity> = { normal: 'good', elevated: 'warn', high: 'bad', critical: 'bad' };
+
 /** The TUI's guard: off until `g`, its decisions in the event log, its state in the header. */
 export class GuardLink {
   private constructor(
@@ -12,8 +14,11 @@ export class GuardLink {
     store: StoreApi<OomtopState>,
   ) {
     controller.onDecision((e: GuardEvent) => {
+      // The monitor logs the machine's own pressure level already (src/store/detect.ts).
+      if (e.event === 'level' && e.scope === 'system') return;
+      const severity = e.event === 'handler' ? (e.exitCode === 0 ? 'info' : 'warn') : e.event === 'level' ? LEVEL_SEVERITY[e.pressure ?? 'normal'] : undefined;
       const text = formatHuman(e).replace(/^\S+ /, ''); // the log has its own clock
-      store.getState().log('guard', SEVERITY[e.event] ?? 'info', text);
+      store.getState().log('guard', severity ?? SEVERITY[e.event] ?? 'info', text);
     });
   }
 
@@ -31,7 +36,8 @@ export class GuardLink {
   headerLine(): string {
     const s = this.controller.status();
     const scopes = s.scopes.map((x) => `${x.scope} ${x.level}`).join(', ');
-    return `guard: ${s.mode.toUpperCase()} (${s.thresholds}${s.mode !== 'off' && scopes ? `; ${scopes}` : ''})`;
+    const handlers = this.controller.policy.onLevel?.length ?? 0;
+    return `guard: ${s.mode.toUpperCase()} (${s.thresholds}${s.mode !== 'off' && scopes ? `; ${scopes}` : ''})${handlers > 0 ? `; handlers: ${handlers}` : ''}`;
   }
 
   dispose(): void {
