@@ -104,6 +104,7 @@ export async function run(argv: string[]): Promise<number> {
       }`,
     }),
   );
+  engine.announceAlerts();
   loop.start();
   // --rules: the rules file applied to running and new processes, on its own timer (the
   // guard's loop may sample every few milliseconds; new processes are looked for every
@@ -137,6 +138,7 @@ export async function run(argv: string[]): Promise<number> {
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();
   engine.shutdown();
+  await engine.alertsClosed; // queued webhook events get a moment to go out
   for (const s of stopSignals) process.off(s, onStop);
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);

@@ -86,6 +86,7 @@ export class GuardController {
     // Readers are reused across off/on cycles: they only cache limits.
     for (const r of this.readers) engine.addScope(r);
     this.engine = engine;
+    engine.announceAlerts();
     this.loop = new GuardLoop(engine, { reportMs: null, emit: (e) => this.emit(e), discover: this.discover });
     this.loop.start();
   }

@@ -8,6 +8,7 @@ import { signalProcess, type ActionResult } from '../actions/index.js';
 import { readCandidate } from './candidates.js';
 import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
 import { hookEnv, runHook } from './hooks.js';
+import { Alerts, wantsAlerts } from './alerts.js';
 import { Intercept } from './intercept.js';
 import { assess, thresholdKiB } from './level.js';
 import { FillRate, nextIntervalMs } from './pace.js';
@@ -16,6 +17,8 @@ import type { Candidate, GuardEvent, GuardPolicy, Level, PressureLevel, ScopeSam
 
 /** While a signalled victim is pending, its exit is checked this often (ms). */
 const PENDING_POLL_MS = 10;
+/** On shutdown, queued webhook events get this long to go out. */
+const ALERT_GRACE_MS = 2000;
 
 export interface ScopeRuntime {
   reader: ScopeReader;
@@ -60,7 +63,16 @@ export class GuardEngine {
   /** --on-level: started on a level change, never awaited. */
   private readonly handlers: HandlerRunner | null;
 
-  constructor(private readonly opts: EngineOptions) {
+  private readonly opts: EngineOptions;
+  /** --webhook, --notify, --wall: fed every event, never waited for. */
+  readonly alerts: Alerts | null;
+  /** Resolves once shutdown() has let the webhook queues drain (at most ALERT_GRACE_MS). */
+  alertsClosed: Promise<void> = Promise.resolve();
+
+  constructor(opts: EngineOptions) {
+    const alerts = wantsAlerts(opts.policy) ? new Alerts(opts.policy, (message) => this.note('guard', message)) : null;
+    this.alerts = alerts;
+    this.opts = alerts === null ? opts : { ...opts, emit: (e) => (opts.emit(e), alerts.push(e)) };
     this.policy = { ...opts.policy };
     this.oom = { pageKiB: detectPageKiB(), rules: oomRules(readKernelVersion(opts.policy.procRoot)) };
     const onLevel = opts.policy.onLevel ?? [];
@@ -171,11 +183,17 @@ export class GuardEngine {
     this.opts.emit(makeEvent('notice', scope, null, this.now(), { message }));
   }
 
+  /** One notice per alert destination: what it can reach (no session bus, no wall, ...). */
+  announceAlerts(): void {
+    for (const line of this.alerts?.describe() ?? []) this.note('guard', line);
+  }
+
   /** Set by shutdown(): a tick still waiting on a hook must not act afterwards. */
   private stopped = false;
 
   /** Release every intercept (synchronous): call on every exit path. */
   shutdown(): void {
+    if (!this.stopped && this.alerts) this.alertsClosed = this.alerts.close(ALERT_GRACE_MS);
     this.stopped = true;
     for (const rt of this.scopes) {
       rt.intercept?.release();

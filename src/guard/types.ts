@@ -55,6 +55,12 @@ export interface GuardPolicy {
   /** --on-level handlers (absent: none) and how long one may run (default 30 s). */
   onLevel?: LevelHandler[];
   handlerTimeoutMs?: number;
+  /** --webhook URLs, their body format and request timeout; --notify desktop notifications; --wall (src/guard/alerts.ts). */
+  webhooks?: string[];
+  webhookFormat?: 'json' | 'slack';
+  webhookTimeoutMs?: number;
+  notify?: boolean;
+  wall?: boolean;
   reportMs: number | null;
   json: boolean;
   /** Cgroup v1: set memory.oom_control oom_kill_disable=1 so the kernel holds the cgroup at its limit for the guard. */
