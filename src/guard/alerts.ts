@@ -82,7 +82,7 @@ export class Alerts {
     if ((this.desktop || this.wall) && isPersonAlert(e)) {
       const m = personMessage(e);
       this.desktop?.notify(m.title, m.body, m.urgency);
-      this.wall?.broadcast(`${m.title}\n${m.body}`);
+      void this.wall?.broadcast(`${m.title}\n${m.body}`);
     }
   }
 

@@ -189,15 +189,16 @@ export class WallBroadcaster {
     return this.wall ? `wall: through ${this.wall}` : 'wall: wall is not installed (util-linux / bsdutils): no terminal broadcast';
   }
 
-  broadcast(message: string): void {
+  /** Resolves when this broadcast is over (at once when wall is missing or still busy). */
+  broadcast(message: string): Promise<void> {
     if (this.wall === null) {
       if (!this.said) this.opts.problem(this.describe());
       this.said = true;
-      return;
+      return Promise.resolve();
     }
-    if (this.running) return;
+    if (this.running) return Promise.resolve();
     this.running = true;
-    void runArgv([this.wall], { stdin: message + '\n', timeoutMs: NOTIFY_TIMEOUT_MS }).then((r) => {
+    return runArgv([this.wall], { stdin: message + '\n', timeoutMs: NOTIFY_TIMEOUT_MS }).then((r) => {
       this.running = false;
       if (r.code !== 0 && !this.said) {
         this.opts.problem(`wall: ${r.error ?? (r.stderr.split('\n')[0] || `exit ${r.code}`)}`);
