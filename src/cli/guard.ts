@@ -6,6 +6,7 @@ import { eventPrinter } from '../guard/output.js';
 import { describeThresholds } from '../guard/policy.js';
 import { protectSelf } from '../guard/selfprotect.js';
 import { buildScopes } from '../guard/setup.js';
+import { watchKernelKills } from '../guard/kernel-kills.js';
 import { readPressure } from '../proc/system.js';
 import { UsageError } from './errors.js';
 import { setupContainers, type ContainerFollower } from './guard-containers.js';
@@ -105,6 +106,8 @@ export async function run(argv: string[]): Promise<number> {
     }),
   );
   engine.announceAlerts();
+  // Kills the guard did not prevent go to the webhooks and people too (through the engine's alerts).
+  const kernelKills = engine.alerts ? watchKernelKills((e) => engine.alert(e), (m) => note('guard', m)) : null;
   loop.start();
   // --rules: the rules file applied to running and new processes, on its own timer (the
   // guard's loop may sample every few milliseconds; new processes are looked for every
@@ -134,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
   if (rules !== null) note('rules', `applying ${rulesFile!.ok ? rulesFile!.rules.length : 0} rules from ${parsed.rules!.path} every ${parsed.rules!.intervalMs / 1000} s`);
   await loop.done;
   rules?.stop();
+  kernelKills?.stop();
 
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();

@@ -20,9 +20,10 @@ export const WEBHOOK_EVENTS: ReadonlySet<GuardEventKind> = new Set<GuardEventKin
   'stuck',
   'no-victim',
   'handler',
+  'oom-kill',
 ]);
 
-const ACTS = new Set<GuardEventKind>(['term', 'kill', 'would-term', 'would-kill']);
+const ACTS = new Set<GuardEventKind>(['term', 'kill', 'would-term', 'would-kill', 'oom-kill']);
 
 /** Does a person get told (--notify, --wall)? When the guard acts, or a scope reaches high or critical. */
 export function isPersonAlert(e: GuardEvent): boolean {
@@ -42,10 +43,12 @@ export function personMessage(e: GuardEvent): { title: string; body: string; urg
   const title =
     e.event === 'kill' || e.event === 'term'
       ? `oomtop ended ${who} in ${scope}`
+      : e.event === 'oom-kill'
+        ? `The kernel's OOM killer ended ${who} in ${scope}`
       : e.event === 'would-kill' || e.event === 'would-term'
         ? `oomtop would end ${who} in ${scope} (dry run)`
         : `Memory pressure ${e.pressure} in ${scope}`;
-  const urgency: Urgency = e.event === 'kill' || e.event === 'term' || e.pressure === 'critical' ? 'critical' : 'normal';
+  const urgency: Urgency = e.event === 'kill' || e.event === 'term' || e.event === 'oom-kill' || e.pressure === 'critical' ? 'critical' : 'normal';
   return { title, body, urgency };
 }
 

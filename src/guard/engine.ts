@@ -183,6 +183,11 @@ export class GuardEngine {
     this.opts.emit(makeEvent('notice', scope, null, this.now(), { message }));
   }
 
+  /** An event from outside the engine (a kernel OOM kill) to the log and the alert destinations. */
+  alert(e: GuardEvent): void {
+    this.opts.emit(e);
+  }
+
   /** One notice per alert destination: what it can reach (no session bus, no wall, ...). */
   announceAlerts(): void {
     for (const line of this.alerts?.describe() ?? []) this.note('guard', line);

@@ -158,6 +158,7 @@ export type GuardEventKind =
   | 'hook'
   | 'level'
   | 'handler'
+  | 'oom-kill'
   | 'error';
 
 export interface GuardEvent {

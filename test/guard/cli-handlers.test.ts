@@ -67,4 +67,35 @@ describe.skipIf(skip !== null)('oomtop guard with --on-level and --webhook', () 
     // Queued events had their moment to go out before the guard exited.
     expect(bodies).toEqual(alertLines);
   });
+
+  it('a kernel OOM kill the guard did not prevent (a cgroup it does not watch) is a JSON line and a POST', async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let b = '';
+      req.on('data', (d) => (b += d));
+      req.on('end', () => (bodies.push(b), res.writeHead(200).end()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`;
+    const state = mkdtempSync(join(tmpdir(), 'oomtop-cli-oomkill-'));
+    cleanups.push(() => rmSync(state, { recursive: true, force: true }));
+    // The system scope only, with thresholds it will not reach: the kernel gets the hog.
+    const guard = spawn(process.execPath, [bin, 'guard', '--json', '--dry-run', '--mem-term', '1', '--mem-kill', '0.5', '--state-dir', state, '--webhook', url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    cleanups.push(() => guard.exitCode === null && guard.kill('SIGKILL'));
+    let out = '';
+    guard.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const lines = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    await until(() => lines().some((e) => e.event === 'start'), 10_000, 'the start line');
+    const g = new TestCgroup(64);
+    cleanups.push(() => g.cleanup());
+    const hog = await g.startHog(['--rate', 'max']);
+    expect(await hog.exited).toBe('SIGKILL');
+    await until(() => lines().some((e) => e.event === 'oom-kill' && e.pid === hog.pid), 10_000, 'the oom-kill line');
+    const line = out.split('\n').find((l) => l.includes('"oom-kill"') && l.includes(`"pid":${hog.pid},`))!;
+    expect(JSON.parse(line)).toMatchObject({ scope: g.path, name: 'node', message: expect.stringMatching(/^kernel OOM kill: PID \d+ \(node\).* in cgroup /) });
+    await until(() => bodies.includes(line), 10_000, 'the POST');
+  });
 });
