@@ -91,6 +91,11 @@ export class GuardController {
     this.loop.start();
   }
 
+  /** An event from outside the guard (a kernel OOM kill) to its alert destinations, while it runs. */
+  alert(e: GuardEvent): void {
+    this.engine?.alert(e);
+  }
+
   /** Subscribe to decisions and notices; returns the unsubscribe function. */
   onDecision(cb: (e: GuardEvent) => void): () => void {
     this.listeners.add(cb);

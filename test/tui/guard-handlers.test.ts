@@ -12,6 +12,9 @@ import { createOomtopStore } from '../../src/store/store.js';
 import { GuardLink } from '../../src/tui/guard-link.js';
 import { TestCgroup, realSkipReason } from '../guard/realcg.js';
 import { until } from '../helpers/wait.js';
+import { followKernelLog } from '../../src/tui/kernel-events.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 const skip = realSkipReason();
 const cleanups: Array<() => void | Promise<void>> = [];
@@ -45,5 +48,38 @@ describe.skipIf(skip !== null)('TUI guard with --on-level handlers', () => {
     expect(store.getState().events.some((e) => e.text.includes(`memory pressure normal -> high`))).toBe(true);
     expect(readdirSync(out)).toEqual(['ran']);
     expect(link.headerLine()).toMatch(/^guard: DRY-RUN .*; handlers: 1$/);
+  });
+
+  it('a live kernel OOM kill seen by the monitor goes to the guard\'s --webhook', async () => {
+    const bodies: string[] = [];
+    const server = http.createServer((req, res) => {
+      let b = '';
+      req.on('data', (d) => (b += d));
+      req.on('end', () => (bodies.push(b), res.writeHead(200).end()));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`;
+    const state = mkdtempSync(join(tmpdir(), 'oomtop-tui-webhook-state-'));
+    cleanups.push(() => rmSync(state, { recursive: true, force: true }));
+    const args = parseGuardArgs(['--mem-term', '1', '--mem-kill', '0.5', '--state-dir', state, '--webhook', url]);
+    if (args.help) throw new Error('help');
+    const store = createOomtopStore();
+    const link = GuardLink.create(store, args.policy);
+    if (typeof link === 'string') throw new Error(link);
+    cleanups.unshift(() => link.dispose());
+    link.cycle(); // dry-run: the guard runs, its alert destinations with it
+    const follower = followKernelLog(store, { procRoot: '/proc', onLiveKill: (ev) => link.kernelKill(ev) });
+    cleanups.unshift(() => follower.stop());
+    await until(() => store.getState().kernelLog?.source === 'kmsg', 10_000, 'the kernel log');
+    const g = new TestCgroup(64);
+    cleanups.push(() => g.cleanup());
+    const hog = await g.startHog(['--rate', 'max']);
+    expect(await hog.exited).toBe('SIGKILL');
+    await until(() => bodies.some((b) => b.includes('"oom-kill"') && b.includes(`"pid":${hog.pid},`)), 15_000, 'the POST');
+    const got = JSON.parse(bodies.find((b) => b.includes(`"pid":${hog.pid},`))!) as Record<string, unknown>;
+    expect(got).toMatchObject({ event: 'oom-kill', scope: g.path, name: 'node' });
+    // The monitor logs the kill once (its own line), not a second time from the guard.
+    expect(store.getState().events.filter((e) => e.text.includes(`the kernel killed PID ${hog.pid}`))).toEqual([]);
   });
 });
