@@ -1,7 +1,7 @@
 /**
  * --notify and --wall: tell the people who were not watching. Both run a program with an
- * argument vector (never a shell), a timeout, and at most one run at a time per
- * destination (an event that finds one still running is dropped, and counted).
+ * argument vector (never a shell), a timeout, and one run at a time per destination: the
+ * next waits in a short queue (PENDING_MAX, the oldest dropped when it is full).
  * - --notify: a freedesktop notification on each logged-in user's session bus
  *   (/run/user/UID/bus), through notify-send run as that user, or busctl --user
  *   (org.freedesktop.Notifications.Notify) when notify-send is missing.
@@ -12,6 +12,40 @@ import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const NOTIFY_TIMEOUT_MS = 5000;
+export const PENDING_MAX = 4;
+
+/** Runs tasks one at a time; at most `max` wait, the oldest waiting one is dropped for a new one. */
+export class SerialQueue {
+  private running = false;
+  private readonly waiting: Array<{ task: () => Promise<void>; done: () => void }> = [];
+  dropped = 0;
+
+  constructor(private readonly max = PENDING_MAX) {}
+
+  /** Resolves when the task ran (or was dropped). */
+  run(task: () => Promise<void>): Promise<void> {
+    return new Promise((done) => {
+      if (this.waiting.length >= this.max) {
+        this.waiting.shift()!.done();
+        this.dropped++;
+      }
+      this.waiting.push({ task, done });
+      this.next();
+    });
+  }
+
+  private next(): void {
+    if (this.running) return;
+    const item = this.waiting.shift();
+    if (!item) return;
+    this.running = true;
+    void item.task().finally(() => {
+      this.running = false;
+      item.done();
+      this.next();
+    });
+  }
+}
 
 /** Where a program is on PATH (or the usual places), or null. */
 export function findProgram(name: string, path = process.env.PATH ?? ''): string | null {
@@ -118,7 +152,7 @@ export interface DesktopNotifierOptions {
 
 /** Desktop notifications to every session bus found at the moment of the event. */
 export class DesktopNotifier {
-  private readonly busy = new Set<number>();
+  private readonly queues = new Map<number, SerialQueue>();
   private saidNoBus = false;
   private saidNoTool = false;
   private readonly failing = new Set<number>();
@@ -154,30 +188,32 @@ export class DesktopNotifier {
     this.saidNoBus = false;
     const argv = notifyCommand(this.tool, title, body, urgency);
     for (const b of buses) {
-      if (this.busy.has(b.uid)) continue;
-      this.busy.add(b.uid);
-      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: `unix:path=${b.path}`, XDG_RUNTIME_DIR: join(b.path, '..') };
-      const asUser = process.getuid?.() === 0 && b.uid !== 0 ? { uid: b.uid, gid: b.gid } : {};
-      void runArgv(argv, { env, ...asUser, timeoutMs: NOTIFY_TIMEOUT_MS }).then((r) => {
-        this.busy.delete(b.uid);
-        if (r.code === 0) {
-          this.sent++;
-          this.failing.delete(b.uid);
-          return;
-        }
-        if (!this.failing.has(b.uid)) {
-          const why = r.error ?? (r.stderr.split('\n')[0] || `exit ${r.code ?? 'by signal'}`);
-          this.opts.problem(`notify: uid ${b.uid}: ${why}`);
-        }
-        this.failing.add(b.uid);
-      });
+      let q = this.queues.get(b.uid);
+      if (!q) this.queues.set(b.uid, (q = new SerialQueue()));
+      void q.run(() => this.send(b, argv));
     }
+  }
+
+  private async send(b: SessionBus, argv: string[]): Promise<void> {
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DBUS_SESSION_BUS_ADDRESS: `unix:path=${b.path}`, XDG_RUNTIME_DIR: join(b.path, '..') };
+    const asUser = process.getuid?.() === 0 && b.uid !== 0 ? { uid: b.uid, gid: b.gid } : {};
+    const r = await runArgv(argv, { env, ...asUser, timeoutMs: NOTIFY_TIMEOUT_MS });
+    if (r.code === 0) {
+      this.sent++;
+      this.failing.delete(b.uid);
+      return;
+    }
+    if (!this.failing.has(b.uid)) {
+      const why = r.error ?? (r.stderr.split('\n')[0] || `exit ${r.code ?? 'by signal'}`);
+      this.opts.problem(`notify: uid ${b.uid}: ${why}`);
+    }
+    this.failing.add(b.uid);
   }
 }
 
 /** --wall: the message to every terminal through wall(1), on its standard input. */
 export class WallBroadcaster {
-  private running = false;
+  private readonly queue = new SerialQueue();
   private readonly wall: string | null;
   private said = false;
 
@@ -189,17 +225,16 @@ export class WallBroadcaster {
     return this.wall ? `wall: through ${this.wall}` : 'wall: wall is not installed (util-linux / bsdutils): no terminal broadcast';
   }
 
-  /** Resolves when this broadcast is over (at once when wall is missing or still busy). */
+  /** Resolves when this broadcast is over (or was dropped from a full queue; at once when wall is missing). */
   broadcast(message: string): Promise<void> {
     if (this.wall === null) {
       if (!this.said) this.opts.problem(this.describe());
       this.said = true;
       return Promise.resolve();
     }
-    if (this.running) return Promise.resolve();
-    this.running = true;
-    return runArgv([this.wall], { stdin: message + '\n', timeoutMs: NOTIFY_TIMEOUT_MS }).then((r) => {
-      this.running = false;
+    const wall = this.wall;
+    return this.queue.run(async () => {
+      const r = await runArgv([wall], { stdin: message + '\n', timeoutMs: NOTIFY_TIMEOUT_MS });
       if (r.code !== 0 && !this.said) {
         this.opts.problem(`wall: ${r.error ?? (r.stderr.split('\n')[0] || `exit ${r.code}`)}`);
         this.said = true;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Alerts, isPersonAlert, personMessage } from '../../src/guard/alerts.js';
 import { makeEvent } from '../../src/guard/decide.js';
-import { DesktopNotifier, WallBroadcaster, findProgram, notifyCommand, sessionBuses } from '../../src/guard/notify.js';
+import { DesktopNotifier, SerialQueue, WallBroadcaster, findProgram, notifyCommand, sessionBuses } from '../../src/guard/notify.js';
 import { until } from '../helpers/wait.js';
 import { sample } from './helpers.js';
 
@@ -98,6 +98,34 @@ describe('--notify', () => {
   });
 });
 
+describe('one run at a time per destination', () => {
+  it('runs tasks in order, one at a time; a full queue drops the oldest waiting one', async () => {
+    const q = new SerialQueue(2);
+    const log: string[] = [];
+    const gates: Array<() => void> = [];
+    const task = (name: string) => () =>
+      new Promise<void>((r) => {
+        log.push(`start ${name}`);
+        gates.push(() => (log.push(`end ${name}`), r()));
+      });
+    const done = ['a', 'b', 'c', 'd'].map((n) => q.run(task(n)));
+    // a runs; b, c wait; d pushes b out.
+    expect(log).toEqual(['start a']);
+    expect(q.dropped).toBe(1);
+    await done[1]; // b resolved as dropped
+    gates.shift()!();
+    await done[0];
+    await new Promise((r) => setImmediate(r));
+    expect(log).toEqual(['start a', 'end a', 'start c']);
+    gates.shift()!();
+    await done[2];
+    await new Promise((r) => setImmediate(r));
+    gates.shift()!();
+    await done[3];
+    expect(log).toEqual(['start a', 'end a', 'start c', 'end c', 'start d', 'end d']);
+  });
+});
+
 describe('--wall', () => {
   it('runs wall with the message on its standard input, or says it is missing', async () => {
     const problems: string[] = [];
@@ -112,11 +140,12 @@ describe('--wall', () => {
     // The wiring, without writing to the terminals of whoever is logged in on this box: a
     // program named wall first on the path, recording its arguments and standard input.
     const dir = temp();
-    writeFileSync(join(dir, 'wall'), `#!/bin/sh\nprintf '%s\\n' "$#" > '${dir}/args'\ncat > '${dir}/stdin'\n`, { mode: 0o755 });
+    writeFileSync(join(dir, 'wall'), `#!/bin/sh\nprintf '%s\\n' "$#" >> '${dir}/args'\ncat >> '${dir}/stdin'\n`, { mode: 0o755 });
     const rec = new WallBroadcaster({ path: dir, problem: (m) => problems.push(m) });
-    await rec.broadcast(`oomtop ended PID 42 (${hostile})`);
-    expect(readFileSync(join(dir, 'args'), 'utf8')).toBe('0\n');
-    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(`oomtop ended PID 42 (${hostile})\n`);
+    // Two at once: the second waits for the first, neither is lost.
+    await Promise.all([rec.broadcast(`oomtop ended PID 42 (${hostile})`), rec.broadcast('second')]);
+    expect(readFileSync(join(dir, 'args'), 'utf8')).toBe('0\n0\n');
+    expect(readFileSync(join(dir, 'stdin'), 'utf8')).toBe(`oomtop ended PID 42 (${hostile})\nsecond\n`);
     expect(problems.filter((p) => !/not installed/.test(p))).toEqual([]);
   });
 });
