@@ -3,6 +3,7 @@
  * --wall (when the guard acts, or a scope reaches high or critical). push() never waits:
  * each destination queues or drops on its own, so a slow receiver never slows the guard.
  */
+import { LEVELS } from '../proc/pressure-level.js';
 import { formatHuman } from './output.js';
 import { sanitize } from '../text/sanitize.js';
 import { DesktopNotifier, WallBroadcaster, type Urgency } from './notify.js';
@@ -32,7 +33,7 @@ export function isPersonAlert(e: GuardEvent): boolean {
 }
 
 function levelRank(l: string | undefined): number {
-  return ['normal', 'elevated', 'high', 'critical'].indexOf(l ?? 'normal');
+  return (LEVELS as readonly string[]).indexOf(l ?? 'normal');
 }
 
 /** A notification's title, body and urgency (names sanitized, as in the log). */
