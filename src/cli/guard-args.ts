@@ -47,8 +47,9 @@ Level handlers (pressure levels with hysteresis, per scope: normal elevated high
   --handler-timeout SEC   kill a handler's process group after this long (default 30)
 Telling people (when the guard acts, or a scope rises to high or critical)
   --webhook URL           POST each event (level, term, kill, would-*, exited, stuck, no-victim,
-                          handler) as its --json line; repeatable; queued and retried off the
-                          guard's path, the oldest dropped when the queue (100) is full
+                          handler, oom-kill: a kernel kill from /dev/kmsg) as its --json line;
+                          repeatable; queued and retried off the guard's path, the oldest
+                          dropped when the queue (100) is full
   --webhook-format slack  {"text": "..."} for Slack/Mattermost incoming webhooks (default json)
   --webhook-timeout SEC   per request (default 5)
   --notify                desktop notification on each logged-in user's session bus
