@@ -2,8 +2,10 @@
  * `oomtop guard` options → a GuardPolicy, in the parser style of every subcommand
  * (options.ts): a bad option or value is a one-line UsageError.
  */
+import { DEFAULT_HANDLER_TIMEOUT_MS, parseOnLevel } from '../guard/handlers.js';
 import { PolicyError, thresholdPair } from '../guard/policy.js';
-import type { GuardPolicy, ScopeSpec } from '../guard/types.js';
+import { checkWebhookUrl } from '../guard/webhook.js';
+import type { GuardPolicy, LevelHandler, ScopeSpec } from '../guard/types.js';
 import { UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
 import { parseListen, type ListenAddress } from './listen.js';
@@ -38,6 +40,22 @@ Escalation
   --no-intercept          do not hold the cgroup at its limit (v1 memory.oom_control; v2 memory.high just below memory.max)
 Hooks (environment OOMTOP_PID, OOMTOP_NAME, OOMTOP_SIGNAL, OOMTOP_SCOPE, OOMTOP_AVAILABLE_KIB, ...)
   --pre-kill CMD  --post-kill CMD  [--hook-timeout SEC (default 2)]
+Level handlers (pressure levels with hysteresis, per scope: normal elevated high critical)
+  --on-level LEVEL=CMD    run CMD (sh -c) each time a scope enters LEVEL, rising or falling;
+                          repeatable; facts in OOMTOP_LEVEL, OOMTOP_PREVIOUS_LEVEL, OOMTOP_SCOPE,
+                          OOMTOP_AVAILABLE_PCT, OOMTOP_AVAILABLE_KIB, OOMTOP_NEXT_VICTIM_PID,
+                          OOMTOP_NEXT_VICTIM_NAME, OOMTOP_PSI_SOME_AVG10, OOMTOP_PSI_FULL_AVG10, ...
+  --handler-timeout SEC   kill a handler's process group after this long (default 30)
+Telling people (when the guard acts, or a scope rises to high or critical)
+  --webhook URL           POST each event (level, term, kill, would-*, exited, stuck, no-victim,
+                          handler, oom-kill: a kernel kill from /dev/kmsg) as its --json line;
+                          repeatable; queued and retried off the guard's path, the oldest
+                          dropped when the queue (100) is full
+  --webhook-format slack  {"text": "..."} for Slack/Mattermost incoming webhooks (default json)
+  --webhook-timeout SEC   per request (default 5)
+  --notify                desktop notification on each logged-in user's session bus
+                          (/run/user/UID/bus, through notify-send or busctl)
+  --wall                  broadcast to every terminal through wall(1)
 Output and pacing
   --json                  JSON lines
   --report SEC            periodic report
@@ -90,6 +108,13 @@ const GUARD_OPTIONS = {
   'pre-kill': { type: 'string' },
   'post-kill': { type: 'string' },
   'hook-timeout': { type: 'string', number: true },
+  'on-level': { type: 'string', multiple: true },
+  'handler-timeout': { type: 'string', number: true },
+  webhook: { type: 'string', multiple: true },
+  'webhook-format': { type: 'string' },
+  'webhook-timeout': { type: 'string', number: true },
+  notify: { type: 'boolean' },
+  wall: { type: 'boolean' },
   report: { type: 'string', number: true },
   json: { type: 'boolean' },
   'min-interval': { type: 'string', number: true },
@@ -173,7 +198,22 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   const maxMs = num('max-interval', s('max-interval'), 1, 60_000) ?? 1000;
   if (minMs > maxMs) throw new UsageError(`--min-interval ${minMs} is above --max-interval ${maxMs}`);
   const report = num('report', s('report'), 0.1, 86_400);
+  const onLevel: LevelHandler[] = (values['on-level'] ?? []).map((a) => {
+    const h = parseOnLevel(a);
+    if (typeof h === 'string') throw new UsageError(`--on-level: ${h}`);
+    return h;
+  });
 
+  const webhooks = values.webhook ?? [];
+  for (const w of webhooks) {
+    const bad = checkWebhookUrl(w);
+    if (bad) throw new UsageError(`--webhook: ${bad}`);
+  }
+  const format = s('webhook-format') ?? 'json';
+  if (format !== 'json' && format !== 'slack') throw new UsageError(`--webhook-format: "${format}" is not a format (json or slack)`);
+  if (webhooks.length === 0 && (s('webhook-format') !== undefined || s('webhook-timeout') !== undefined)) {
+    throw new UsageError('--webhook-format and --webhook-timeout need --webhook URL');
+  }
   const policy: GuardPolicy = {
     scopes,
     allCgroups: b('all-cgroups'),
@@ -195,6 +235,13 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
     preKill: s('pre-kill') ?? null,
     postKill: s('post-kill') ?? null,
     hookTimeoutMs: (num('hook-timeout', s('hook-timeout'), 0.01, 600) ?? 2) * 1000,
+    onLevel,
+    webhooks,
+    webhookFormat: format,
+    webhookTimeoutMs: (num('webhook-timeout', s('webhook-timeout'), 0.1, 300) ?? 5) * 1000,
+    notify: b('notify'),
+    wall: b('wall'),
+    handlerTimeoutMs: (num('handler-timeout', s('handler-timeout'), 0.01, 3600) ?? DEFAULT_HANDLER_TIMEOUT_MS / 1000) * 1000,
     reportMs: report === null ? null : report * 1000,
     json: b('json'),
     intercept: !b('no-intercept'),

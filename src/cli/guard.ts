@@ -6,6 +6,7 @@ import { eventPrinter } from '../guard/output.js';
 import { describeThresholds } from '../guard/policy.js';
 import { protectSelf } from '../guard/selfprotect.js';
 import { buildScopes } from '../guard/setup.js';
+import { watchKernelKills } from '../guard/kernel-kills.js';
 import { readPressure } from '../proc/system.js';
 import { UsageError } from './errors.js';
 import { setupContainers, type ContainerFollower } from './guard-containers.js';
@@ -120,9 +121,14 @@ export async function run(argv: string[]): Promise<number> {
     makeEvent('start', 'guard', null, preciseNow(), {
       message: `${policy.dryRun ? 'dry run' : 'armed'}; ${describeThresholds(policy)}; scopes ${
         engine.scopes.map((s) => s.reader.label).join(', ') || '(none yet)'
-      }${policy.allCgroups ? ' + every limited cgroup' : ''}${policy.allContainers ? ' + every running container with a limit' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}`,
+      }${policy.allCgroups ? ' + every limited cgroup' : ''}${policy.allContainers ? ' + every running container with a limit' : ''}; term timeout ${policy.termTimeoutMs / 1000} s; oom_score_adj ${self.adj}${
+        policy.onLevel?.length ? `; handlers: ${policy.onLevel.length}` : ''
+      }`,
     }),
   );
+  engine.announceAlerts();
+  // Kills the guard did not prevent go to the webhooks and people too (through the engine's alerts).
+  const kernelKills = engine.alerts ? watchKernelKills((e) => engine.alert(e), (m) => note('guard', m)) : null;
   loop.start();
   // --rules: the rules file applied to running and new processes, on its own timer (the
   // guard's loop may sample every few milliseconds; new processes are looked for every
@@ -153,10 +159,12 @@ export async function run(argv: string[]): Promise<number> {
   await loop.done;
   rules?.stop();
   await metrics?.stop();
+  kernelKills?.stop();
 
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();
   engine.shutdown();
+  await engine.alertsClosed; // queued webhook events get a moment to go out
   for (const s of stopSignals) process.off(s, onStop);
   process.off('uncaughtException', onCrash);
   process.off('unhandledRejection', onCrash);

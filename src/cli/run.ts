@@ -269,7 +269,7 @@ async function supervise(
       const emit = (e: GuardEvent) => {
         if (e.event === 'term') guardCount.terms++;
         if (e.event === 'kill') guardCount.kills++;
-        if (e.event === 'report' || e.event === 'start' || e.event === 'stop') return;
+        if (e.event === 'report' || e.event === 'start' || e.event === 'stop' || e.event === 'level') return;
         process.stderr.write(`oomtop run: ${formatHuman(e)}\n`);
       };
       engine = new GuardEngine({ policy: { ...policy, scopes: [{ kind: 'cgroup', path: job.path }] }, emit, stateDir });

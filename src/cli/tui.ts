@@ -147,7 +147,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     patchConsole: true,
   });
   host.start();
-  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
+  follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer, onLiveKill: (ev) => guard.kernelKill(ev) });
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),

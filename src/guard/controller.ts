@@ -86,8 +86,14 @@ export class GuardController {
     // Readers are reused across off/on cycles: they only cache limits.
     for (const r of this.readers) engine.addScope(r);
     this.engine = engine;
+    engine.announceAlerts();
     this.loop = new GuardLoop(engine, { reportMs: null, emit: (e) => this.emit(e), discover: this.discover });
     this.loop.start();
+  }
+
+  /** An event from outside the guard (a kernel OOM kill) to its alert destinations, while it runs. */
+  alert(e: GuardEvent): void {
+    this.engine?.alert(e);
   }
 
   /** Subscribe to decisions and notices; returns the unsubscribe function. */

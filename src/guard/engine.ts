@@ -1,19 +1,24 @@
 import { oomRules } from '../kernel/oom.js';
 import { detectPageKiB } from '../proc/pagesize.js';
 import { readKernelVersion } from '../proc/system.js';
-import { isForbidden, type OomArithmetic } from './victim.js';
+import { chooseVictim, isForbidden, type OomArithmetic } from './victim.js';
+import { PRESSURE_START, type PressureState } from '../proc/pressure-level.js';
+import { DEFAULT_HANDLER_TIMEOUT_MS, HandlerRunner, stepLevel, type LevelChange } from './handlers.js';
 import { signalProcess, type ActionResult } from '../actions/index.js';
 import { readCandidate } from './candidates.js';
 import { INITIAL_STATE, decide, makeEvent, settle, wantsProcesses } from './decide.js';
 import { hookEnv, runHook } from './hooks.js';
+import { Alerts, wantsAlerts } from './alerts.js';
 import { Intercept } from './intercept.js';
 import { assess, thresholdKiB } from './level.js';
 import { FillRate, HOLD_BUDGET_MS, nextIntervalMs } from './pace.js';
 import { CgroupScope, emptySample, type ScopeReader } from './scope.js';
-import type { GuardEvent, GuardPolicy, Level, ScopeSample, ScopeState, SignalAction } from './types.js';
+import type { Candidate, GuardEvent, GuardPolicy, Level, PressureLevel, ScopeSample, ScopeState, SignalAction } from './types.js';
 
 /** While a signalled victim is pending, its exit is checked this often (ms). */
 const PENDING_POLL_MS = 10;
+/** On shutdown, queued webhook events get this long to go out. */
+const ALERT_GRACE_MS = 2000;
 
 export interface ScopeRuntime {
   reader: ScopeReader;
@@ -26,6 +31,9 @@ export interface ScopeRuntime {
   /** Intercept dropped for this danger episode (held with no victim): re-armed once memory recovers. */
   suspended: boolean;
   ticks: number;
+  /** The scope's pressure level (normal..critical, with hysteresis): level events and --on-level. */
+  pressure: PressureState;
+  pressureLevel: PressureLevel;
 }
 
 export interface EngineOptions {
@@ -52,10 +60,32 @@ export class GuardEngine {
   private busy = false;
   /** The page size and the running kernel's OOM rules, for the kernel's badness. */
   private readonly oom: OomArithmetic;
+  /** --on-level: started on a level change, never awaited. */
+  private readonly handlers: HandlerRunner | null;
 
-  constructor(private readonly opts: EngineOptions) {
+  private readonly opts: EngineOptions;
+  /** --webhook, --notify, --wall: fed every event, never waited for. */
+  readonly alerts: Alerts | null;
+  /** Resolves once shutdown() has let the webhook queues drain (at most ALERT_GRACE_MS). */
+  alertsClosed: Promise<void> = Promise.resolve();
+
+  constructor(opts: EngineOptions) {
+    const alerts = wantsAlerts(opts.policy) ? new Alerts(opts.policy, (message) => this.note('guard', message)) : null;
+    this.alerts = alerts;
+    this.opts = alerts === null ? opts : { ...opts, emit: (e) => (opts.emit(e), alerts.push(e)) };
     this.policy = { ...opts.policy };
     this.oom = { pageKiB: detectPageKiB(), rules: oomRules(readKernelVersion(opts.policy.procRoot)) };
+    const onLevel = opts.policy.onLevel ?? [];
+    this.handlers =
+      onLevel.length === 0
+        ? null
+        : new HandlerRunner({
+            handlers: onLevel,
+            timeoutMs: opts.policy.handlerTimeoutMs ?? DEFAULT_HANDLER_TIMEOUT_MS,
+            procRoot: opts.policy.procRoot,
+            emit: (e) => this.opts.emit(e),
+            now: () => this.now(),
+          });
     this.refreshProtected();
   }
 
@@ -91,6 +121,8 @@ export class GuardEngine {
       intercept: null,
       suspended: false,
       ticks: 0,
+      pressure: PRESSURE_START,
+      pressureLevel: 'normal',
     };
     this.scopes.push(rt);
     this.syncIntercept(rt);
@@ -156,11 +188,22 @@ export class GuardEngine {
     this.opts.emit(makeEvent('notice', scope, null, this.now(), { message }));
   }
 
+  /** An event from outside the engine (a kernel OOM kill) to the log and the alert destinations. */
+  alert(e: GuardEvent): void {
+    this.opts.emit(e);
+  }
+
+  /** One notice per alert destination: what it can reach (no session bus, no wall, ...). */
+  announceAlerts(): void {
+    for (const line of this.alerts?.describe() ?? []) this.note('guard', line);
+  }
+
   /** Set by shutdown(): a tick still waiting on a hook must not act afterwards. */
   private stopped = false;
 
   /** Release every intercept (synchronous): call on every exit path. */
   shutdown(): void {
+    if (!this.stopped && this.alerts) this.alertsClosed = this.alerts.close(ALERT_GRACE_MS);
     this.stopped = true;
     for (const rt of this.scopes) {
       rt.intercept?.release();
@@ -197,6 +240,18 @@ export class GuardEngine {
     rt.ticks++;
     const s = rt.sample;
     rt.rate.push(s.timeMs, s.availableKiB);
+    const step = stepLevel(rt.pressure, s);
+    rt.pressure = step.state;
+    if (step.change) {
+      rt.pressureLevel = step.change.to;
+      this.opts.emit(
+        makeEvent('level', r.label, s, now, {
+          pressure: step.change.to,
+          previous: step.change.from,
+          message: `memory pressure ${step.change.from} -> ${step.change.to}`,
+        }),
+      );
+    }
     const a = assess(p, s, rt.state.psiSinceMs);
     let procs = null;
     if (wantsProcesses(rt.state, a.level)) {
@@ -215,6 +270,8 @@ export class GuardEngine {
     for (const action of d.actions) await this.act(rt, action);
     // Stopped while a hook ran: touch neither processes nor cgroup settings any more.
     if (this.stopped) return p.maxIntervalMs;
+    // Handlers start after this tick's signal is sent, and are not waited for.
+    if (step.change && this.handlers?.wants(step.change.to)) this.startHandlers(rt, step.change, procs);
 
     // Held at the limit and nothing we may end: let the kernel's OOM killer do it.
     if (rt.intercept && s.held && d.level === 'kill' && rt.state.pending === null && rt.state.noVictimReported) {
@@ -239,6 +296,22 @@ export class GuardEngine {
       });
     }
     return rt.intervalMs;
+  }
+
+  /** The scope's next victim for the handler's environment (the signalled one excluded), then start. */
+  private startHandlers(rt: ScopeRuntime, change: LevelChange, procs: readonly Candidate[] | null): void {
+    const p = this.policy;
+    const pend = rt.state.pending?.victim.pid;
+    const list = (procs !== null && pend === undefined ? procs : rt.reader.processes()).filter((c) => c.pid !== pend);
+    const s = rt.sample;
+    const v = chooseVictim(list, s.oomTotalKiB ?? s.totalKiB + s.swapTotalKiB, p, this.protectedPids, rt.state.skip, this.oom);
+    this.handlers!.launch({
+      change,
+      scope: rt.reader.label,
+      sample: { ...s },
+      victim: v ? { pid: v.pid, name: v.name } : null,
+      dryRun: p.dryRun,
+    });
   }
 
   private async act(rt: ScopeRuntime, action: SignalAction): Promise<void> {

@@ -35,26 +35,51 @@ export interface HookResult {
   code: number | null;
   timedOut: boolean;
   error: string | null;
+  /** With capture: the first line of its output (stdout and stderr), at most FIRST_LINE_MAX characters. */
+  firstLine?: string;
 }
+
+const FIRST_LINE_MAX = 200;
 
 /**
  * Run a hook through /bin/sh with the victim in the environment. It is killed (with its
  * process group) after timeoutMs; its output goes to the guard's stderr so it cannot
- * corrupt --json on stdout.
+ * corrupt --json on stdout, or with capture (level handlers) is read for its first line
+ * and otherwise dropped (nothing reaches the TUI's screen).
  */
-export function runHook(cmd: string, env: Record<string, string>, timeoutMs: number, procRoot = '/proc'): Promise<HookResult> {
+export function runHook(
+  cmd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  procRoot = '/proc',
+  opts: { capture?: boolean } = {},
+): Promise<HookResult> {
   return new Promise((resolve) => {
     let child;
     try {
       child = spawn('/bin/sh', ['-c', cmd], {
         env: { ...process.env, ...env },
-        stdio: ['ignore', 2, 2],
+        stdio: opts.capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 2, 2],
         detached: true,
       });
     } catch (e) {
       resolve({ code: null, timedOut: false, error: (e as Error).message });
       return;
     }
+    let out = '';
+    let lineDone = false;
+    const take = (d: Buffer) => {
+      if (lineDone) return;
+      out += d.toString('utf8');
+      const nl = out.indexOf('\n');
+      if (nl >= 0 || out.length >= FIRST_LINE_MAX) {
+        out = out.slice(0, nl >= 0 ? Math.min(nl, FIRST_LINE_MAX) : FIRST_LINE_MAX);
+        lineDone = true;
+      }
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    const captured = (): Partial<HookResult> => (opts.capture ? { firstLine: out.replace(/\r$/, '') } : {});
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -63,11 +88,21 @@ export function runHook(cmd: string, env: Record<string, string>, timeoutMs: num
     }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ code: null, timedOut, error: e.message });
+      resolve({ code: null, timedOut, error: e.message, ...captured() });
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, timedOut, error: null });
+      if (!opts.capture) return resolve({ code, timedOut, error: null });
+      // Its output may still be in the pipe: read on until it closes, or briefly when a
+      // process it left behind holds the pipe open.
+      const finish = () => {
+        clearTimeout(grace);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        resolve({ code, timedOut, error: null, ...captured() });
+      };
+      const grace = setTimeout(finish, 200);
+      child.on('close', finish);
     });
   });
 }

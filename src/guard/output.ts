@@ -12,6 +12,7 @@ const VERB: Record<string, string> = {
   stuck: 'stuck:',
   recovered: 'recovered',
   'no-victim': 'no victim',
+  'oom-kill': 'the kernel killed',
 };
 
 /** One human line per event; names, scopes and messages from the system are sanitized. */

@@ -48,7 +48,10 @@ export class SystemScope implements ScopeReader {
     s.swapTotalKiB = m.swapTotalKiB;
     s.swapFreeKiB = m.swapFreeKiB;
     s.oomTotalKiB = m.totalKiB + m.swapTotalKiB;
-    s.psiFullAvg10 = this.policy.psi ? (readPressure(this.policy.procRoot)?.full?.avg10 ?? null) : null;
+    // PSI on every tick: --psi-full and the pressure level (level events, --on-level) use it.
+    const psi = readPressure(this.policy.procRoot);
+    s.psiFullAvg10 = psi?.full?.avg10 ?? null;
+    s.psiSomeAvg10 = psi?.some.avg10 ?? null;
     s.held = false;
     return true;
   }
@@ -142,6 +145,7 @@ export class CgroupScope implements ScopeReader {
     s.timeMs = nowMs;
     s.held = false;
     s.psiFullAvg10 = null;
+    s.psiSomeAvg10 = null;
     if (this.levels.length === 0) {
       if (readCgroupUsageKiB(this.self, '/') === null) return false;
       const m = readMeminfo(this.policy.procRoot);
@@ -195,8 +199,10 @@ export class CgroupScope implements ScopeReader {
         s.held = readCgroupOomControl(this.self, '/')?.underOom ?? false;
       }
     }
-    if (this.policy.psi && this.h.version === 2) {
-      s.psiFullAvg10 = readCgroupPressure(this.self, '/')?.full?.avg10 ?? null;
+    if (this.h.version === 2) {
+      const psi = readCgroupPressure(this.self, '/');
+      s.psiFullAvg10 = psi?.full?.avg10 ?? null;
+      s.psiSomeAvg10 = psi?.some.avg10 ?? null;
     }
     return true;
   }

@@ -1,4 +1,13 @@
 /** Shapes shared by the guard's policy, decision function, scope readers and loop. Sizes in KiB. */
+import type { PressureLevel } from '../proc/pressure-level.js';
+
+export type { PressureLevel };
+
+/** --on-level LEVEL=CMD: a command run when a scope enters a pressure level (src/guard/handlers.ts). */
+export interface LevelHandler {
+  level: PressureLevel;
+  cmd: string;
+}
 
 export type Level = 'ok' | 'term' | 'kill';
 
@@ -43,6 +52,15 @@ export interface GuardPolicy {
   preKill: string | null;
   postKill: string | null;
   hookTimeoutMs: number;
+  /** --on-level handlers (absent: none) and how long one may run (default 30 s). */
+  onLevel?: LevelHandler[];
+  handlerTimeoutMs?: number;
+  /** --webhook URLs, their body format and request timeout; --notify desktop notifications; --wall (src/guard/alerts.ts). */
+  webhooks?: string[];
+  webhookFormat?: 'json' | 'slack';
+  webhookTimeoutMs?: number;
+  notify?: boolean;
+  wall?: boolean;
   reportMs: number | null;
   json: boolean;
   /** Cgroup v1: set memory.oom_control oom_kill_disable=1 so the kernel holds the cgroup at its limit for the guard. */
@@ -68,6 +86,8 @@ export interface ScopeSample {
   swapFreeKiB: number;
   /** PSI memory "full avg10" (percent), null when unavailable or not asked for. */
   psiFullAvg10: number | null;
+  /** PSI memory "some avg10" (percent), for the pressure level; absent or null when unavailable. */
+  psiSomeAvg10?: number | null;
   /** Cgroup v1 with oom_kill_disable: the kernel holds the tasks at the limit (under_oom). */
   held: boolean;
   /**
@@ -136,6 +156,9 @@ export type GuardEventKind =
   | 'no-victim'
   | 'stuck'
   | 'hook'
+  | 'level'
+  | 'handler'
+  | 'oom-kill'
   | 'error';
 
 export interface GuardEvent {
@@ -157,6 +180,13 @@ export interface GuardEvent {
   /** exited: how long after the signal. */
   afterMs?: number;
   message?: string;
+  /** level: the pressure level entered (with hysteresis) and the one left; handler: the level it ran for. */
+  pressure?: PressureLevel;
+  previous?: PressureLevel;
+  /** handler: its command, exit code (null: killed or not started) and first line of output. */
+  command?: string;
+  exitCode?: number | null;
+  output?: string;
 }
 
 /** What the decision function asks the loop to do. */

@@ -5,6 +5,7 @@
  */
 import type { MemInfo, OomSettings } from '../proc/types.js';
 import { fmtSize } from '../text/size.js';
+import { runtimeAdvice } from './advice-runtimes.js';
 import type { OomEvent, OomTask } from './types.js';
 
 export interface KillSummary {
@@ -255,6 +256,16 @@ export function recommend(events: OomEvent[], summary: KillSummary, settings: Se
   const s = settings?.settings;
   if (s && s.panicOnOom !== null && s.panicOnOom > 0) {
     out.push(`vm.panic_on_oom=${s.panicOnOom}: ${s.panicOnOom === 2 ? 'any' : 'a system-wide'} OOM reboots or halts the machine instead of killing one process; make sure that is intended (kdump, HA failover).`);
+  }
+  // The workload that died: what to check for its runtime (src/kernel/advice-runtimes.ts), once per runtime and name.
+  const given = new Set<string>();
+  for (const k of events) {
+    for (const a of runtimeAdvice(k)) {
+      const key = `${a.id}\u0000${a.comm}`;
+      if (given.has(key)) continue;
+      given.add(key);
+      out.push(a.text);
+    }
   }
   if (s?.overcommitMemory === 2 && settings && settings.commitLimitKiB && settings.committedKiB !== null && settings.committedKiB > 0.9 * settings.commitLimitKiB) {
     out.push('Strict overcommit is on and Committed_AS is above 90% of CommitLimit: new allocations will start failing (malloc returns NULL, fork fails).');

@@ -2,6 +2,7 @@
 import { fmtKiB, fmtSize as size } from '../text/size.js';
 import { sanitize } from '../text/sanitize.js';
 import type { KillSummary, LogOrigin, SettingsReport } from './analysis.js';
+import { runtimeAdvice } from './advice-runtimes.js';
 import type { OomEvent, OomTask } from './types.js';
 
 export interface AnalysisResult {
@@ -80,6 +81,8 @@ export function describeOomEvent(ev: OomEvent & { past?: boolean }): string {
 export function oomEventLines(ev: OomEvent): string[] {
   const out = eventLines(ev, 0);
   out[0] = out[0]!.replace(/^0\. /, '');
+  // The TUI's kill details also say what to check for the runtime that died (analyze lists it under recommendations).
+  for (const a of runtimeAdvice(ev)) out.push(`   advice: ${sanitize(a.text)}`);
   return out;
 }
 

@@ -23,7 +23,7 @@ export interface OomTrigger {
 }
 
 export interface OomMemcg {
-  /** oom_memcg= from the summary, or the limit path from "killed as a result of limit of". */
+  /** oom_memcg= from the summary, or the limit path in "killed as a result of limit of". */
   oomMemcg: string | null;
   taskMemcg: string | null;
   usageKiB: number | null;

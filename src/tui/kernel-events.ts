@@ -59,7 +59,10 @@ export function describeEngineOom(ev: EngineEvent): string {
 }
 
 /** Kernel OOM kills into the store's event log, as they happen (and the ones since boot, marked past). */
-export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: string; devKmsg?: string; namer?: ContainerNamer | null }): KernelFollower {
+export function followKernelLog(
+  store: StoreApi<OomtopState>,
+  opts: { procRoot: string; devKmsg?: string; namer?: ContainerNamer | null; onLiveKill?: (ev: FollowedEvent) => void },
+): KernelFollower {
   const entries = new Map<FollowedEvent, LogEntry>();
   const namer = opts.namer;
   // An entry's text changed (names, the reaper line, group members): the log line in place,
@@ -115,6 +118,7 @@ export function followKernelLog(store: StoreApi<OomtopState>, opts: { procRoot: 
       }
       noteKill(ev);
       if (!ev.past) s.setStatus(entry.text, 'bad');
+      if (!ev.past && (ev.kind === 'kill' || ev.kind === 'group-kill')) opts.onLiveKill?.(ev);
     },
     onUpdate: (ev) => {
       const entry = entries.get(ev);
