@@ -124,7 +124,9 @@ export function readUptimeSeconds(procRoot: string): number | null {
 export function parseLoadavg(text: string): LoadAvg | null {
   const m = /^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\/(\d+)/.exec(text);
   if (!m) return null;
-  return { one: Number(m[1]), five: Number(m[2]), fifteen: Number(m[3]), running: Number(m[4]), tasks: Number(m[5]) };
+  const v = { one: Number(m[1]), five: Number(m[2]), fifteen: Number(m[3]), running: Number(m[4]), tasks: Number(m[5]) };
+  // "1.2.3" and 400 digits match the pattern but are no load (NaN, Infinity: found by npm run fuzz).
+  return Object.values(v).every(Number.isFinite) ? v : null;
 }
 
 export function readLoadavg(procRoot: string): LoadAvg | null {

@@ -13,6 +13,17 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin
 afterAll(killStarted);
 
 describe('argument parsing', () => {
+  it('a usage error quoting what was typed is one sanitized line (npm run fuzz found a raw ESC)', () => {
+    let err: unknown;
+    try {
+      parseMonitorArgs(['--interval', '\u001b[2J\nx'], {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('--interval: "\\x1b[2J\\nx" is not a duration (examples: 1, 0.5, 250ms)');
+  });
+
   it('parses durations and bounds them', () => {
     expect(parseDuration('--interval', '1', 100, 60_000)).toBe(1000);
     expect(parseDuration('--interval', '0.5', 100, 60_000)).toBe(500);

@@ -87,6 +87,9 @@ describe('load and uptime', () => {
     expect(parseLoadavg('0.52 0.58 0.59 2/345 12345\n')).toEqual({ one: 0.52, five: 0.58, fifteen: 0.59, running: 2, tasks: 345 });
     expect(parseLoadavg('')).toBeNull();
     expect(parseLoadavg('0.5 0.5')).toBeNull();
+    // Digits and dots that match the pattern but are no number (npm run fuzz: Infinity, NaN).
+    expect(parseLoadavg(`${'9'.repeat(400)}.5 0.5 0.5 1/2 3`)).toBeNull();
+    expect(parseLoadavg('1.2.3 0.5 0.5 1/2 3')).toBeNull();
   });
 
   it('reads the real /proc/loadavg and /proc/uptime', () => {
