@@ -78,6 +78,20 @@ describe('kmsg', () => {
     expect(parseKmsgRecord('[  1.0] not a record')).toBeNull();
   });
 
+  it('a long line without ";" or without a newline costs linear time (npm run fuzz: 5 s for 70,000 characters)', () => {
+    const long = `6,1,2,${'x'.repeat(400_000)}`;
+    const t0 = performance.now();
+    expect(parseKmsgRecord(long)).toBeNull();
+    expect(parseKmsgRecord(`6,1,2,-,caller=T1,${'x'.repeat(400_000)};text\n`)?.text).toBe('text');
+    const s = new KmsgSplitter();
+    const out: string[] = [];
+    for (let i = 0; i < 100_000; i++) out.push(...s.push('x'));
+    out.push(...s.push(';\n6,2,3,-;next\n'));
+    expect(out).toEqual(['6,2,3,-;next\n']); // the long line was no record
+    // The quadratic versions took about 160 s and 20 s for these.
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
   it('splits a byte stream into records, whatever the chunking', () => {
     const stream = '6,1,10,-;one\n SUB=a\n6,2,20,-;two\n6,3,30,-;three\n';
     for (let cut = 1; cut < stream.length; cut++) {

@@ -65,6 +65,8 @@ describe('system files', () => {
     expect(parseKernelRelease('6.18.44-fc-v769')).toMatchObject({ major: 6, minor: 18, patch: 44 });
     expect(parseKernelRelease('5.9')).toMatchObject({ major: 5, minor: 9, patch: 0 });
     expect(parseKernelRelease('weird')).toBeNull();
+    // 400 nines made the major Infinity (npm run fuzz): no version part has ten digits.
+    expect(parseKernelRelease(`${'9'.repeat(400)}.6.32`)).toBeNull();
   });
   it('finds oom_kill in vmstat wherever it stands', () => {
     expect(parseVmstatField('oom_kill 3\nx 1\n', 'oom_kill')).toBe(3);
