@@ -443,7 +443,9 @@ export function targets(): Target[] {
       covers: ['parseOomLog'],
       arb: () => fc.uint8Array({ minLength: 1, maxLength: 15 }).filter((b) => !b.includes(0)),
       check: (bytes: Uint8Array) => {
-        const text = report.text.replaceAll(report.comm, kmsgEscape(bytes));
+        // A function, not a string: "$$" in a replacement string means "$".
+        const escaped = kmsgEscape(bytes);
+        const text = report.text.replaceAll(report.comm, () => escaped);
         const comm = Buffer.from(bytes).toString('utf8');
         const kills = parseOomLog(text).filter((e) => KILL_KINDS.has(e.kind));
         if (kills.length !== 1) fail(`${kills.length} kills for name ${JSON.stringify(comm)}`);
