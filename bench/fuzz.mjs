@@ -25,6 +25,6 @@ console.log(`fuzz: ${inputs} inputs, seed ${seed}, report ${out}.{md,json}`);
 const r = spawnSync('nice', ['-n', '10', 'npx', 'vitest', 'run', '--project', 'host', 'test/fuzz/fuzz.test.ts'], {
   cwd: repo,
   stdio: 'inherit',
-  env: { ...process.env, FUZZ_TOTAL: inputs, FUZZ_SEED: seed, FUZZ_REPORT: out },
+  env: { FUZZ_INPUT_MS: '2000', ...process.env, FUZZ_TOTAL: inputs, FUZZ_SEED: seed, FUZZ_REPORT: out },
 });
 process.exit(r.status ?? 1);
