@@ -90,14 +90,16 @@ export function checkRootSafe(path: string, what: string, opts: TrustOptions = {
 export function readRootSafe(path: string, what: string, opts: TrustOptions = {}): { ok: true; text: string } | { ok: false; code: string; message: string } {
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDONLY);
+    // O_NONBLOCK: a FIFO planted in the rules file's place must not hang the open (regular files ignore it).
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return { ok: false, code: errno(e), message: '' };
   }
   try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) return { ok: false, code: 'EISDIR', message: '' };
+    if (!st.isFile()) return { ok: false, code: 'ENOTREG', message: `${what} ${sanitize(path)} refused: not a regular file` };
     if (euidOf(opts) === 0) {
-      const st = fstatSync(fd);
-      if (!st.isFile()) return { ok: false, code: 'EISDIR', message: '' };
       // The path as given, symlinks and all (a link the user planted is refused even when it points at a good file).
       const w = chainWeakness(resolve(path));
       const now = statSync(path);

@@ -122,6 +122,12 @@ describe.skipIf(!isRoot)('root-safe rules files and hooks (a real unprivileged u
     expect(JSON.stringify(loadRules(join(sticky, 'rootlink-bad.toml')))).toContain(`${bad} is owned by uid ${uid}`);
   });
 
+  it('a FIFO planted as the rules file neither hangs the read nor is read', () => {
+    const d = userDir('u-fifo');
+    asUser(`mkfifo ${d}/rules.toml`);
+    expect(loadRules(join(d, 'rules.toml'))).toEqual({ ok: false, messages: [`rules file ${d}/rules.toml refused: not a regular file`] });
+  });
+
   it('a non-root oomtop checks nothing: the user acts with its own rights', () => {
     const d = userDir('u4');
     asUser(`printf '%s' '${RULES}' > ${d}/rules.toml`);
