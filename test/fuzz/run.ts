@@ -26,9 +26,15 @@ export function runTarget(t: Target, runs: number, seed: number): TargetResult {
   const started = performance.now();
   const out = fc.check(
     fc.property(t.arb(), (input) => {
+      t.prepare?.(input as never);
       const t0 = performance.now();
-      t.check(input as never);
-      const dt = performance.now() - t0;
+      let dt = 0;
+      try {
+        t.check(input as never);
+      } finally {
+        dt = performance.now() - t0;
+        t.finish?.(input as never);
+      }
       if (dt > maxInputMs) maxInputMs = dt;
       if (dt > INPUT_LIMIT_MS) throw new PropertyFailure(`one input took ${dt.toFixed(0)} ms (limit ${INPUT_LIMIT_MS} ms)`);
     }),

@@ -63,6 +63,10 @@ export interface Target {
   covers: string[];
   arb: () => fc.Arbitrary<unknown>;
   check: (input: never) => void;
+  /** File writes a check needs (the reader targets), outside the timed part: a loaded box stalls them. */
+  prepare?: (input: never) => void;
+  /** Undo prepare, after the check (also untimed). */
+  finish?: (input: never) => void;
   /** Once, after the target's runs. */
   cleanup?: () => void;
 }
@@ -199,19 +203,23 @@ export function targets(): Target[] {
   const h2 = hierarchyFromRoot(v2);
   if (!h1 || !h2) throw new Error(`fuzz setup: no cgroup hierarchy in ${tmp}`);
 
+  const saved = new Map<string, string>();
   const cgroupReader = (h: NonNullable<typeof h1>, dirs: string[], names: string[]) => ({
     arb: () => fc.tuple(fc.constantFrom(...dirs), fc.constantFrom(...names), mutated(cgroupSamples)),
-    check: ([dir, name, text]: [string, string, string]) => {
+    prepare: ([dir, name, text]: [string, string, string]) => {
       const path = join(dir, name);
-      const before = readFileSync(path, 'latin1');
+      saved.set(path, readFileSync(path, 'latin1'));
       writeFileSync(path, text, 'latin1');
-      try {
-        const rel = dir === h.root ? '/' : dir.slice(h.root.length);
-        const m = readCgroupMemory(h, rel, { pressure: true });
-        assertJsonSafe(m, `readCgroupMemory(${name})`);
-      } finally {
-        writeFileSync(path, before, 'latin1');
-      }
+    },
+    check: ([dir, name]: [string, string, string]) => {
+      const rel = dir === h.root ? '/' : dir.slice(h.root.length);
+      const m = readCgroupMemory(h, rel, { pressure: true });
+      assertJsonSafe(m, `readCgroupMemory(${name})`);
+    },
+    finish: ([dir, name]: [string, string, string]) => {
+      const path = join(dir, name);
+      writeFileSync(path, saved.get(path)!, 'latin1');
+      saved.delete(path);
     },
   });
 
@@ -264,8 +272,8 @@ export function targets(): Target[] {
       weight: 5,
       covers: ['ProcFiles.statm', 'ProcFiles.oomScore'],
       arb: () => fc.tuple(fc.boolean(), mutated([...s.statm, ...s.oomScore])),
-      check: ([statm, t]: [boolean, string]) => {
-        writeFileSync(join(tmp, 'proc/4242', statm ? 'statm' : 'oom_score'), t, 'latin1');
+      prepare: ([statm, t]: [boolean, string]) => writeFileSync(join(tmp, 'proc/4242', statm ? 'statm' : 'oom_score'), t, 'latin1'),
+      check: ([statm]: [boolean, string]) => {
         if (statm) {
           if (files.statm(4242)) assertJsonSafe(files.statmPages, 'statm');
         } else assertJsonSafe(files.oomScore(4242), 'oom_score');
