@@ -26,7 +26,9 @@ export function parseLimitKiB(text: string): number | null | undefined {
 export function parseBytesKiB(text: string): number | null {
   const t = text.trim();
   if (!/^\d+$/.test(t)) return null;
-  return Math.floor(Number(t) / 1024);
+  const bytes = Number(t);
+  // 309 digits or more: Infinity, which JSON prints as null and sums turn into NaN (found by npm run fuzz).
+  return Number.isFinite(bytes) ? Math.floor(bytes / 1024) : null;
 }
 
 /**
@@ -116,7 +118,8 @@ export function parsePids(text: string): number[] {
   for (const line of text.split('\n')) {
     if (line === '') continue;
     const n = Number(line);
-    if (Number.isInteger(n) && n > 0) out.push(n);
+    // isSafeInteger: 1e97 is an integer to JavaScript, and no PID (found by npm run fuzz).
+    if (Number.isSafeInteger(n) && n > 0) out.push(n);
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import { checkRootCommand } from '../actions/trust.js';
 import { makeEvent } from '../guard/decide.js';
 import { GuardEngine, preciseNow } from '../guard/engine.js';
 import { defaultStateDir, recoverStale, releaseAll } from '../guard/intercept.js';
@@ -32,6 +33,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const policy = parsed.policy;
+  for (const [flag, cmd] of [['--pre-kill', policy.preKill], ['--post-kill', policy.postKill]] as const) {
+    const trust = cmd === null ? null : checkRootCommand(cmd, `${flag} hook`);
+    if (trust !== null && !trust.ok) {
+      process.stderr.write(`oomtop guard: ${trust.message}\n`);
+      return 2;
+    }
+  }
   const rulesFile = parsed.rules === null ? null : loadRules(parsed.rules.path);
   if (rulesFile !== null && !rulesFile.ok) {
     for (const m of rulesFile.messages) process.stderr.write(`oomtop guard: ${m}\n`);

@@ -24,6 +24,9 @@ type Values<S extends OptionSpecs> = {
   [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : S[K]['multiple'] extends true ? string[] : string;
 };
 
+/** Longest option or value before "--" (PATH_MAX: a path, a regex, a hook command). */
+export const MAX_ARG_LENGTH = 4096;
+
 const NEGATIVE = /^-(?:\d+(?:\.\d*)?|\.\d+)(?:ms|s)?$/;
 
 /** `--opt -5` → `--opt=-5` (and `-d -5` → `--interval=-5`) for options that take a number. */
@@ -56,6 +59,12 @@ export function parseOptions<S extends OptionSpecs>(
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const [name, s] of Object.entries(specs)) {
     options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) };
+  }
+  // node's parseArgs takes "-abc" as a group of short options and shifts them off an array one
+  // by one: quadratic, 10 s for one 55,000-character argument (found by npm run fuzz).
+  const end = argv.indexOf('--');
+  for (const a of end < 0 ? argv : argv.slice(0, end)) {
+    if (a.length > MAX_ARG_LENGTH) throw new UsageError(`an argument of ${a.length} characters (at most ${MAX_ARG_LENGTH}): ${a.slice(0, 40)}...`);
   }
   try {
     const r = parseArgs({ args: bindNegativeNumbers(argv, specs), options, strict: true, allowPositionals: opts.positionals ?? false });

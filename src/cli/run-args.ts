@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { parseOptions } from './options.js';
 import { parseSizeSpec, type SizeSpec } from '../run/budget.js';
 import { validJobLabel } from '../run/cgroup.js';
 import { UsageError } from './errors.js';
@@ -83,13 +83,9 @@ function size(flag: string, text: string | undefined, infinity: boolean): SizeSp
 
 export function parseRunArgs(argv: string[]): RunArgs {
   const { own, command } = splitCommand(argv);
-  let parsed;
-  try {
-    parsed = parseArgs({ args: own, allowPositionals: false, strict: true, options: OPTIONS });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split('\n').join(' '));
-  }
-  const v = parsed.values;
+  // The one option parser (its length bound: node's parseArgs alone took 2 s on a
+  // 26,000-character "-)))..." here, found by npm run fuzz).
+  const v = parseOptions(own, OPTIONS).values;
   const base = { procRoot: v['proc-root'] ?? '/proc', cgroupRoot: v['cgroup-root'] ?? null };
   if (v.help) {
     return { memory: { kind: 'infinity' }, high: null, swap: null, name: null, json: false, guard: false, guardOpts: [], status: false, command, help: true, ...base };

@@ -147,16 +147,33 @@ export function parseEngineEvent(line: string): EngineEvent | null {
 }
 
 /** One request on the socket; resolves with status and body (no rejection on HTTP errors). */
+/**
+ * One GET on the Engine's socket, whole answer within timeoutMs. The socket's idle timeout alone
+ * is not enough: an Engine that trickles a byte now and then never goes idle (a test's server
+ * sending one byte every 100 ms kept every lookup waiting forever), so a deadline ends it too.
+ */
 export function engineRequest(socketPath: string, path: string, timeoutMs: number): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    const timeout = () => Object.assign(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+    const deadline = setTimeout(() => req.destroy(timeout()), timeoutMs);
+    const done = () => clearTimeout(deadline);
     const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { Host: 'docker' } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
+      res.on('end', () => {
+        done();
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+      });
+      res.on('error', (e) => {
+        done();
+        reject(e);
+      });
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
+    req.on('timeout', () => req.destroy(timeout()));
+    req.on('error', (e) => {
+      done();
+      reject(e);
+    });
     req.end();
   });
 }

@@ -1,5 +1,4 @@
-import { request } from 'node:http';
-import { parseContainerList, watchEvents, type ContainerDetails, type EngineEvent, type EventWatch } from './engine.js';
+import { engineRequest, parseContainerList, watchEvents, type ContainerDetails, type EngineEvent, type EventWatch } from './engine.js';
 
 /**
  * Where container and pod names come from, and the parsers of each runtime's listing
@@ -162,23 +161,11 @@ export function mergeTables(into: NameTable, from: NameTable): void {
 }
 
 /** GET on a unix socket with a timeout; rejects on non-2xx. */
-export function httpGetUnix(socketPath: string, path: string, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'GET', timeout: timeoutMs, headers: { Host: 'docker' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const code = res.statusCode ?? 0;
-        if (code >= 200 && code < 300) resolve(body);
-        else reject(Object.assign(new Error(`HTTP ${code} from ${socketPath}${path}`), { code: 'EHTTP' }));
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error(`timeout on ${socketPath}`), { code: 'ETIMEDOUT' })));
-    req.on('error', reject);
-    req.end();
-  });
+/** GET on a unix socket, the 2xx body within timeoutMs: engineRequest (its deadline covers a trickling Engine). */
+export async function httpGetUnix(socketPath: string, path: string, timeoutMs: number): Promise<string> {
+  const r = await engineRequest(socketPath, path, timeoutMs);
+  if (r.status >= 200 && r.status < 300) return r.body;
+  throw Object.assign(new Error(`HTTP ${r.status} from ${socketPath}${path}`), { code: 'EHTTP' });
 }
 
 export const DOCKER_ENGINE = 'docker-engine';

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { signalProcess } from '../actions/index.js';
+import { checkRootCommand } from '../actions/trust.js';
 import { readStat } from '../proc/process.js';
 import type { GuardSignal, ScopeSample, Victim } from './types.js';
 import { pct } from './level.js';
@@ -42,7 +43,9 @@ export interface HookResult {
 const FIRST_LINE_MAX = 200;
 
 /**
- * Run a hook through /bin/sh with the victim in the environment. It is killed (with its
+ * Run a hook through /bin/sh with the victim in the environment (names and command lines
+ * reach it as variables only, never in the command text). As root, its program must be
+ * root-owned and writable by no one else (checkRootCommand). It is killed (with its
  * process group) after timeoutMs; its output goes to the guard's stderr so it cannot
  * corrupt --json on stdout, or with capture (level handlers) is read for its first line
  * and otherwise dropped (nothing reaches the TUI's screen).
@@ -55,6 +58,12 @@ export function runHook(
   opts: { capture?: boolean } = {},
 ): Promise<HookResult> {
   return new Promise((resolve) => {
+    // Checked on every run, as sudo does: the program may have been swapped since the start.
+    const trust = checkRootCommand(cmd, 'hook');
+    if (!trust.ok) {
+      resolve({ code: null, timedOut: false, error: trust.message });
+      return;
+    }
     let child;
     try {
       child = spawn('/bin/sh', ['-c', cmd], {

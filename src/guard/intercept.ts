@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readCgroupOomControl } from '../cgroup/memory.js';
 import type { OomControl } from '../cgroup/types.js';
 import { readStat } from '../proc/process.js';
+import { checkStateDir, prepareStateDir, readStateFile, writeStateFile } from '../actions/trust.js';
 
 /**
  * Cgroup v1 OOM interception: with memory.oom_control oom_kill_disable=1 the kernel does
@@ -89,25 +90,30 @@ function writeOomKillDisable(dir: string, value: 0 | 1): string | null {
   }
 }
 
-function stateFile(stateDir: string, pid: number): string {
-  return join(stateDir, `guard-${pid}.json`);
+function stateFileName(pid: number): string {
+  return `guard-${pid}.json`;
 }
 
-function saveState(stateDir: string, procRoot: string): void {
+/**
+ * Record what this guard changed. Best effort: on a full (ENOSPC) or read-only state directory
+ * the watchdog still covers a crash; the error is returned for the guard's notice. The file is
+ * written owner-only, never through a symlink (src/actions/trust.ts).
+ */
+function saveState(stateDir: string, procRoot: string): string | null {
   const mine = [...active].filter((i) => i.stateDir === stateDir);
   const dirs = mine.filter((i) => i.version === 1).map((i) => i.dir);
   const highs = mine.flatMap((i) => (i.version === 2 && i.saved ? [{ dir: i.dir, ...i.saved }] : []));
-  const path = stateFile(stateDir, process.pid);
+  const name = stateFileName(process.pid);
   try {
     if (dirs.length === 0 && highs.length === 0) {
-      unlinkSync(path);
-      return;
+      unlinkSync(join(stateDir, name));
+      return null;
     }
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const st: StateFile = { pid: process.pid, startTimeTicks: readStat(procRoot, process.pid)?.startTimeTicks ?? 0, dirs, highs };
-    writeFileSync(path, JSON.stringify(st) + '\n', { mode: 0o600 });
-  } catch {
-    /* best effort: the watchdog still covers a crash */
+    writeStateFile(stateDir, name, JSON.stringify(st) + '\n');
+    return null;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? String(e);
   }
 }
 
@@ -117,6 +123,8 @@ function saveState(stateDir: string, procRoot: string): void {
  */
 export function recoverStale(stateDir: string, procRoot: string): string[] {
   const restored: string[] = [];
+  // A directory someone else owns or can write, or a symlink, may hold planted files: read nothing.
+  if (!checkStateDir(stateDir).ok) return restored;
   let names: string[];
   try {
     names = readdirSync(stateDir);
@@ -128,7 +136,8 @@ export function recoverStale(stateDir: string, procRoot: string): string[] {
     const path = join(stateDir, n);
     let st: StateFile;
     try {
-      st = JSON.parse(readFileSync(path, 'utf8')) as StateFile;
+      st = JSON.parse(readStateFile(stateDir, n) ?? 'null') as StateFile;
+      if (st === null || typeof st !== 'object' || !Number.isSafeInteger(st.pid)) continue;
     } catch {
       continue;
     }
@@ -156,6 +165,9 @@ export class Intercept {
   /** v2: the memory.high the guard wrote, and the one it found (to put back). */
   saved: { set: string; restore: string } | null = null;
 
+  /** Why the state file could not be written when arming (ENOSPC, EROFS), or null. */
+  stateError: string | null = null;
+
   constructor(
     readonly dir: string,
     readonly stateDir: string,
@@ -165,9 +177,10 @@ export class Intercept {
 
   /** What the armed intercept does, for the guard's notice. */
   get description(): string {
-    return this.version === 1
+    const state = this.stateError === null ? '' : ` (state file not written: ${this.stateError}; the watchdog still restores it if the guard dies)`;
+    return (this.version === 1
       ? 'holding the cgroup at its limit for the guard (memory.oom_control oom_kill_disable=1; restored on exit)'
-      : `throttling the cgroup just below its limit for the guard (memory.high ${this.saved?.set ?? '?'} under memory.max; ${this.saved?.restore ?? '?'} restored on exit)`;
+      : `throttling the cgroup just below its limit for the guard (memory.high ${this.saved?.set ?? '?'} under memory.max; ${this.saved?.restore ?? '?'} restored on exit)`) + state;
   }
 
   get isArmed(): boolean {
@@ -187,8 +200,10 @@ export class Intercept {
     if (oc.oomKillDisable) {
       return { ok: false, message: `${this.dir}: oom_kill_disable is already 1 (another OOM handler?): left as it is` };
     }
+    const dir = prepareStateDir(this.stateDir);
+    if (!dir.ok) return { ok: false, message: dir.message };
     active.add(this);
-    saveState(this.stateDir, this.procRoot);
+    this.stateError = saveState(this.stateDir, this.procRoot);
     this.startWatchdog(WATCHDOG, [join(this.dir, 'memory.oom_control')]);
     const err = writeOomKillDisable(this.dir, 1);
     if (err !== null) {
@@ -214,9 +229,11 @@ export class Intercept {
     if (restore !== 'max' && Number(restore) <= target) {
       return { ok: false, message: `${this.dir}: memory.high is already ${restore}, at or below ${target}: left as it is` };
     }
+    const dir = prepareStateDir(this.stateDir);
+    if (!dir.ok) return { ok: false, message: dir.message };
     this.saved = { set: String(target), restore };
     active.add(this);
-    saveState(this.stateDir, this.procRoot);
+    this.stateError = saveState(this.stateDir, this.procRoot);
     this.startWatchdog(WATCHDOG_HIGH, [join(this.dir, 'memory.high'), restore, String(target)]);
     const err = writeHigh(this.dir, String(target));
     if (err !== null) {

@@ -101,7 +101,7 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
   let tagAfterStamp = false;
   let embeddedUsed = false;
   for (let guard = 0; guard < 12; guard++) {
-    const trimmed = s.replace(/^\s+/, '');
+    const trimmed = s.trimStart();
     let m: RegExpExecArray | null;
     if (afterWallStamp) {
       afterWallStamp = false;
@@ -199,14 +199,16 @@ function normalizeWithStart(raw: string, opts: NormalizeOptions = {}): { line: L
     break;
   }
   const start = whole - s.length;
-  if (afterKernelStamp && !COMM_FIRST.test(s)) s = s.replace(/^\s+/, '');
-  out.text = s.replace(/\s+$/, '');
+  if (afterKernelStamp && !COMM_FIRST.test(s)) s = s.trimStart();
+  // trimEnd(), not replace(/\s+$/): the regex retries from every blank of a long blank run
+  // (quadratic: 0.75 s for one 40,000-blank line, found by npm run fuzz).
+  out.text = s.trimEnd();
   return { line: out, start };
 }
 
 /** One /dev/kmsg record as one log line (its text may hold newlines). */
 export function kmsgLogLine(rec: KmsgRecord): LogLine {
-  return { text: rec.text.replace(/\s+$/, ''), monotonicUs: rec.usec, wallMs: null, level: rec.level, kernel: rec.facility === 0 };
+  return { text: rec.text.trimEnd(), monotonicUs: rec.usec, wallMs: null, level: rec.level, kernel: rec.facility === 0 };
 }
 
 /**

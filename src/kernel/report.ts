@@ -13,6 +13,10 @@
  */
 import type { OomConstraint, OomTask } from './types.js';
 
+/**
+ * PIDs are matched as at most 9 digits (the kernel's PID_MAX_LIMIT is 4194304): a line with a
+ * longer number is no kernel line, and Number() of 300 digits is Infinity (found by npm run fuzz).
+ */
 const int = (s: string | undefined): number | null => {
   if (s === undefined) return null;
   const n = Number(s.replace(/,/g, ''));
@@ -50,11 +54,11 @@ export function matchHeader(text: string): HeaderPiece | null {
  * "CPU: 1 PID: 5334 Comm: memhog ..." (3.x+), "CPU: 1 UID: 0 PID: ..." (6.x), "Pid: 1205, comm: rsyslogd ..." (2.6.32). */
 export function matchTriggerPid(text: string): { pid: number; comm: string | null } | null {
   // Greedy up to the last taint word: a comm holding " Tainted" does not end early.
-  let m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
+  let m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d{1,9}) Comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
   if (m) return { pid: Number(m[1]), comm: m[2]!.replace(/ Kdump: loaded$/, '') };
-  m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d+) Comm: /.exec(text);
+  m = /^CPU: \d+ (?:UID: \d+ )?PID: (\d{1,9}) Comm: /.exec(text);
   if (m) return { pid: Number(m[1]), comm: null };
-  m = /^Pid: (\d+), comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
+  m = /^Pid: (\d{1,9}), comm: ([\s\S]{1,64}) (?:Not tainted|Tainted)/.exec(text);
   if (m) return { pid: Number(m[1]), comm: m[2]! };
   return null;
 }
@@ -115,7 +119,7 @@ export function matchSummary(text: string): SummaryPiece | null {
 export function matchMemcgCounter(
   text: string,
 ): { counter: 'memory' | 'memory+swap' | 'swap' | 'kmem'; usageKiB: number; limitKiB: number; failcnt: number | null } | null {
-  const m = /^(memory|memory\+swap|swap|kmem): usage (\d+)kB, limit (\d+)kB(?:, failcnt (\d+))?/.exec(text);
+  const m = /^(memory|memory\+swap|swap|kmem): usage (\d{1,19})kB, limit (\d{1,19})kB(?:, failcnt (\d+))?/.exec(text);
   if (!m) return null;
   return {
     counter: m[1] as 'memory' | 'memory+swap' | 'swap' | 'kmem',
@@ -155,7 +159,7 @@ export function matchTaskTableHeader(text: string): TaskColumns | null {
 
 /** One task-table row, read with the columns of the header that preceded it. */
 export function matchTaskRow(text: string, columns: TaskColumns): OomTask | null {
-  const m = /^\[\s*(\d+)\]\s+([\s\S]*)$/.exec(text);
+  const m = /^\[\s*(\d{1,9})\]\s+([\s\S]*)$/.exec(text);
   if (!m) return null;
   const parts = m[2]!.split(/\s+/);
   if (parts.length < columns.length + 1) return null;
@@ -188,7 +192,7 @@ export function matchTaskRow(text: string, columns: TaskColumns): OomTask | null
 
 /** Old kernels, first of two lines: "PREFIX: Kill process N (comm) score S or sacrifice child" (2.6.32: "kill process ... or a child"). */
 export function matchKillSelect(text: string): { prefix: string; pid: number; comm: string; score: number | null } | null {
-  const m = /^(.*?): [Kk]ill process (\d+) \(([\s\S]*)\) score (-?\d+) or (?:sacrifice child|a child)/.exec(text);
+  const m = /^(.*?): [Kk]ill process (\d{1,9}) \(([\s\S]*)\) score (-?\d+) or (?:sacrifice child|a child)/.exec(text);
   if (!m) return null;
   return { prefix: m[1]!, pid: Number(m[2]), comm: m[3]!, score: int(m[4]) };
 }
@@ -226,7 +230,7 @@ export function matchKilled(text: string): KilledPiece | null {
   if (prefix !== null && !/out of memory/i.test(prefix)) return null;
   const body = text.slice(at === 0 ? 0 : at + 2);
   // The "(" after the pid proves the pid is whole; a line cut right after digits is not trusted.
-  const head = /^Killed process (\d+)(?:, UID (\d+),)? \(/.exec(body);
+  const head = /^Killed process (\d{1,9})(?:, UID (\d+),)? \(/.exec(body);
   if (!head) return null;
   const pid = Number(head[1]);
   let uid = int(head[2]);
@@ -272,13 +276,13 @@ export function matchKilled(text: string): KilledPiece | null {
 
 /** "oom_reaper: reaped process N (comm), now anon-rss:0kB, ..." */
 export function matchReaped(text: string): { pid: number; comm: string } | null {
-  const m = /^oom_reaper: reaped process (\d+) \(([\s\S]*)\), now /.exec(text);
+  const m = /^oom_reaper: reaped process (\d{1,9}) \(([\s\S]*)\), now /.exec(text);
   return m ? { pid: Number(m[1]), comm: m[2]! } : null;
 }
 
 /** "oom_reaper: unable to reap pid:N (comm)" */
 export function matchUnableToReap(text: string): { pid: number; comm: string | null } | null {
-  const m = /^oom_reaper: unable to reap pid:\s?(\d+)(?: \(([\s\S]*)\))?/.exec(text);
+  const m = /^oom_reaper: unable to reap pid:\s?(\d{1,9})(?: \(([\s\S]*)\))?/.exec(text);
   return m ? { pid: Number(m[1]), comm: m[2] ?? null } : null;
 }
 
@@ -290,7 +294,7 @@ export function matchGroupKill(text: string): { path: string } | null {
 
 /** "PREFIX: OOM victim N (comm) is already exiting. Skip killing the task" */
 export function matchAlreadyExiting(text: string): { prefix: string | null; pid: number; comm: string } | null {
-  const m = /^(?:(.*?): )?OOM victim (\d+) \(([\s\S]*)\) is already exiting/.exec(text);
+  const m = /^(?:(.*?): )?OOM victim (\d{1,9}) \(([\s\S]*)\) is already exiting/.exec(text);
   return m ? { prefix: m[1] ?? null, pid: Number(m[2]), comm: m[3]! } : null;
 }
 

@@ -203,6 +203,8 @@ export class ProcFiles {
       let v = 0;
       while (i < len && b[i]! >= 48 && b[i]! <= 57) v = v * 10 + (b[i++]! - 48);
       if (i === start || (i < len && b[i] !== 32 && b[i] !== 9 && b[i] !== 10)) break;
+      // No count of pages or score has 16 digits: a longer run is not a number of these files (fuzzing found Infinity).
+      if (v > Number.MAX_SAFE_INTEGER) break;
       this.nums[k++] = neg ? -v : v;
     }
     return k;

@@ -56,7 +56,8 @@ export function parsePressure(text: string): Pressure | null {
 
 /** Parse "6.18.44-fc-v769", "2.6.32-754.el6.x86_64", "4.19.0-25-amd64". */
 export function parseKernelRelease(release: string): KernelVersion | null {
-  const m = /^(\d+)\.(\d+)(?:\.(\d+))?/.exec(release.trim());
+  // At most 9 digits a part: 400 nines made the major Infinity (npm run fuzz).
+  const m = /^(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?(?!\d)/.exec(release.trim());
   if (!m) return null;
   return { release: release.trim(), major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0) };
 }
@@ -124,7 +125,9 @@ export function readUptimeSeconds(procRoot: string): number | null {
 export function parseLoadavg(text: string): LoadAvg | null {
   const m = /^\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\/(\d+)/.exec(text);
   if (!m) return null;
-  return { one: Number(m[1]), five: Number(m[2]), fifteen: Number(m[3]), running: Number(m[4]), tasks: Number(m[5]) };
+  const v = { one: Number(m[1]), five: Number(m[2]), fifteen: Number(m[3]), running: Number(m[4]), tasks: Number(m[5]) };
+  // "1.2.3" and 400 digits match the pattern but are no load (NaN, Infinity: found by npm run fuzz).
+  return Object.values(v).every(Number.isFinite) ? v : null;
 }
 
 export function readLoadavg(procRoot: string): LoadAvg | null {

@@ -1,5 +1,5 @@
 /** Read and parse a rules file: the rules, or the lines to print (`PATH:LINE: message`). */
-import { readFileSync } from 'node:fs';
+import { readRootSafe, type TrustOptions } from '../actions/trust.js';
 import { sanitize } from '../text/sanitize.js';
 import { formatProblems, parseRules, type Rule } from './parse.js';
 
@@ -13,15 +13,19 @@ const WHY: Record<string, string> = {
   EISDIR: 'is a directory',
 };
 
-export function loadRules(path: string): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+/**
+ * Read and parse a rules file. As root, a file that another user could change (it, or a
+ * directory above it) is refused, as sudo refuses such a sudoers: src/actions/trust.ts.
+ */
+export function loadRules(path: string, opts: TrustOptions = {}): LoadResult {
+  const read = readRootSafe(path, 'rules file', opts);
+  if (!read.ok) {
+    if (read.message) return { ok: false, messages: [read.message] };
+    const code = read.code;
     const hint = code === 'ENOENT' && path === DEFAULT_RULES_PATH ? ' (create it, e.g. from contrib/rules.toml, or pass --rules PATH)' : '';
     return { ok: false, messages: [`${sanitize(path)}: cannot read: ${WHY[code] ?? code}${hint}`] };
   }
+  const text = read.text;
   const r = parseRules(text);
   return r.ok ? r : { ok: false, messages: formatProblems(path, r.problems) };
 }

@@ -159,6 +159,9 @@ export function globToRegExp(glob: string): RegExp {
 
 const HEX_PREFIX = /^[0-9a-f]{12,64}$/;
 
+/** Longest matcher value: a regex or a glob of a process's name, path or command line. */
+export const MAX_MATCHER_LENGTH = 4096;
+
 function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v instanceof Date) return 'a date';
@@ -236,6 +239,11 @@ export function parseRules(text: string): RulesResult {
       }
       if (v === '') {
         bad(lineOf(k), `${label}: ${k} is empty`);
+        continue;
+      }
+      if (v.length > MAX_MATCHER_LENGTH) {
+        // V8 gives up on a regex that large ("Invalid regular expression"), after seconds of trying (npm run fuzz).
+        bad(lineOf(k), `${label}: ${k} is ${v.length} characters long (at most ${MAX_MATCHER_LENGTH})`);
         continue;
       }
       rule.written.push([k, v]);

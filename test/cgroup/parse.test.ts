@@ -34,6 +34,9 @@ describe('limits', () => {
     expect(parseLimitKiB('-1')).toBeUndefined();
     expect(parseBytesKiB('x')).toBeNull();
     expect(parseBytesKiB('2048\n')).toBe(2);
+    // 309 digits and more are Infinity as a Number: not a counter (found by npm run fuzz).
+    expect(parseBytesKiB(`${'9'.repeat(330)}\n`)).toBeNull();
+    expect(parseBytesKiB('9223372036854771712')).toBe(Math.floor(9223372036854771712 / 1024));
   });
 
   it('effectiveLimit is the smallest set limit', () => {
@@ -70,6 +73,8 @@ describe('paths', () => {
   it('cgroup.procs', () => {
     expect(parsePids('12\n7\n\n')).toEqual([12, 7]);
     expect(parsePids('')).toEqual([]);
+    // 1e97 is an integer to JavaScript, not a PID (npm run fuzz).
+    expect(parsePids(`${'9'.repeat(97)}\n42\n`)).toEqual([42]);
   });
 });
 

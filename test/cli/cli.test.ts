@@ -13,6 +13,24 @@ const run = (args: string[], input?: string) => spawnSync(process.execPath, [bin
 afterAll(killStarted);
 
 describe('argument parsing', () => {
+  it('an argument longer than PATH_MAX is a usage error at once (node parseArgs was quadratic on a 55,000-character "-999...")', () => {
+    const t0 = performance.now();
+    expect(() => parseMonitorArgs(['--adj-step', `-${'9'.repeat(55_000)}1G`], {})).toThrow(/an argument of 55003 characters \(at most 4096\): -9999/);
+    expect(() => parseMonitorArgs(['--filter', 'x'.repeat(4096)], {})).not.toThrow(/at most/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('a usage error quoting what was typed is one sanitized line (npm run fuzz found a raw ESC)', () => {
+    let err: unknown;
+    try {
+      parseMonitorArgs(['--interval', '\u001b[2J\nx'], {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toBe('--interval: "\\x1b[2J\\nx" is not a duration (examples: 1, 0.5, 250ms)');
+  });
+
   it('parses durations and bounds them', () => {
     expect(parseDuration('--interval', '1', 100, 60_000)).toBe(1000);
     expect(parseDuration('--interval', '0.5', 100, 60_000)).toBe(500);

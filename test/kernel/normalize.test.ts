@@ -37,6 +37,17 @@ describe('normalizeLine', () => {
   });
 });
 
+describe('long blank runs (npm run fuzz: 0.75 s for one 40,000-blank line)', () => {
+  it('strips trailing blanks in linear time: a 200,000-blank line is read well inside the fuzz bound of 2 s', () => {
+    // The regex /\s+$/ retried from every blank: 200,000 of them took about 19 s.
+    const line = `a${' '.repeat(200_000)}:${' '.repeat(200_000)}`;
+    const t0 = performance.now();
+    expect(normalizeLine(line).text).toBe(`a${' '.repeat(200_000)}:`);
+    expect(toLogLines(`[  5.000000] ${line}`)[0]!.text).toBe(`a${' '.repeat(200_000)}:`);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
 describe('toLogLines', () => {
   it("splits rsyslog's #012 into lines with the first line's stamp", () => {
     const lines = toLogLines('Nov  2 10:00:00 host kernel: a invoked oom-killer: gfp_mask=0x0, order=0, oom_score_adj=0#012memory: usage 1kB, limit 1kB, failcnt 1', ref);
@@ -65,6 +76,20 @@ describe('kmsg', () => {
       facility: 0, level: 3, seq: 12, usec: 345, flags: '-', text: 'text', dict: { SUBSYSTEM: 'x', DEVICE: '+y' },
     });
     expect(parseKmsgRecord('[  1.0] not a record')).toBeNull();
+  });
+
+  it('a long line without ";" or without a newline costs linear time (npm run fuzz: 5 s for 70,000 characters)', () => {
+    const long = `6,1,2,${'x'.repeat(400_000)}`;
+    const t0 = performance.now();
+    expect(parseKmsgRecord(long)).toBeNull();
+    expect(parseKmsgRecord(`6,1,2,-,caller=T1,${'x'.repeat(400_000)};text\n`)?.text).toBe('text');
+    const s = new KmsgSplitter();
+    const out: string[] = [];
+    for (let i = 0; i < 100_000; i++) out.push(...s.push('x'));
+    out.push(...s.push(';\n6,2,3,-;next\n'));
+    expect(out).toEqual(['6,2,3,-;next\n']); // the long line was no record
+    // The quadratic versions took about 160 s and 20 s for these.
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
   it('splits a byte stream into records, whatever the chunking', () => {

@@ -19,6 +19,16 @@ const kill = (us: string, pid: number, comm: string) =>
 
 const kills = (evs: OomEvent[]) => evs.filter((e) => e.kind === 'kill' || e.kind === 'group-kill');
 
+describe('numbers no kernel prints (npm run fuzz)', () => {
+  it('a kill line whose PID has 300 digits is no kill (it was one, with PID Infinity)', () => {
+    const line = (pid: string) => `[ 1836.276684] Memory cgroup out of memory: Killed process ${pid} (netdata) total-vm:47820kB, anon-rss:7560kB, file-rss:0kB, shmem-rss:0kB, UID:201 pgtables:100kB oom_score_adj:1000`;
+    expect(parseOomLog(line('4711'))[0]?.victim?.pid).toBe(4711);
+    const events = parseOomLog(line(`4${'9'.repeat(300)}71`));
+    expect(events.filter((e) => e.kind === 'kill')).toEqual([]);
+    expect(JSON.stringify(events)).not.toContain('null,"comm":"netdata"');
+  });
+});
+
 describe('OomLogParser', () => {
   it('returns the kill from push() on the kill line itself, and updates it when the reaper reports', () => {
     const updates: OomEvent[] = [];

@@ -79,6 +79,21 @@ describe('ProcFiles', () => {
     }
   });
 
+  it('a run of digits no page count or score can have is not a number (npm run fuzz found Infinity)', () => {
+    const root = makeFakeProc({ processes: [{ pid: 10, comm: 'a' }] });
+    try {
+      const files = new ProcFiles(root);
+      writeFileSync(`${root}/10/statm`, `${'9'.repeat(400)} 5 0 0 0 0 0\n`);
+      expect(files.statm(10)).toBe(false);
+      writeFileSync(`${root}/10/oom_score`, `${'9'.repeat(17)}\n`);
+      expect(files.oomScore(10)).toBeNull();
+      writeFileSync(`${root}/10/oom_score`, '9007199254740991\n');
+      expect(files.oomScore(10)).toBe(Number.MAX_SAFE_INTEGER);
+    } finally {
+      removeFakeProc(root);
+    }
+  });
+
   it('reads the soft open-file limit from /proc/self/limits', () => {
     const text = 'Limit                     Soft Limit           Hard Limit           Units\nMax open files            1024                 524288               files\n';
     expect(openFileLimit(text)).toBe(1024);

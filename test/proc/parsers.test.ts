@@ -66,6 +66,8 @@ describe('system files', () => {
     expect(parseKernelRelease('6.18.44-fc-v769')).toMatchObject({ major: 6, minor: 18, patch: 44 });
     expect(parseKernelRelease('5.9')).toMatchObject({ major: 5, minor: 9, patch: 0 });
     expect(parseKernelRelease('weird')).toBeNull();
+    // 400 nines made the major Infinity (npm run fuzz): no version part has ten digits.
+    expect(parseKernelRelease(`${'9'.repeat(400)}.6.32`)).toBeNull();
   });
   it('finds oom_kill in vmstat wherever it stands', () => {
     expect(parseVmstatField('oom_kill 3\nx 1\n', 'oom_kill')).toBe(3);
@@ -88,6 +90,9 @@ describe('load and uptime', () => {
     expect(parseLoadavg('0.52 0.58 0.59 2/345 12345\n')).toEqual({ one: 0.52, five: 0.58, fifteen: 0.59, running: 2, tasks: 345 });
     expect(parseLoadavg('')).toBeNull();
     expect(parseLoadavg('0.5 0.5')).toBeNull();
+    // Digits and dots that match the pattern but are no number (npm run fuzz: Infinity, NaN).
+    expect(parseLoadavg(`${'9'.repeat(400)}.5 0.5 0.5 1/2 3`)).toBeNull();
+    expect(parseLoadavg('1.2.3 0.5 0.5 1/2 3')).toBeNull();
   });
 
   it('reads the real /proc/loadavg and /proc/uptime', () => {

@@ -99,6 +99,11 @@ exe = "/bin/[x"
     ]);
   });
 
+  it('a matcher longer than 4096 characters is a problem of its line, not seconds of regex compiling (npm run fuzz)', () => {
+    const r = parseRules(`[[rule]]\nname = "g"\nexe = "${')'.repeat(70_000)}"\nadj = 1\n`);
+    expect(r).toEqual({ ok: false, problems: [{ line: 3, message: 'rule "g": exe is 70000 characters long (at most 4096)' }] });
+  });
+
   it('a TOML syntax error: its line from smol-toml', () => {
     expect(problems('[[rule]]\nname = "x"\nadj = \n')).toEqual(['/etc/oomtop/rules.toml:3: not valid TOML: invalid value']);
     expect(problems('[[rule]]\nname = "x"\nname = "y"\n')[0]).toMatch(/^\/etc\/oomtop\/rules\.toml:3: not valid TOML: /);
