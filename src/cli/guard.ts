@@ -33,8 +33,13 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const policy = parsed.policy;
-  for (const [flag, cmd] of [['--pre-kill', policy.preKill], ['--post-kill', policy.postKill]] as const) {
-    const trust = cmd === null ? null : checkRootCommand(cmd, `${flag} hook`);
+  const commands: (readonly [string, string | null])[] = [
+    ['--pre-kill hook', policy.preKill],
+    ['--post-kill hook', policy.postKill],
+    ...(policy.onLevel ?? []).map((h) => [`--on-level ${h.level} handler`, h.cmd] as const),
+  ];
+  for (const [what, cmd] of commands) {
+    const trust = cmd === null ? null : checkRootCommand(cmd, what);
     if (trust !== null && !trust.ok) {
       process.stderr.write(`oomtop guard: ${trust.message}\n`);
       return 2;

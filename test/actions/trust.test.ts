@@ -168,6 +168,10 @@ describe.skipIf(!isRoot)('root-safe rules files and hooks (a real unprivileged u
     const g = spawnSync('node', [join(repo, 'bin/oomtop.js'), 'guard', '--dry-run', '--pre-kill', `${d}/hook.sh`], { encoding: 'utf8', timeout: 20_000 });
     expect(g.status).toBe(2);
     expect(g.stderr).toBe(`oomtop guard: --pre-kill hook program ${d}/hook.sh refused: ${d} is owned by uid ${uid}, not root; as root, oomtop reads or runs a file only when it and every directory above it are owned by root and writable by no one else (as sudo does); fix: chown root, chmod go-w\n`);
+    // A level handler is a program root runs too: the same check at start.
+    const h = spawnSync('node', [join(repo, 'bin/oomtop.js'), 'guard', '--dry-run', '--on-level', `high=${d}/hook.sh --now`], { encoding: 'utf8', timeout: 20_000 });
+    expect(h.status).toBe(2);
+    expect(h.stderr).toContain(`oomtop guard: --on-level high handler program ${d}/hook.sh refused: ${d} is owned by uid ${uid}, not root`);
     const c = spawnSync('node', [join(repo, 'bin/oomtop.js'), 'rules', 'check', `${d}/rules.toml`], { encoding: 'utf8', timeout: 20_000 });
     expect(c.status).not.toBe(0);
     expect(c.stderr).toContain(`rules file ${d}/rules.toml refused: ${d} is owned by uid ${uid}, not root`);

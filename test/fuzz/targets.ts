@@ -43,6 +43,8 @@ import { parseGuardArgs } from '../../src/cli/guard-args.js';
 import { parseRunArgs } from '../../src/cli/run-args.js';
 import { parseRulesArgs } from '../../src/cli/rules.js';
 import { parseProtectArgs } from '../../src/cli/protect.js';
+import { parseExporterArgs } from '../../src/cli/exporter-args.js';
+import { parseListen } from '../../src/cli/listen.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { parseSizeSpec } from '../../src/run/budget.js';
 import { parseTermFields } from '../../src/run/forward.js';
@@ -497,7 +499,7 @@ export function targets(): Target[] {
     {
       name: 'command-line arguments, every subcommand',
       weight: 6,
-      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseDuration', 'parseIntFlag', 'parseSizeSpec'],
+      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseExporterArgs', 'parseListen', 'parseDuration', 'parseIntFlag', 'parseSizeSpec'],
       arb: () => argvArb(),
       check: (argv: string[]) => {
         usageOnly(() => parseMonitorArgs(argv, {}));
@@ -505,10 +507,12 @@ export function targets(): Target[] {
         usageOnly(() => parseRunArgs(argv));
         usageOnly(() => parseRulesArgs(argv));
         usageOnly(() => parseProtectArgs(argv));
+        usageOnly(() => parseExporterArgs(argv));
         usageOnly(() => parseOptions(argv, { x: { type: 'string', number: true }, y: { type: 'boolean', short: 'y' } }, { positionals: true }));
         for (const a of argv.slice(0, 2)) {
           usageOnly(() => parseDuration('--interval', a, 100, 3600_000));
           usageOnly(() => parseIntFlag('--adj-step', a, -1000, 1000));
+          usageOnly(() => parseListen(a));
           // Its error text reaches the terminal only inside a UsageError (run-args), which sanitizes.
           const sz = parseSizeSpec(a);
           if ('error' in sz) assertTerminalSafe(new UsageError(sz.error).message, 'parseSizeSpec');
