@@ -122,7 +122,7 @@ export class TestCgroup {
     } catch {
       /* removed already */
     }
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 300; i++) {
       try {
         rmdirSync(this.dir);
         return;

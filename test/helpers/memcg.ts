@@ -54,7 +54,7 @@ export class TestMemcg {
         }
       }
     }
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 300; i++) {
       try {
         rmdirSync(this.dir);
         return;
