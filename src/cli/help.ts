@@ -11,6 +11,10 @@ Usage:
                                    apply once or --watch (see oomtop rules --help)
   oomtop protect --unit NAME --adj N  a systemd drop-in with OOMScoreAdjust=N
                                    (see oomtop protect --help)
+  oomtop record [--history PATH]   record memory, PSI, limited cgroups and the processes
+                                   that matter, headless (see oomtop record --help)
+  oomtop report [--since 7d] [--json]  leak suspects, time to OOM per scope, a capacity
+                                   plan with a chart (see oomtop report --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)

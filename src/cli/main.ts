@@ -27,7 +27,9 @@ export async function main(argv: string[]): Promise<number> {
     if (sub === 'run') return await (await import('./run.js')).run(rest);
     if (sub === 'rules') return await (await import('./rules.js')).run(rest);
     if (sub === 'protect') return await (await import('./protect.js')).run(rest);
-    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect; see --help)`);
+    if (sub === 'record') return await (await import('./record.js')).run(rest);
+    if (sub === 'report') return await (await import('./report.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect, record, report; see --help)`);
     const args = parseMonitorArgs(argv);
     if (args.help) {
       out(HELP_TEXT);

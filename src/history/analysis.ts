@@ -236,9 +236,10 @@ const DAY_MS = 86_400_000;
 /**
  * The capacity plan of one scope from its use (% of RAM, or of a cgroup's limit) over time:
  * current and predicted mean and peak, days to 80 % and 90 % at the growth rate, a
- * recommendation. Null without 3 points.
+ * recommendation. Null without 3 points. Below `minDays` of history (an hour) nothing is
+ * extrapolated: the days to 80 % and 90 % are null unless already there.
  */
-export function capacityPlan(times: readonly number[], usedPct: readonly number[], horizonDays = 30, minConfidence = 0.5): CapacityPlan | null {
+export function capacityPlan(times: readonly number[], usedPct: readonly number[], horizonDays = 30, minConfidence = 0.5, minDays = 1 / 24): CapacityPlan | null {
   const n = times.length;
   if (n < 3) return null;
   const s = theilSen(times, usedPct);
@@ -248,7 +249,8 @@ export function capacityPlan(times: readonly number[], usedPct: readonly number[
   const currentAvgPct = recent.reduce((a, b) => a + b, 0) / recent.length;
   const currentMaxPct = Math.max(...recent);
   const perDay = s.perSecond * 86_400;
-  const confident = s.confidence >= minConfidence && perDay > 0;
+  // Days ahead are not extrapolated from minutes: below `minDays` of history there is no growth rate to plan with.
+  const confident = s.confidence >= minConfidence && perDay > 0 && days >= minDays;
   const grow = confident ? perDay : 0;
   const daysTo = (pct: number): number | null => (currentMaxPct >= pct ? 0 : confident ? (pct - currentMaxPct) / perDay : null);
   const daysTo80Pct = daysTo(80);

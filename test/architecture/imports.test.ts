@@ -32,6 +32,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   systemd: ['proc', 'text'],
   tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
   run: [...READERS, 'actions', 'guard'],
+  // The recording (SQLite), its analysis (pure) and the report; the store's bounded series.
+  history: [...READERS, 'sampler', 'store'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
 };
@@ -81,12 +83,14 @@ function moduleGraph(entry: string): { local: Set<string>; packages: Set<string>
     if (local.has(file)) continue;
     local.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    // A "specifier" with a space is prose the loose pattern caught in a comment, not a package;
+    // `import type` loads nothing at run time.
+    for (const m of text.matchAll(/(?:import|export)\s(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const spec = m[1] ?? m[2]!;
       if (spec.startsWith('.')) {
         const base = resolve(dirname(file), spec).replace(/\.js$/, '');
         todo.push(exists(`${base}.ts`) ? `${base}.ts` : `${base}.tsx`);
-      } else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      } else if (!/\s/.test(spec)) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
   }
   return { local, packages };
@@ -162,6 +166,26 @@ describe('architecture', () => {
     for (const p of g.packages) expect(p.startsWith('node:') || p === 'smol-toml', `rules loads package ${p}`).toBe(true);
     expect(g.packages).toContain('smol-toml');
     for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
+  });
+
+  // record and report: headless, node: modules plus the SQLite binding, the chart and
+  // src/text's cell width (string-width); no store (zustand) and no view. The
+  // binding is loaded only by them (a dynamic import in src/history/db.ts), never by the
+  // monitor's graph without --history, nor by the guard's.
+  for (const sub of ['record', 'report'] as const) {
+    it(`oomtop ${sub} loads no package but better-sqlite3, asciichart and string-width, no view, directly or transitively`, () => {
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
+      expect(g.local.size).toBeGreaterThan(5);
+      expect(g.packages).toContain('better-sqlite3');
+      for (const p of g.packages) expect(p.startsWith('node:') || ['better-sqlite3', 'asciichart', 'string-width'].includes(p), `${sub} loads package ${p}`).toBe(true);
+      for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\/|\/src\/store\/store\.ts$/);
+    });
+  }
+  it('better-sqlite3 is imported only by src/history/db.ts, and only dynamically', () => {
+    const users = files.filter((f) => /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]/.test(readFileSync(f, 'utf8')));
+    expect(users.map((f) => relative(repo, f))).toEqual(['src/history/db.ts']);
+    expect(readFileSync(join(src, 'history/db.ts'), 'utf8')).not.toMatch(/^import[^(]*['"]better-sqlite3['"]/m);
+    for (const entry of ['src/cli/guard.ts', 'src/cli/once.ts']) expect(moduleGraph(resolve(repo, entry)).packages).not.toContain('better-sqlite3');
   });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {
