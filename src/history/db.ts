@@ -203,14 +203,16 @@ export class HistoryDb {
 
   /** Roll finished minutes (and quarters) up, drop what aged out, and keep under the cap. Inside writeTick's transaction. */
   private maintain(time: number, minute: number): void {
-    const roll = this.raw.prepare(
-      'INSERT OR REPLACE INTO points(sid, tier, t, v, mn, mx) SELECT sid, ?, (t / ?) * ?, avg(v), min(coalesce(mn, v)), max(coalesce(mx, v)) FROM points WHERE tier = ? AND t >= ? AND t < ? GROUP BY sid, t / ?',
-    );
+    // The step is in the SQL text: a bound number is a REAL to SQLite, and t / 60000.0 would not group.
+    const roll = (tier: number, step: number, from: number, to: number) =>
+      this.raw
+        .prepare(`INSERT OR REPLACE INTO points(sid, tier, t, v, mn, mx) SELECT sid, ${tier}, (t / ${step}) * ${step}, avg(v), min(coalesce(mn, v)), max(coalesce(mx, v)) FROM points WHERE tier = ${tier - 1} AND t >= ? AND t < ? GROUP BY sid, t / ${step}`)
+        .run(from, to);
     // The minutes finished since the last roll-up, then the quarter(s) finished since then
     // (recomputed from their minutes: a quarter is complete once its last minute is).
     const from = this.lastRollMinute * 60_000;
-    roll.run(1, 60_000, 60_000, 0, from, minute * 60_000, 60_000);
-    roll.run(2, 900_000, 900_000, 1, Math.floor(from / 900_000) * 900_000, Math.floor(minute / 15) * 900_000, 900_000);
+    roll(1, 60_000, from, minute * 60_000);
+    roll(2, 900_000, Math.floor(from / 900_000) * 900_000, Math.floor(minute / 15) * 900_000);
     const age = this.raw.prepare('DELETE FROM points WHERE tier = ? AND t < ?');
     for (const t of TIERS) age.run(t.tier, time - t.keepMs);
     this.lastRollMinute = minute;
@@ -219,15 +221,24 @@ export class HistoryDb {
     if (this.maxBytes > 0 && this.bytes > this.maxBytes) this.enforceCap();
   }
 
-  /** Past the cap: drop the oldest tenth of the points, coarsest tier first, until under 90 % of it. */
+  /**
+   * Past the cap: every tier keeps only its newest share of points (the share that brings the
+   * file to 80 % of the cap), so the oldest go first and each tier still reaches back as far
+   * as the cap allows. A few rounds at most: pages free up as whole pages empty.
+   */
   private enforceCap(): void {
-    for (let round = 0; round < 20 && this.bytes > this.maxBytes * 0.9; round++) {
-      const tier = (this.raw.prepare('SELECT tier, count(*) AS n FROM points GROUP BY tier ORDER BY tier DESC').all() as { tier: number; n: number }[]).find((r) => r.n > 0);
-      if (!tier) break;
-      const cut = this.raw.prepare('SELECT t FROM points WHERE tier = ? ORDER BY t LIMIT 1 OFFSET ?').get(tier.tier, Math.max(1, Math.floor(tier.n / 10))) as { t: number } | undefined;
-      if (cut) this.raw.prepare('DELETE FROM points WHERE tier = ? AND t < ?').run(tier.tier, cut.t);
-      else this.raw.prepare('DELETE FROM points WHERE tier = ?').run(tier.tier);
-      this.raw.prepare('DELETE FROM series WHERE id NOT IN (SELECT DISTINCT sid FROM points)').run();
+    const count = this.raw.prepare('SELECT count(*) AS n FROM points WHERE tier = ?');
+    const nth = this.raw.prepare('SELECT t FROM points WHERE tier = ? ORDER BY t LIMIT 1 OFFSET ?');
+    const drop = this.raw.prepare('DELETE FROM points WHERE tier = ? AND t < ?');
+    for (let round = 0; round < 4 && this.bytes > this.maxBytes * 0.9; round++) {
+      const keep = Math.max(0.05, Math.min(0.9, (this.maxBytes * 0.8) / this.bytes));
+      for (const { tier } of TIERS) {
+        const n = (count.get(tier) as { n: number }).n;
+        if (n === 0) continue;
+        const cut = nth.get(tier, Math.floor(n * (1 - keep))) as { t: number } | undefined;
+        if (cut) drop.run(tier, cut.t);
+      }
+      this.raw.prepare('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM points WHERE sid = series.id)').run();
       this.ids.clear();
       this.raw.pragma('incremental_vacuum');
       this.bytes = this.sizeBytes();
