@@ -5,6 +5,9 @@
  * oldest first, and the time "now" comes from the series, never the clock, so the same
  * input gives the same answer in the recorder, the report, the TUI and the tests.
  */
+import { fmtEta } from '../text/format.js';
+
+export { fmtEta };
 
 /** Analysis windows, seconds: 1 min, 10 min, 1 h, 1 day. */
 export const WINDOWS_S = [60, 600, 3600, 86_400] as const;
@@ -201,15 +204,6 @@ export function exhaustion(times: readonly number[], headroomKiB: readonly numbe
   const span = (w.times.at(-1)! - w.times[0]!) / 1000;
   const eta = s.perSecond < 0 && s.confidence >= minConfidence ? Math.max(0, last / -s.perSecond) : null;
   return { headroomKiB: last, slopeKiBPerS: s.perSecond, confidence: s.confidence, windowS: Math.round(span), etaSeconds: eta };
-}
-
-/** "OOM in ~14 min", "OOM in ~3 h", "no trend". */
-export function fmtEta(etaSeconds: number | null): string {
-  if (etaSeconds === null) return 'no trend';
-  if (etaSeconds < 90) return `OOM in ~${Math.max(1, Math.round(etaSeconds))} s`;
-  if (etaSeconds < 90 * 60) return `OOM in ~${Math.round(etaSeconds / 60)} min`;
-  if (etaSeconds < 48 * 3600) return `OOM in ~${Math.round(etaSeconds / 3600)} h`;
-  return `OOM in ~${Math.round(etaSeconds / 86_400)} d`;
 }
 
 export interface CapacityPlan {

@@ -24,7 +24,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   actions: ['proc', 'text'],
   config: ['actions'],
   sampler: [...READERS, 'containers'],
-  store: [...READERS, 'sampler'],
+  // The live forecast uses the history's pure analysis (src/history/analysis.ts, checked below).
+  store: [...READERS, 'sampler', 'history'],
   guard: [...READERS, 'actions'],
   // The rules file: parser and matcher (pure), the applier writes through src/actions.
   rules: ['proc', 'cgroup', 'text', 'actions'],
@@ -181,6 +182,13 @@ describe('architecture', () => {
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\/|\/src\/store\/store\.ts$/);
     });
   }
+  it('the store reaches src/history only for its pure analysis (never the SQLite store)', () => {
+    const bad = all.filter((e) => room(e.from) === 'store' && room(e.to) === 'history' && !e.to.endsWith('/src/history/analysis'));
+    expect(bad.map((e) => `${relative(repo, e.from)} imports ${relative(repo, e.to)}`)).toEqual([]);
+    const g = moduleGraph(resolve(repo, 'src/store/store.ts'));
+    expect([...g.local].filter((f) => f.includes('/src/history/')).map((f) => relative(repo, f))).toEqual(['src/history/analysis.ts']);
+  });
+
   it('better-sqlite3 is imported only by src/history/db.ts, and only dynamically', () => {
     const users = files.filter((f) => /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]/.test(readFileSync(f, 'utf8')));
     expect(users.map((f) => relative(repo, f))).toEqual(['src/history/db.ts']);
