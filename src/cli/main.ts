@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
     if (args.once || args.json || !tty) {
       if (args.rulesPath !== null) throw new UsageError('--rules is for the live monitor; for one pass use oomtop rules apply PATH');
+      if (args.history !== null) throw new UsageError('--history is for the live monitor; headless, use oomtop record --history PATH');
       return await (await import('./once.js')).runOnce(args, out);
     }
     // Ink draws no live frames when it believes it runs in CI (is-in-ci reads CI and

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canMakeMemcg, TestMemcg } from '../helpers/memcg.js';
 import { hasTmux, TmuxSession } from '../helpers/tmux.js';
@@ -35,4 +36,21 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux 
     await s.keys('q');
     await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
   }, 120_000);
+
+  it('--history records while the monitor runs; oomtop report reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-tui-history-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'h.db');
+    const s = new TmuxSession(`node ${bin} --interval 0.25 --read-only --history ${path}; echo "EXITED:$?"; sleep 60`, 80, 24);
+    cleanup.push(() => s.kill());
+    await s.waitFor((t) => t.includes(`history: recording to ${path}`), 20_000, 'the recording notice');
+    await new Promise((r) => setTimeout(r, 2500));
+    await s.keys('q');
+    await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
+    const r = spawnSync(process.execPath, [bin, 'report', '--history', path, '--json'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as { from: string; to: string; scopes: { scope: string }[] };
+    expect(rep.scopes[0]!.scope).toBe('system');
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+  }, 60_000);
 });

@@ -128,7 +128,7 @@ describe.skipIf(!canMakeMemcg)(`oomtop record + report on real processes${memcgS
 
 describe('oomtop record / report: bad input', () => {
   it('one-line usage errors (exit 2), a missing history is a runtime error that names the fix', () => {
-    for (const args of [['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus']]) {
+    for (const args of [['--once', '--history', join(dir, 'x.db')], ['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus']]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
