@@ -84,7 +84,9 @@ export interface Growth {
   floorRise: number;
   /** The largest rise between two consecutive slices' floors, as a share of floorRise (1: one step). */
   largestStepShare: number;
-  /** Steady growth: a leak suspect (see isLeak). */
+  /** The largest fall between two consecutive points, value units (0: it never fell). */
+  maxDrop: number;
+  /** Steady growth over this window: a leak suspect (see leakOf for the verdict across windows). */
   leak: boolean;
 }
 
@@ -141,6 +143,8 @@ export function growth(times: readonly number[], values: readonly number[], wind
     if (d < 0) drops++;
   }
   const largestStepShare = floorRise > 0 ? largest / floorRise : 1;
+  let maxDrop = 0;
+  for (let i = 1; i < n; i++) maxDrop = Math.max(maxDrop, w.values[i - 1]! - w.values[i]!);
   const floorSlope = floor?.perSecond ?? 0;
   const floorConfidence = floor?.confidence ?? 0;
   const leak =
@@ -150,7 +154,7 @@ export function growth(times: readonly number[], values: readonly number[], wind
     drops <= 1 &&
     floorRise >= Math.max(rules.minRise, rules.minRiseShare * Math.max(0, fv[0]!)) &&
     largestStepShare <= rules.maxStepShare;
-  return { windowS, spanS: span / 1000, slope: raw.perSecond, confidence: raw.confidence, floorSlope, floorConfidence, floorRise, largestStepShare, leak };
+  return { windowS, spanS: span / 1000, slope: raw.perSecond, confidence: raw.confidence, floorSlope, floorConfidence, floorRise, largestStepShare, maxDrop, leak };
 }
 
 /**
@@ -175,9 +179,20 @@ export function growthByWindow(times: readonly number[], values: readonly number
   return out;
 }
 
-/** The leak verdict of a series: the longest window that calls it a leak, or null. */
+/**
+ * The leak verdict of a series: the longest window that calls it a leak, or null. A shorter
+ * window's rise does not count when a longer window saw the series fall by half that rise or
+ * more: that rise is the climbing half of a cycle longer than the window (a slow GC sawtooth).
+ */
 export function leakOf(times: readonly number[], values: readonly number[], rules: LeakRules = DEFAULT_LEAK_RULES): Growth | null {
-  return growthByWindow(times, values, rules).find((g) => g.leak) ?? null;
+  const all = growthByWindow(times, values, rules);
+  for (let i = 0; i < all.length; i++) {
+    const g = all[i]!;
+    if (!g.leak) continue;
+    if (all.slice(0, i).some((l) => !l.leak && l.maxDrop >= 0.5 * g.floorRise)) continue;
+    return g;
+  }
+  return null;
 }
 
 export interface Exhaustion {

@@ -304,6 +304,10 @@ export class HistoryDb {
     return r.t;
   }
 
+  seriesCount(): number {
+    return (this.raw.prepare('SELECT count(*) AS n FROM series').get() as { n: number }).n;
+  }
+
   pointCount(): number {
     return (this.raw.prepare('SELECT count(*) AS n FROM points').get() as { n: number }).n;
   }

@@ -128,7 +128,8 @@ export function buildReport(all: ReportSeries[], source: string, chartColumns = 
     if (!g) continue;
     const id = parseProcessKey(s.key);
     leaks.push({
-      pid: id?.pid ?? Number(s.key.split(':')[0]),
+      // pid:start from the recording; a bare PID (or PID@instance) from Prometheus.
+      pid: id?.pid ?? Number(/^\d+/.exec(s.key)?.[0] ?? NaN),
       startTimeTicks: id?.startTimeTicks ?? null,
       name: s.label ?? '?',
       cgroup: s.cgroup,

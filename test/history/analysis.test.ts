@@ -77,6 +77,17 @@ describe('leaks', () => {
     expect(g.floorSlope).toBeGreaterThan(80);
     expect(g.floorSlope).toBeLessThan(120);
   });
+  it('a slow sawtooth (a cycle longer than the short windows) is not a leak; growth that starts late in a flat history is', () => {
+    // 10-minute cycles for 3 hours at 30 s: each 10-minute window holds one steady climb.
+    const slow = series(360, 30, (t) => 300_000 + 4096 * ((t / 30) % 20) * 30);
+    expect(leakOf(slow.times, slow.values)).toBeNull();
+    // Flat for 50 minutes, then +100 KiB/s for the last 10: the 10-minute window says leak and
+    // nothing longer saw it fall.
+    const late = series(360, 10, (t) => 300_000 + Math.max(0, t - 3000) * 100);
+    const g = leakOf(late.times, late.values)!;
+    expect(g).not.toBeNull();
+    expect(g.windowS).toBe(600);
+  });
   it('a restart under a new PID starts a new series: the old one ends, the new one is not a leak until it grows steadily', () => {
     // The old process grew then exited; the new one (another identity) restarts small and flat.
     const old = series(300, 1, (t) => 100_000 + 1000 * t);
