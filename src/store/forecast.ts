@@ -79,3 +79,22 @@ export class Forecaster {
     return warnings;
   }
 }
+
+/**
+ * The exporter's gauges from a forecast (issue 13 wires them): oomtop_memory_exhaustion_eta_seconds{scope}
+ * for every scope with a confident shrinking trend ("system" or the cgroup path), and
+ * oomtop_process_growth_bytes_per_second{pid,comm,cgroup} for each leak suspect. Pure.
+ */
+export function forecastGauges(
+  f: Forecast,
+  processes: readonly { key: string; pid: number; name: string; cgroup: string | null }[],
+): { eta: { scope: string; seconds: number }[]; growth: { pid: number; comm: string; cgroup: string | null; bytesPerSecond: number }[] } {
+  const eta: { scope: string; seconds: number }[] = [];
+  if (f.system?.etaSeconds != null) eta.push({ scope: 'system', seconds: f.system.etaSeconds });
+  for (const [path, e] of f.cgroups) if (e.etaSeconds !== null) eta.push({ scope: path, seconds: e.etaSeconds });
+  const growth = processes.flatMap((p) => {
+    const g = f.leaks.get(p.key);
+    return g ? [{ pid: p.pid, comm: p.name, cgroup: p.cgroup, bytesPerSecond: g.floorSlope * 1024 }] : [];
+  });
+  return { eta, growth };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessSample, Snapshot } from '../../src/sampler/types.js';
 import { createOomtopStore } from '../../src/store/store.js';
+import { forecastGauges } from '../../src/store/forecast.js';
 import { badge } from '../../src/text/cells.js';
 
 function proc(pid: number, rssKiB: number): ProcessSample {
@@ -49,6 +50,10 @@ describe('the live forecast', () => {
     const warnings = s.events.filter((e) => /OOM in ~/.test(e.text));
     // The cgroup's ETA (~2 min) is under 15 min: one warning; the system's (~16 min) is not.
     expect(warnings.map((e) => e.text)).toEqual([expect.stringMatching(/^cgroup \/app: OOM in ~2 min/)]);
+    // The exporter's gauges: both ETAs, the leaker's growth in bytes/s.
+    const gauges = forecastGauges(s.forecast, s.snapshot!.processes);
+    expect(gauges.eta.map((e) => e.scope)).toEqual(['system', '/app']);
+    expect(gauges.growth).toEqual([{ pid: 10, comm: 'p10', cgroup: '/app', bytesPerSecond: expect.closeTo(2048 * 1024, -2) }]);
     for (let t = 41; t <= 60; t++) store.getState().applySnapshot(snap(t));
     expect(store.getState().events.filter((e) => /^cgroup \/app: OOM/.test(e.text))).toHaveLength(1);
   });
