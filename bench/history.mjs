@@ -16,6 +16,8 @@ const dist = new URL('../dist/', import.meta.url);
 const { Sampler } = await import(new URL('sampler/sampler.js', dist).href);
 const { memcgResolver } = await import(new URL('cgroup/resolve.js', dist).href);
 const { HistoryWriter } = await import(new URL('history/recorder.js', dist).href);
+const { Forecaster } = await import(new URL('store/forecast.js', dist).href);
+const { ProcessHistories } = await import(new URL('store/history.js', dist).href);
 
 const log = (s) => process.stderr.write(`${s}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'oomtop-bench-history-'));
@@ -46,6 +48,31 @@ try {
     res.write[name] = { ticks: ms.length, medianMs: r2(median(ms)), p95Ms: r2(pct(ms, 95)), maxMs: r2(Math.max(...ms)), pointsPerTick: Math.round(points / ticks) };
     log(`write ${name}: median ${r2(median(ms))} ms, p95 ${r2(pct(ms, 95))} ms, ${Math.round(points / ticks)} points/tick`);
     w.close();
+  }
+
+  // (c) the monitor's live forecast (src/store/forecast.ts): its cost per tick, and on the
+  // ticks (every 5 s) that run the analysis. Real snapshots, one simulated second apart.
+  {
+    const f = new Forecaster();
+    const h = new ProcessHistories();
+    const plain = [];
+    const analysing = [];
+    let suspects = 0;
+    const t0 = Date.now();
+    for (let i = 0; i < (quick ? 40 : 90); i++) {
+      const snap = sampler.sample();
+      snap.time = t0 + i * 1000;
+      for (const p of snap.processes) h.observe(p, snap.time, false);
+      h.retire(snap.time);
+      const started = performance.now();
+      f.observe(snap, h);
+      const ms = performance.now() - started;
+      (f.forecast.at === snap.time ? analysing : plain).push(ms);
+      suspects = f.forecast.leaks.size;
+      await sleep(20);
+    }
+    res.forecast = { plainTickMedianMs: r2(median(plain)), analysisTickMedianMs: r2(median(analysing)), analysisTickMaxMs: r2(Math.max(...analysing)), leakSuspectsAtEnd: suspects };
+    log(`forecast: ${r2(median(plain))} ms a tick, ${r2(median(analysing))} ms on analysis ticks (max ${r2(Math.max(...analysing))})`);
   }
 
   // (b) growth per day, simulated time
@@ -101,6 +128,8 @@ const md = [
   ...Object.entries(res.write).map(([k, v]) => `| ${k} | ${v.pointsPerTick} | ${v.medianMs} ms | ${v.p95Ms} ms | ${v.maxMs} ms |`),
   '',
   `File growth (default selection, 1 s ticks, ${res.growth.simulatedHours} h of simulated time, a real snapshot every 30 ticks): ${r1(res.growth.bytesAtMark / 1048576)} MiB in use at ${res.growth.markSeconds / 3600} h (the raw hour full), ${r1(res.growth.bytesAtEnd / 1048576)} MiB at the end (${res.growth.pointsAtEnd} points): ${res.growth.growthMiBPerDay} MiB/day (one-minute and fifteen-minute aggregates); the 64 MiB default cap is reached after about ${res.growth.daysTo64MiBCap} days, after which the oldest points go first.`,
+  `Live forecast in the monitor (src/store/forecast.ts, real snapshots one simulated second apart): ${res.forecast.plainTickMedianMs} ms a tick, ${res.forecast.analysisTickMedianMs} ms median (max ${res.forecast.analysisTickMaxMs} ms) on the ticks that run the analysis (every 5 s); ${res.forecast.leakSuspectsAtEnd} leak suspects at the end.`,
+  '',
   `Per series: ${res.growth.bytesPerPoint} bytes a point (index included), 1536 aggregate points a day once its raw hour is full: about ${res.growth.derivedKiBPerSeriesPerDay} KiB per series per day (${res.growth.seriesAtEnd} series in this file; the simulated snapshot repeats, so fewer processes grow and get picked than on a live box: ${res.growth.growthMiBPerDay} MiB/day measured is a lower bound, series × ${res.growth.derivedKiBPerSeriesPerDay} KiB the estimate).`,
   '',
 ].join('\n');

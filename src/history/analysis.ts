@@ -269,7 +269,7 @@ export function capacityPlan(times: readonly number[], usedPct: readonly number[
   let recommendation: string;
   if (daysTo90Pct !== null && daysTo90Pct <= 7) recommendation = daysTo90Pct === 0 ? 'peak use is above 90 %: add memory or cut use now' : `peak use reaches 90 % in ${fmtDays(daysTo90Pct)}: add memory or find the growth within the week`;
   else if (daysTo80Pct !== null && daysTo80Pct <= 30) recommendation = daysTo80Pct === 0 ? 'peak use is above 80 %: plan more memory' : `peak use reaches 80 % in ${fmtDays(daysTo80Pct)}: plan more memory this month`;
-  else if (days < 1) recommendation = `only ${fmtDays(days)} of history: record for a day or more for a trustworthy plan`;
+  else if (days < 1) recommendation = `only ${fmtDays(days)} of history: record a day or more for a plan`;
   else if (!confident) recommendation = 'no steady growth: capacity is sufficient at current use';
   else recommendation = 'growth is slow: capacity is sufficient for the next month';
   return { days, currentAvgPct, currentMaxPct, horizonDays, predictedAvgPct, predictedMaxPct, growthPctPerDay: perDay, confidence: s.confidence, daysTo80Pct, daysTo90Pct, recommendation };

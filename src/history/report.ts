@@ -189,7 +189,8 @@ function bucket(times: number[], values: number[], columns: number): { times: nu
 }
 
 const rate = (kibps: number) => `${fmtSize(Math.abs(kibps) * 60)}/min`;
-const days = (d: number | null) => (d === null ? 'never (no growth)' : d === 0 ? 'now' : d < 1 ? `${(d * 24).toFixed(1)} h` : `${d.toFixed(1)} days`);
+const span = (s: number) => (s < 120 ? `${Math.round(s)} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 2 * 86_400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} days`);
+const days = (d: number | null) => (d === null ? 'not at the current trend' : d === 0 ? 'now' : d < 1 ? `${(d * 24).toFixed(1)} h` : `${d.toFixed(1)} days`);
 
 /** The report as text for a terminal: every line at most `width` columns. */
 export function renderReport(r: HistoryReport, width = 80): string {
@@ -199,20 +200,28 @@ export function renderReport(r: HistoryReport, width = 80): string {
   lines.push('');
   lines.push(r.leaks.length === 0 ? 'Leak suspects: none (no process grew steadily)' : 'Leak suspects (steady growth):');
   for (const l of r.leaks.slice(0, 10)) {
-    lines.push(`  PID ${l.pid} ${sanitize(l.name)}: +${rate(l.slopeKiBPerS)} over ${l.windowS} s, RSS ${fmtSize(l.rssKiB)} (confidence ${l.confidence.toFixed(2)})`);
-    if (l.cgroup) lines.push(`    in ${sanitize(l.cgroup)}`);
+    lines.push(`  PID ${l.pid} ${sanitize(l.name)}: +${rate(l.slopeKiBPerS)}, RSS ${fmtSize(l.rssKiB)}`);
+    const how = `    steady over ${span(l.windowS)} (confidence ${l.confidence.toFixed(2)})`;
+    const where = l.cgroup ? ` in ${sanitize(l.cgroup)}` : '';
+    if (how.length + where.length <= width) lines.push(how + where);
+    else lines.push(how, `    ${where.trim()}`);
   }
   lines.push('');
   lines.push('Time to exhaustion:');
   for (const s of r.scopes) {
-    lines.push(`  ${s.scope === 'system' ? 'system' : sanitize(s.scope)}: ${s.eta}`);
-    lines.push(`    ${fmtSize(s.usedKiB)} of ${fmtSize(s.limitKiB)} used, ${fmtSize(s.headroomKiB)} left${s.scope === 'system' ? ' (MemAvailable + free swap)' : ''}${s.etaSeconds !== null ? `, -${rate(s.slopeKiBPerS)}` : ''}`);
+    lines.push(`  ${s.scope === 'system' ? 'system' : sanitize(s.scope)}: ${s.eta}${s.etaSeconds !== null ? ` (headroom -${rate(s.slopeKiBPerS)})` : ''}`);
+    lines.push(`    ${fmtSize(s.usedKiB)} of ${fmtSize(s.limitKiB)} used, ${fmtSize(s.headroomKiB)} left${s.scope === 'system' ? ' (MemAvailable + free swap)' : ' (limit - working set)'}`);
   }
   const c = r.capacity;
   if (c) {
     lines.push('');
-    lines.push(`Capacity plan (RAM, ${c.days < 1 ? `${(c.days * 24).toFixed(1)} h` : `${c.days.toFixed(1)} days`} of history):`);
-    lines.push(`  now: mean ${c.currentAvgPct.toFixed(1)} %, peak ${c.currentMaxPct.toFixed(1)} %; growth ${c.growthPctPerDay >= 0 ? '+' : ''}${c.growthPctPerDay.toFixed(2)} points/day (confidence ${c.confidence.toFixed(2)})`);
+    lines.push(`Capacity plan (RAM, ${span(c.days * 86_400)} of history):`);
+    lines.push(`  now: mean ${c.currentAvgPct.toFixed(1)} %, peak ${c.currentMaxPct.toFixed(1)} %`);
+    lines.push(
+      c.days < 1 / 24
+        ? '  growth: not extrapolated from less than an hour'
+        : `  growth: ${c.growthPctPerDay >= 0 ? '+' : ''}${c.growthPctPerDay.toFixed(2)} points of RAM a day (confidence ${c.confidence.toFixed(2)})`,
+    );
     lines.push(`  in ${c.horizonDays} days: mean ${c.predictedAvgPct.toFixed(1)} %, peak ${c.predictedMaxPct.toFixed(1)} %`);
     lines.push(`  80 % of RAM: ${days(c.daysTo80Pct)}; 90 %: ${days(c.daysTo90Pct)}`);
     for (const s of r.scopes) if (s.scope !== 'system' && (s.daysTo80Pct !== null || s.daysTo90Pct !== null)) lines.push(`  ${sanitize(s.scope)}: 80 % of its limit ${days(s.daysTo80Pct)}; 90 % ${days(s.daysTo90Pct)}`);

@@ -59,7 +59,8 @@ export class Forecaster {
     for (const p of snap.processes) {
       const h = history.get(p.key);
       const v = h?.rssKiB.values;
-      if (!h || !v || v.length < 8 || v.at(-1)! - v[0]! < MIN_RISE_KIB) continue;
+      // The leak rule needs the floor to rise 1 MiB and 2 %: a cheap first cut on the raw ends.
+      if (!h || !v || v.length < 8 || v.at(-1)! - v[0]! < Math.max(MIN_RISE_KIB, 0.02 * v[0]!)) continue;
       const g = leakOf(h.rssKiB.times, v);
       if (g) leaks.set(p.key, g);
     }
