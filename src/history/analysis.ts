@@ -208,11 +208,14 @@ export interface Exhaustion {
 
 /**
  * Time to exhaustion from a headroom series (system: MemAvailable + free swap; a cgroup:
- * limit − working set), over its last `windowS` seconds (default 10 min): headroom / rate when
+ * limit − working set), over its last `windowS` seconds (default 10 min, or the last 8 points
+ * when they are coarser than that): headroom / rate when
  * the headroom shrinks with confidence, else null ("no trend").
  */
 export function exhaustion(times: readonly number[], headroomKiB: readonly number[], windowS = 600, minConfidence = 0.6): Exhaustion | null {
-  const w = lastWindow(times, headroomKiB, windowS);
+  let w = lastWindow(times, headroomKiB, windowS);
+  // Coarse points (minutes, quarters, a long Prometheus step): the last 8, however long they span.
+  if (w.times.length < 8) w = { times: times.slice(-8), values: headroomKiB.slice(-8) };
   const s = theilSen(w.times, w.values);
   if (s === null) return null;
   const last = w.values.at(-1)!;
