@@ -25,6 +25,8 @@ interface Statement {
   run(...params: unknown[]): { changes: number };
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
+  iterate(...params: unknown[]): IterableIterator<unknown>;
+  raw(on?: boolean): Statement;
 }
 interface Database {
   prepare(sql: string): Statement;
@@ -69,9 +71,8 @@ export interface SeriesId {
 export interface StoredSeries extends Required<SeriesId> {
   id: number;
   times: number[];
+  /** Raw values, or the mean of a one-minute or fifteen-minute aggregate. */
   values: number[];
-  mins: number[];
-  maxs: number[];
 }
 
 export interface OpenResult {
@@ -268,33 +269,42 @@ export class HistoryDb {
 
   /**
    * Every series with its points since `sinceMs`, finest tier first: raw points where they
-   * exist, one-minute ones before the first raw point, fifteen-minute ones before those.
+   * exist, one-minute means for the day before the first raw point, fifteen-minute ones before
+   * those. Rows are streamed (no object per row), so a full 64 MiB file reads within the
+   * small heap oomtop runs with.
    */
   readSince(sinceMs: number, kinds?: readonly SeriesId['kind'][]): StoredSeries[] {
     const meta = this.raw.prepare('SELECT id, kind, key, metric, label, cgroup FROM series').all() as { id: number; kind: SeriesId['kind']; key: string; metric: string; label: string | null; cgroup: string | null }[];
     const byId = new Map<number, StoredSeries>();
-    const tiers = new Map<number, { tier: number; t: number; v: number; mn: number | null; mx: number | null }[][]>();
-    for (const m of meta) {
-      if (kinds && !kinds.includes(m.kind)) continue;
-      byId.set(m.id, { ...m, times: [], values: [], mins: [], maxs: [] });
-      tiers.set(m.id, [[], [], []]);
-    }
-    const rows = this.raw.prepare('SELECT sid, tier, t, v, mn, mx FROM points WHERE t >= ? ORDER BY sid, tier, t').all(Math.round(sinceMs)) as { sid: number; tier: number; t: number; v: number; mn: number | null; mx: number | null }[];
-    for (const r of rows) tiers.get(r.sid)?.[r.tier]?.push(r);
-    for (const [id, [t0, t1, t2]] of tiers) {
-      const s = byId.get(id)!;
-      const first0 = t0![0]?.t ?? Infinity;
-      const c1 = t1!.filter((p) => p.t + 60_000 <= first0);
-      const first1 = c1[0]?.t ?? first0;
-      const c2 = t2!.filter((p) => p.t + 900_000 <= first1);
-      for (const p of [...c2, ...c1, ...t0!]) {
-        s.times.push(p.t);
-        s.values.push(p.v);
-        s.mins.push(p.mn ?? p.v);
-        s.maxs.push(p.mx ?? p.v);
+    for (const m of meta) if (!kinds || kinds.includes(m.kind)) byId.set(m.id, { ...m, times: [], values: [] });
+    // Per series the tiers stream in coarsest first (ORDER BY sid, tier DESC, t); where a finer
+    // tier starts, the coarser points whose span reaches into it are dropped.
+    let cur: StoredSeries | undefined;
+    let curId = -1;
+    let curTier = -1;
+    const rows = this.raw.prepare('SELECT sid, tier, t, v FROM points WHERE t >= ? ORDER BY sid, tier DESC, t').raw(true);
+    for (const row of rows.iterate(Math.round(sinceMs)) as IterableIterator<[number, number, number, number]>) {
+      const [sid, tier, t, v] = row;
+      if (sid !== curId) {
+        curId = sid;
+        cur = byId.get(sid);
+        curTier = -1;
       }
-      if (s.times.length === 0) byId.delete(id);
+      if (!cur) continue;
+      if (tier !== curTier) {
+        if (curTier !== -1) {
+          const coarserStep = TIERS[curTier]!.stepMs;
+          let keep = cur.times.length;
+          while (keep > 0 && cur.times[keep - 1]! + coarserStep > t) keep--;
+          cur.times.length = keep;
+          cur.values.length = keep;
+        }
+        curTier = tier;
+      }
+      cur.times.push(t);
+      cur.values.push(v);
     }
+    for (const [id, s] of byId) if (s.times.length === 0) byId.delete(id);
     return [...byId.values()];
   }
 

@@ -38,7 +38,7 @@ describe('history store', () => {
     db.close();
   });
 
-  it('rolls raw points up into minutes (mean, min, max) and quarters, and ages each tier out', async () => {
+  it('rolls raw points up into minutes (mean, min, max) and quarters, ages each tier out, and reads the finest tier where it exists', async () => {
     const path = join(tmp(), 'h.db');
     const { db } = await openForWrite(path);
     // Three hours at 10 s: the value is the minute number, plus 0..5 within the minute.
@@ -48,16 +48,19 @@ describe('history store', () => {
     // Raw for the last hour (360 points), minutes before it, back to the start (a week is kept).
     const raw = s.times.filter((t) => t > end - 3600_000);
     expect(raw.length).toBeGreaterThanOrEqual(359);
-    const minutes = s.times.filter((t, i) => t <= end - 3600_000 && s.maxs[i] !== s.mins[i]);
-    expect(minutes.length).toBeGreaterThan(100);
+    // Before the raw hour (aged once a minute: it may reach a minute further back), one point
+    // a minute: the one-minute means.
+    const before = s.times.filter((t) => t < end - 3600_000 - 120_000);
+    expect(before.length).toBeGreaterThan(100);
+    expect(before.every((t) => t % 60_000 === 0)).toBe(true);
+    expect(before.slice(1).every((t, k) => t - before[k]! === 60_000)).toBe(true);
     const i = s.times.indexOf(T0 + 5 * 60_000);
     expect(s.values[i]).toBeCloseTo(50 + 2.5, 6);
-    expect(s.mins[i]).toBe(50);
-    expect(s.maxs[i]).toBe(55);
     expect(s.times[0]).toBe(T0);
     db.close();
-    // The quarters exist (tier 2) for the two finished hours and more.
-    const rdb = new Database(path) as unknown as { prepare(s: string): { get(): { n: number } } };
+    // The minute's min and max are kept beside its mean; the quarters exist (tier 2).
+    const rdb = new Database(path) as unknown as { prepare(s: string): { get(...a: unknown[]): { n: number; mn: number; mx: number; v: number } } };
+    expect(rdb.prepare('SELECT v, mn, mx FROM points WHERE tier = 1 AND t = ?').get(T0 + 5 * 60_000)).toMatchObject({ v: 52.5, mn: 50, mx: 55 });
     expect(rdb.prepare('SELECT count(*) AS n FROM points WHERE tier = 2').get().n).toBeGreaterThanOrEqual(10);
     // Aged once a minute: an hour of raw points and at most one minute more.
     expect(rdb.prepare('SELECT count(*) AS n FROM points WHERE tier = 0').get().n).toBeLessThanOrEqual(366);
