@@ -75,13 +75,13 @@ function edges(file: string): Edge[] {
 const room = (p: string) => relative(src, p).split('/')[0]!.replace(/\.tsx?$/, '');
 
 /** Every module a subcommand loads, following static and dynamic imports. */
-function moduleGraph(entry: string): { local: Set<string>; packages: Set<string> } {
+function moduleGraph(entry: string, skip: readonly string[] = []): { local: Set<string>; packages: Set<string> } {
   const local = new Set<string>();
   const packages = new Set<string>();
   const todo = [entry];
   while (todo.length) {
     const file = todo.pop()!;
-    if (local.has(file)) continue;
+    if (local.has(file) || skip.some((f) => file.endsWith(f))) continue;
     local.add(file);
     const text = readFileSync(file, 'utf8');
     // A "specifier" with a space is prose the loose pattern caught in a comment, not a package;
@@ -153,7 +153,8 @@ describe('architecture', () => {
   // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
   for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
     it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
-      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
+      // The guard's --history (src/cli/guard-history.ts, imported only then) is checked below.
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), sub === 'guard' ? ['/src/cli/guard-history.ts'] : []);
       expect(g.local.size).toBeGreaterThan(10);
       for (const p of g.packages) expect(p.startsWith('node:') || (allowed as readonly string[]).includes(p), `${sub} loads package ${p}`).toBe(true);
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
@@ -182,6 +183,15 @@ describe('architecture', () => {
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\/|\/src\/store\/store\.ts$/);
     });
   }
+  it('oomtop guard reaches its --history recorder (the sampler, SQLite) only by a dynamic import', () => {
+    const text = readFileSync(join(src, 'cli/guard.ts'), 'utf8');
+    expect(text).toMatch(/await import\('\.\/guard-history\.js'\)/);
+    expect(text).not.toMatch(/^import[^(]*guard-history/m);
+    const users = files.filter((f) => /guard-history\.js/.test(readFileSync(f, 'utf8')));
+    expect(users.map((f) => relative(repo, f))).toEqual(['src/cli/guard.ts']);
+    expect(moduleGraph(resolve(repo, 'src/cli/guard-history.ts')).packages).toContain('better-sqlite3');
+  });
+
   it('the store reaches src/history only for its pure analysis (never the SQLite store)', () => {
     const bad = all.filter((e) => room(e.from) === 'store' && room(e.to) === 'history' && !e.to.endsWith('/src/history/analysis'));
     expect(bad.map((e) => `${relative(repo, e.from)} imports ${relative(repo, e.to)}`)).toEqual([]);
@@ -193,7 +203,9 @@ describe('architecture', () => {
     const users = files.filter((f) => /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]/.test(readFileSync(f, 'utf8')));
     expect(users.map((f) => relative(repo, f))).toEqual(['src/history/db.ts']);
     expect(readFileSync(join(src, 'history/db.ts'), 'utf8')).not.toMatch(/^import[^(]*['"]better-sqlite3['"]/m);
-    for (const entry of ['src/cli/guard.ts', 'src/cli/once.ts']) expect(moduleGraph(resolve(repo, entry)).packages).not.toContain('better-sqlite3');
+    // The guard without --history (its recorder is imported only then, checked below), --once.
+    expect(moduleGraph(resolve(repo, 'src/cli/guard.ts'), ['/src/cli/guard-history.ts']).packages).not.toContain('better-sqlite3');
+    expect(moduleGraph(resolve(repo, 'src/cli/once.ts')).packages).not.toContain('better-sqlite3');
   });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {

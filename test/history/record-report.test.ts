@@ -126,6 +126,30 @@ describe.skipIf(!canMakeMemcg)(`oomtop record + report on real processes${memcgS
   }, 90_000);
 });
 
+describe('oomtop guard --history', () => {
+  it('records beside the guard (dry run), the report reads it; --history-max-mib alone is refused', async () => {
+    const path = join(dir, 'guard.db');
+    const g = spawn(process.execPath, [bin, 'guard', '--dry-run', '--history', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    mine.push(g);
+    let out = '';
+    g.stdout!.on('data', (d) => (out += String(d)));
+    await until(() => out.includes(`recording to ${path}`), 20_000, 'the guard recording');
+    await until(() => existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0, 10_000, 'a tick written');
+    await sleep(2500);
+    g.kill('SIGTERM');
+    await new Promise((r) => g.once('exit', r));
+    expect(g.exitCode).toBe(0);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as ReportJson & { from: string; to: string };
+    expect(rep.scopes[0]!.scope).toBe('system');
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+    const bad = cli(['guard', '--history-max-mib', '8']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--history-max-mib needs --history PATH/);
+  }, 60_000);
+});
+
 describe('oomtop record / report: bad input', () => {
   it('one-line usage errors (exit 2), a missing history is a runtime error that names the fix', () => {
     for (const args of [['--once', '--history', join(dir, 'x.db')], ['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus']]) {
