@@ -21,7 +21,8 @@ await build({
   target: 'node20',
   define: { 'process.env.NODE_ENV': '"production"' },
   // Ink loads React DevTools only when DEV=true; it is not a dependency of oomtop.
-  external: ['react-devtools-core'],
+  // better-sqlite3 finds its compiled addon from its own folder: loaded from node_modules.
+  external: ['react-devtools-core', 'better-sqlite3'],
   // CommonJS dependencies (React) call require() for Node's own modules.
   banner: { js: "import { createRequire as __oomtopCreateRequire } from 'node:module'; const require = __oomtopCreateRequire(import.meta.url);" },
   // main.ts sets NODE_ENV for the unbundled build; here it is already a constant.

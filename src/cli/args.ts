@@ -2,6 +2,7 @@ import { DEFAULT_CONFIG, type AppConfig } from '../config.js';
 import { SORT_KEYS, type SortKey } from '../store/rows.js';
 import { UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
+import { parseHistoryArgs, type HistoryArgs } from './history-args.js';
 
 export interface MonitorArgs {
   config: AppConfig;
@@ -17,6 +18,8 @@ export interface MonitorArgs {
   guardArgs: string[];
   /** --rules PATH: the rules file applied to new processes while the monitor runs. */
   rulesPath: string | null;
+  /** --history PATH: record while the monitor runs (as oomtop record does); null: not recording. */
+  history: HistoryArgs | null;
 }
 
 /** "1", "0.5", "250ms", "2s" → milliseconds. A negative one is out of range, not "not a duration". */
@@ -62,6 +65,10 @@ const MONITOR_OPTIONS = {
   'no-color': { type: 'boolean' },
   'guard-opts': { type: 'string' },
   rules: { type: 'string' },
+  // The history flags (src/cli/history-args.ts), spelled out here: that module imports this one.
+  history: { type: 'string' },
+  'no-history': { type: 'boolean' },
+  'history-max-mib': { type: 'string', number: true },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'V' },
 } as const satisfies OptionSpecs;
@@ -101,5 +108,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     version: v.version ?? false,
     guardArgs: (v['guard-opts'] ?? '').split(/\s+/).filter(Boolean),
     rulesPath: rulesPath(v.rules, config.readOnly),
+    // The monitor records only when asked (--history PATH); --no-history says so explicitly.
+    history: v.history === undefined ? (parseHistoryArgs(v, env), null) : parseHistoryArgs(v, env),
   };
 }

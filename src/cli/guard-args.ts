@@ -69,6 +69,10 @@ Rules (oom_score_adj that lasts; see oomtop rules --help)
   --rules PATH            apply the rules file to running and new processes, as
                           oomtop rules apply --watch does (read at start)
   --rules-interval SEC    how often new processes are looked for (default 1)
+
+History (see oomtop record --help; read it with oomtop report --history PATH)
+  --history PATH          record every second while guarding, as oomtop record does
+  --history-max-mib N     cap the file at N MiB (default 64)
 `;
 
 /** --rules: the rules file applied to new processes inside the guard (src/rules). */
@@ -77,7 +81,13 @@ export interface GuardRulesArgs {
   intervalMs: number;
 }
 
-export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy; rules: GuardRulesArgs | null; listen?: ListenAddress | null };
+/** --history PATH: record while guarding, as oomtop record does (src/cli/guard-history.ts). */
+export interface GuardHistoryArgs {
+  path: string;
+  maxBytes: number;
+}
+
+export type GuardArgs = { help: true } | { help: false; policy: GuardPolicy; rules: GuardRulesArgs | null; listen?: ListenAddress | null; history: GuardHistoryArgs | null };
 
 const GUARD_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -126,6 +136,10 @@ const GUARD_OPTIONS = {
   rules: { type: 'string' },
   'rules-interval': { type: 'string', number: true },
   listen: { type: 'string' },
+  // The history flags as src/cli/history-args.ts spells them (not imported: that module
+  // reaches the SQLite store, which the guard loads only with --history).
+  history: { type: 'string' },
+  'history-max-mib': { type: 'string', number: true },
 } as const satisfies OptionSpecs;
 
 function num(name: string, v: string | undefined, min: number, max: number): number | null {
@@ -261,5 +275,10 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   if (rulesPath !== undefined && rulesPath.trim() === '') throw new UsageError('--rules: empty path');
   const rules = rulesPath === undefined ? null : { path: rulesPath, intervalMs: Math.round((rulesInterval ?? 1) * 1000) };
   const listen = s('listen') === undefined ? null : parseListen(s('listen')!);
-  return { help: false, policy, rules, listen };
+  const historyPath = s('history');
+  const historyMiB = num('history-max-mib', s('history-max-mib'), 1, 1_048_576);
+  if (historyMiB !== null && historyPath === undefined) throw new UsageError('--history-max-mib needs --history PATH');
+  if (historyPath !== undefined && historyPath.trim() === '') throw new UsageError('--history: empty path');
+  const history = historyPath === undefined ? null : { path: historyPath, maxBytes: Math.round(historyMiB ?? 64) * 1024 * 1024 };
+  return { help: false, policy, rules, listen, history };
 }

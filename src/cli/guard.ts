@@ -169,10 +169,22 @@ export async function run(argv: string[]): Promise<number> {
         })
       : null;
   if (rules !== null) note('rules', `applying ${rulesFile!.ok ? rulesFile!.rules.length : 0} rules from ${parsed.rules!.path} every ${parsed.rules!.intervalMs / 1000} s`);
+  // --history: recorded beside the guard (loaded only then: SQLite and the sampler).
+  let history: { stop(): void } | null = null;
+  if (parsed.history !== null) {
+    try {
+      const { startHistory } = await import('./guard-history.js');
+      history = await startHistory({ ...parsed.history, procRoot: policy.procRoot, cgroupRoot: policy.cgroupRoot === '/sys/fs/cgroup' ? null : policy.cgroupRoot, onNotice: (m) => note('history', m) });
+      note('history', `recording to ${parsed.history.path} every 1 s (oomtop report --history ${parsed.history.path})`);
+    } catch (e) {
+      note('history', `not recording: ${(e as Error).message}`);
+    }
+  }
   await loop.done;
   rules?.stop();
   await metrics?.stop();
   kernelKills?.stop();
+  history?.stop();
 
   const held = engine.scopes.some((s) => s.intercept !== null);
   containers?.stop();

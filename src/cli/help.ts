@@ -14,6 +14,10 @@ Usage:
   oomtop exporter [--listen ADDR:PORT] [--textfile PATH]
                                    Prometheus metrics: next victims, cgroup headroom, OOM kills
                                    (see oomtop exporter --help)
+  oomtop record [--history PATH]   record memory, PSI, limited cgroups and the processes
+                                   that matter, headless (see oomtop record --help)
+  oomtop report [--since 7d] [--json]  leak suspects, time to OOM per scope, a capacity
+                                   plan with a chart (see oomtop report --help)
 
 Monitor options:
   --once               print one snapshot and exit (implied when stdout is not a terminal)
@@ -33,6 +37,8 @@ Monitor options:
   --no-color           no colours (also NO_COLOR=1)
   --rules PATH         apply the rules file to running and new processes while the
                        monitor runs (badge R: a rule set the adj; see oomtop rules --help)
+  --history PATH       record while the monitor runs, as oomtop record does (read it with
+                       oomtop report --history PATH); --history-max-mib N caps it (64)
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
                        (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)

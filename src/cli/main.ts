@@ -28,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
     if (sub === 'rules') return await (await import('./rules.js')).run(rest);
     if (sub === 'protect') return await (await import('./protect.js')).run(rest);
     if (sub === 'exporter') return await (await import('./exporter.js')).run(rest);
-    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect, exporter; see --help)`);
+    if (sub === 'record') return await (await import('./record.js')).run(rest);
+    if (sub === 'report') return await (await import('./report.js')).run(rest);
+    if (sub !== undefined && !sub.startsWith('-')) throw new UsageError(`unknown command "${sub}" (commands: analyze, guard, run, rules, protect, exporter, record, report; see --help)`);
     const args = parseMonitorArgs(argv);
     if (args.help) {
       out(HELP_TEXT);
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
     if (args.once || args.json || !tty) {
       if (args.rulesPath !== null) throw new UsageError('--rules is for the live monitor; for one pass use oomtop rules apply PATH');
+      if (args.history !== null) throw new UsageError('--history is for the live monitor; headless, use oomtop record --history PATH');
       return await (await import('./once.js')).runOnce(args, out);
     }
     // Ink draws no live frames when it believes it runs in CI (is-in-ci reads CI and

@@ -72,7 +72,28 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
     store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
   }
-  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick(), rules);
+  // --history: record every snapshot as oomtop record does (better-sqlite3 is loaded only then).
+  let recorder: { record(snap: NonNullable<ReturnType<typeof store.getState>['snapshot']>): boolean; close(): void } | null = null;
+  if (args.history !== null) {
+    const { HistoryWriter } = await import('../history/recorder.js');
+    const warn = (m: string) => store.getState().log('error', 'warn', m);
+    try {
+      recorder = await HistoryWriter.open(args.history.path!, args.history.maxBytes, warn);
+      store.getState().log('info', 'info', `history: recording to ${args.history.path} (oomtop report --history ${args.history.path})`);
+    } catch (e) {
+      warn(`history: not recording: ${(e as Error).message}`);
+    }
+  }
+  let recorded: unknown = null;
+  const onTick = () => {
+    stats?.tick();
+    const snap = store.getState().snapshot;
+    if (recorder && snap && snap !== recorded) {
+      recorded = snap;
+      recorder.record(snap);
+    }
+  };
+  host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, onTick, rules);
 
   const screen = new AltScreen();
   let app: ReturnType<typeof render> | null = null;
@@ -87,6 +108,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     attempt(() => namer?.stop());
     attempt(() => host?.stop());
     attempt(() => stats?.close());
+    attempt(() => recorder?.close());
     attempt(() => app?.unmount());
     attempt(() => screen.leave());
   };

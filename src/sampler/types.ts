@@ -47,6 +47,8 @@ export interface ProcessSample {
   nextVictim: boolean;
   /** RSS slope over the recent history, KiB/s; filled by the store for the rows that need it. */
   growthKiBps: number | null;
+  /** A leak suspect (steady RSS growth): its slope, KiB/s; filled by the store (src/store/forecast.ts). */
+  leakKiBps?: number | null;
   /** With --rules: the rule that set its adj (and still holds); filled by src/tui/host.ts. */
   rule?: string | null;
 }

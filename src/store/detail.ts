@@ -53,7 +53,7 @@ export interface ProcessDetailModel {
   chain: CgroupLink[];
   /** Seconds since the RSS split (status) was read. */
   detailAgeS: number;
-  history: { times: number[]; rssKiB: number[]; oomScore: number[] } | null;
+  history: { times: number[]; rssKiB: number[]; oomScore: number[]; long: { times: number[]; rssKiB: number[] } } | null;
   /** RSS growth (KiB/s, the GROW/s column) and the samples and seconds it spans; null below 3 samples. */
   growth: { kibPerSec: number; samples: number; seconds: number } | null;
 }
@@ -142,6 +142,6 @@ export function processDetail(row: Row, snap: Snapshot | null, history: HistoryL
     cgroup,
     chain: cgroupChain(row.cgroup, snap?.cgroups ?? []),
     detailAgeS: snap ? Math.max(0, Math.round((snap.time - row.detailTime) / 1000)) : 0,
-    history: h ? { times: h.rssKiB.times, rssKiB: h.rssKiB.values, oomScore: h.oomScore.values } : null,
+    history: h ? { times: h.rssKiB.times, rssKiB: h.rssKiB.values, oomScore: h.oomScore.values, long: { times: h.rssLong.times, rssKiB: h.rssLong.values } } : null,
   };
 }

@@ -1,6 +1,9 @@
 /** Short per-process and system histories kept by the store. */
 
 export const HISTORY_LENGTH = 60;
+/** The long RSS history: one point per LONG_STEP_MS, LONG_LENGTH of them (10 min at the default). */
+export const LONG_STEP_MS = 10_000;
+export const LONG_LENGTH = 60;
 
 export interface Series {
   times: number[];
@@ -42,6 +45,8 @@ export interface ProcessHistory {
   startTimeTicks: number;
   name: string;
   rssKiB: Series;
+  /** RSS one point per LONG_STEP_MS (the detail pane's long sparkline). */
+  rssLong: Series;
   oomScore: Series;
   oomScoreAdj: number | null;
   /** Epoch ms of the last sample that saw it alive. */
@@ -134,6 +139,7 @@ export class ProcessHistories implements HistoryLookup {
           startTimeTicks: p.startTimeTicks,
           name: p.name,
           rssKiB: { times: [], values: [] },
+          rssLong: { times: [], values: [] },
           oomScore: { times: [], values: [] },
           oomScoreAdj: p.oomScoreAdj,
           lastSeen: time,
@@ -149,6 +155,8 @@ export class ProcessHistories implements HistoryLookup {
     if (notable) h.notable = true;
     pushSeries(h.rssKiB, time, p.rssKiB, HISTORY_LENGTH);
     pushSeries(h.oomScore, time, p.oomScore, HISTORY_LENGTH);
+    const long = h.rssLong.times;
+    if (long.length === 0 || time - long[long.length - 1]! >= LONG_STEP_MS) pushSeries(h.rssLong, time, p.rssKiB, LONG_LENGTH);
   }
 
   /** The highest risk threshold (‰) already logged for a live process; 0 when none. */
@@ -168,6 +176,7 @@ export class ProcessHistories implements HistoryLookup {
       this.live.delete(key);
       h.rssKiB = { times: h.rssKiB.times.slice(), values: h.rssKiB.values.slice() };
       h.oomScore = { times: h.oomScore.times.slice(), values: h.oomScore.values.slice() };
+      h.rssLong = { times: h.rssLong.times.slice(), values: h.rssLong.values.slice() };
       (h.notable ? this.notable : this.recent).set(key, h);
     }
     trim(this.notable, this.limits.notable, time - this.limits.ageMs);

@@ -5,6 +5,7 @@ import { DETECT_START, detectEvents } from './detect.js';
 import { ProcessHistories, pushSeries, type Series } from './history.js';
 import { LOG_LIMIT, type LogEntry, type LogKind, type LogSeverity } from './events.js';
 import { buildRows, fillGrowth, SORT_KEYS, treeRows, type Row, type SortKey } from './rows.js';
+import { Forecaster, NO_FORECAST, type Forecast } from './forecast.js';
 
 export type Screen = 'main' | 'help' | 'event' | 'cgroups' | 'process';
 
@@ -83,6 +84,8 @@ export interface OomtopState {
   /** Set by the kernel-log follower: where kernel messages come from, or why not. */
   kernelLog: { source: string; message: string | null } | null;
   lastOomKill: { time: number; name: string; cgroup: string | null } | null;
+  /** Live leak suspects and times to exhaustion (src/store/forecast.ts), every few seconds. */
+  forecast: Forecast;
 
   applySnapshot(snap: Snapshot): void;
   log(kind: LogKind, severity: LogSeverity, text: string, extra?: Partial<LogEntry>): LogEntry;
@@ -105,6 +108,7 @@ const NOTABLE_PERMILLE = 10;
 export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
   let detectState = DETECT_START;
   let nextId = 1;
+  const forecaster = new Forecaster();
 
   return createStore<OomtopState>()((set, get) => {
     const refreshRows = (view: ViewState, snap = get().snapshot, fromSample = false): Partial<OomtopState> => {
@@ -148,6 +152,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
       treePrefix: null,
       kernelLog: null,
       lastOomKill: null,
+      forecast: NO_FORECAST,
       view: {
         sort: 'risk',
         inverted: false,
@@ -200,8 +205,12 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
           pushSeries(system.psiSome, snap.time, psi.some.avg10);
           pushSeries(system.psiFull, snap.time, psi.full?.avg10 ?? 0);
         }
+        for (const w of forecaster.observe(snap, history)) get().log('risk', 'warn', w);
+        const { forecast } = forecaster;
+        // Samples live on between ticks: the verdict is set when it is recomputed, and kept until then.
+        if (forecast.at === snap.time) for (const p of snap.processes) p.leakKiBps = forecast.leaks.get(p.key)?.floorSlope ?? null;
         const level = found.pressureLevel;
-        set({ snapshot: snap, pressureLevel: level, ...refreshRows(get().view, snap, true) });
+        set({ snapshot: snap, pressureLevel: level, forecast, ...refreshRows(get().view, snap, true) });
       },
 
       log(kind, severity, text, extra = {}) {

@@ -186,7 +186,7 @@ export function commandText(p: { pid: number; name: string; cmdline: string }, o
 /** The badge cell's tone: by its most serious letter. */
 function badgeTone(r: Row): Tone | undefined {
   const b = badge(r);
-  if (b.includes('V') || b.includes('C')) return 'bad';
+  if (b.includes('V') || b.includes('C') || b.includes('L')) return 'bad';
   if (b.includes('R')) return 'accent';
   if (b.includes('N')) return 'never';
   if (b.includes('P')) return 'good';
@@ -226,7 +226,7 @@ export function processColumns(opts: ProcessColumnsOptions = {}): ColumnDef<Row>
     { key: 'rss', title: 'RSS', width: 6, align: 'right', priority: 7, sort: 'rss', value: (r) => fmtKiB(r.rssKiB), tone: self },
     { key: 'anon', title: 'ANON', width: 6, align: 'right', priority: 1, value: (r) => fmtKiB(r.anonKiB), tone: self },
     { key: 'swap', title: 'SWAP', width: 6, align: 'right', priority: 4, value: (r) => fmtKiB(r.swapKiB), tone: self },
-    { key: 'growth', title: 'GROW/s', width: 7, align: 'right', priority: 5, sort: 'growth', value: (r) => fmtGrowth(r.growthKiBps), tone: (r) => ((r.growthKiBps ?? 0) > 1024 ? 'warn' : self(r)) },
+    { key: 'growth', title: 'GROW/s', width: 7, align: 'right', priority: 5, sort: 'growth', value: (r) => fmtGrowth(r.growthKiBps), tone: (r) => (r.leakKiBps ? 'bad' : (r.growthKiBps ?? 0) > 1024 ? 'warn' : self(r)) },
     {
       key: 'limit',
       title: '%LIM',

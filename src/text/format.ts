@@ -84,3 +84,12 @@ export function gauge(fraction: number, cells: number): string {
   const filled = Math.round(f * cells);
   return `[${'|'.repeat(filled)}${' '.repeat(Math.max(0, cells - filled))}]`;
 }
+
+/** "OOM in ~14 min", "OOM in ~3 h", "no trend". */
+export function fmtEta(etaSeconds: number | null): string {
+  if (etaSeconds === null) return 'no trend';
+  if (etaSeconds < 90) return `OOM in ~${Math.max(1, Math.round(etaSeconds))} s`;
+  if (etaSeconds < 90 * 60) return `OOM in ~${Math.round(etaSeconds / 60)} min`;
+  if (etaSeconds < 48 * 3600) return `OOM in ~${Math.round(etaSeconds / 3600)} h`;
+  return `OOM in ~${Math.round(etaSeconds / 86_400)} d`;
+}

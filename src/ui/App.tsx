@@ -241,7 +241,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
       return <HelpScreen width={width} height={h} scroll={state.view.helpScroll} theme={theme} presets={presets} />;
     }
     if (state.view.screen === 'cgroups') {
-      return <CgroupView snapshot={state.snapshot} index={state.view.cgroupIndex} width={width} height={h} theme={theme} />;
+      return <CgroupView snapshot={state.snapshot} index={state.view.cgroupIndex} width={width} height={h} theme={theme} etas={state.forecast.cgroups} />;
     }
     if (state.view.screen === 'process') {
       const row = detailRow(state);
@@ -284,6 +284,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
         width={width}
         theme={theme}
         now={now}
+        systemEta={state.forecast.system?.etaSeconds ?? null}
       />
       {body}
       <Lines lines={footer} width={width} />

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { CgroupSample, Snapshot } from '../sampler/types.js';
-import { gauge } from '../text/format.js';
+import { fmtEta, gauge } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
 import { Table, type Column } from './Table.js';
 import type { Theme } from './theme.js';
@@ -19,7 +19,7 @@ export function cgroupRows(snap: Snapshot | null): CgroupSample[] {
   return snap.cgroups.filter((c) => c.oomDomain !== null || c.processCount > 0);
 }
 
-export function CgroupView({ snapshot, index, width, height, theme }: { snapshot: Snapshot | null; index: number; width: number; height: number; theme: Theme }): React.ReactElement {
+export function CgroupView({ snapshot, index, width, height, theme, etas }: { snapshot: Snapshot | null; index: number; width: number; height: number; theme: Theme; etas?: ReadonlyMap<string, { etaSeconds: number | null }> }): React.ReactElement {
   const rows = cgroupRows(snapshot);
   const name = (pid: number | null) => (pid === null ? '-' : `${pid} ${snapshot?.processes.find((p) => p.pid === pid)?.name ?? ''}`);
   const fillColor = (c: CgroupSample) =>
@@ -31,6 +31,19 @@ export function CgroupView({ snapshot, index, width, height, theme }: { snapshot
     { key: 'usage', title: 'USAGE', width: 6, align: 'right', priority: 7, value: (c) => fmtKiB(c.memory.usageKiB) },
     { key: 'limit', title: 'LIMIT', width: 6, align: 'right', priority: 7, value: (c) => (c.memory.effectiveLimitKiB === null ? 'none' : fmtKiB(c.memory.effectiveLimitKiB)) },
     { key: 'room', title: 'HEADROOM', width: 8, align: 'right', priority: 9, value: (c) => (c.headroomKiB === null ? '-' : fmtKiB(c.headroomKiB)) },
+    {
+      key: 'eta',
+      title: 'ETA',
+      width: 12,
+      align: 'right',
+      priority: 8,
+      // Its own limit's ETA, else that of the domain an OOM from here would hit.
+      value: (c) => {
+        const e = etas?.get(c.memory.path) ?? (c.oomDomain ? etas?.get(c.oomDomain) : undefined);
+        return c.oomDomain === null ? '-' : fmtEta(e?.etaSeconds ?? null).replace('OOM in ', '');
+      },
+      color: (c) => ((etas?.get(c.memory.path) ?? (c.oomDomain ? etas?.get(c.oomDomain) : undefined))?.etaSeconds ?? Infinity) < 15 * 60 ? theme.severity('bad') : undefined,
+    },
     { key: 'ws', title: 'WSET', width: 6, align: 'right', priority: 3, value: (c) => fmtKiB(c.memory.workingSetKiB) },
     { key: 'kills', title: 'KILLS', width: 5, align: 'right', priority: 6, value: (c) => (c.memory.oomKills === null ? '-' : String(c.memory.oomKills)), color: (c) => ((c.memory.oomKills ?? 0) > 0 ? theme.severity('bad') : undefined) },
     { key: 'psi', title: 'PSI', width: 5, align: 'right', priority: 2, value: (c) => (c.memory.pressure ? c.memory.pressure.some.avg10.toFixed(1) : '-') },

@@ -4,7 +4,7 @@ import type { Snapshot } from '../sampler/types.js';
 import type { Series } from '../store/history.js';
 import type { SortKey } from '../store/rows.js';
 import { background, bold, inverse, paint } from './ansi.js';
-import { fmtAgo, gauge, sparkline } from '../text/format.js';
+import { fmtAgo, fmtEta, gauge, sparkline } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
 import { layoutSegments, styled, type Segment } from '../text/layout.js';
 import { sortsAscending } from '../text/columns.js';
@@ -37,6 +37,8 @@ export interface HeaderProps {
   width: number;
   theme: Theme;
   now: number;
+  /** Seconds until MemAvailable + free swap run out at the current rate (src/store/forecast.ts); null: no trend. */
+  systemEta?: number | null;
 }
 
 /** "3d 04:12", "04:12:09": as htop shows uptime. */
@@ -122,6 +124,10 @@ export function Header(props: HeaderProps): React.ReactElement {
   if (up !== null) line1.push({ variants: [`Uptime ${fmtUptime(up)}`, `up ${fmtUptime(up)}`], priority: 3 });
 
   const line3: Segment[] = [{ variants: [commitLine, commitLine.replace(/ \(.*/, '')], priority: 1 }];
+  if (props.systemEta !== null && props.systemEta !== undefined) {
+    const eta = fmtEta(props.systemEta);
+    line3.push({ variants: [`system: ${eta}`, eta], priority: 0, style: (t) => bold(paint(t, theme.severity(props.systemEta! < 15 * 60 ? 'bad' : 'warn'))) });
+  }
   if (props.kernelLog) line3.push({ variants: [`klog: ${props.kernelLog.source}`], priority: 2 });
 
   const killStyle = last ? (t: string) => paint(t, theme.severity('bad')) : undefined;

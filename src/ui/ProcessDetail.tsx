@@ -112,6 +112,12 @@ export function processDetailLines(m: ProcessDetailModel, width: number, selfPid
     add(`RSS       ${spark(h.rssKiB, cells)}  ${fmtKiB(rssLo)} … ${fmtKiB(rssHi)}, now ${fmtKiB(h.rssKiB.at(-1)!)}`, undefined, 2);
     add(`oom_score ${spark(h.oomScore, cells)}  ${Math.min(...h.oomScore)} … ${Math.max(...h.oomScore)}, now ${h.oomScore.at(-1)}`, undefined, 2);
     if (m.growth) add(`GROW/s    ${fmtGrowth(m.growth.kibPerSec)}/s: the RSS slope over the last ${m.growth.samples} samples (${m.growth.seconds} s)`, undefined, 2);
+    if (r.leakKiBps) add(`LEAK      suspect: its RSS floor rises steadily, ${fmtGrowth(r.leakKiBps)}/s (badge L; oomtop report over days)`, 'bad', 2);
+    const long = h.long;
+    if (long.times.length >= 2) {
+      const min = Math.round((long.times.at(-1)! - long.times[0]!) / 60_000);
+      add(`RSS ${String(min).padStart(2)} min ${spark(long.rssKiB, cells)}  ${fmtKiB(Math.min(...long.rssKiB))} … ${fmtKiB(Math.max(...long.rssKiB))} (one point per 10 s)`, undefined, 2);
+    }
   }
   return out;
 }

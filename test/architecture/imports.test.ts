@@ -24,7 +24,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   actions: ['proc', 'text'],
   config: ['actions'],
   sampler: [...READERS, 'containers'],
-  store: [...READERS, 'sampler'],
+  // The live forecast uses the history's pure analysis (src/history/analysis.ts, checked below).
+  store: [...READERS, 'sampler', 'history'],
   guard: [...READERS, 'actions'],
   // The rules file: parser and matcher (pure), the applier writes through src/actions.
   rules: ['proc', 'cgroup', 'text', 'actions'],
@@ -35,6 +36,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   // The exporter: the TUI's sampler, store and kernel-log follower (src/tui/kernel-events.ts
   // only; checked below), read by prom-client collectors at scrape time.
   exporter: [...READERS, 'containers', 'sampler', 'store', 'tui'],
+  // The recording (SQLite), its analysis (pure) and the report; the store's bounded series.
+  history: [...READERS, 'sampler', 'store'],
   ui: ['text', 'kernel', 'store', 'config'],
   cli: ['*'],
 };
@@ -75,21 +78,23 @@ function edges(file: string): Edge[] {
 const room = (p: string) => relative(src, p).split('/')[0]!.replace(/\.tsx?$/, '');
 
 /** Every module a subcommand loads, following static and dynamic imports. */
-function moduleGraph(entry: string, except: readonly string[] = []): { local: Set<string>; packages: Set<string> } {
+function moduleGraph(entry: string, skip: readonly string[] = []): { local: Set<string>; packages: Set<string> } {
   const local = new Set<string>();
   const packages = new Set<string>();
   const todo = [entry];
   while (todo.length) {
     const file = todo.pop()!;
-    if (local.has(file) || except.some((e) => file.endsWith(e))) continue;
+    if (local.has(file) || skip.some((f) => file.endsWith(f))) continue;
     local.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    // A "specifier" with a space is prose the loose pattern caught in a comment, not a package;
+    // `import type` loads nothing at run time.
+    for (const m of text.matchAll(/(?:import|export)\s(?!type\s)[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
       const spec = m[1] ?? m[2]!;
       if (spec.startsWith('.')) {
         const base = resolve(dirname(file), spec).replace(/\.js$/, '');
         todo.push(exists(`${base}.ts`) ? `${base}.ts` : `${base}.tsx`);
-      } else packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+      } else if (!/\s/.test(spec)) packages.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
     }
   }
   return { local, packages };
@@ -151,8 +156,9 @@ describe('architecture', () => {
   // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
   for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
     it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
-      // The guard's --listen loads the exporter (src/cli/guard-exporter.ts) on demand: checked below.
-      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), ['/src/cli/guard-exporter.ts']);
+      // The guard's --listen (src/cli/guard-exporter.ts) and --history (src/cli/guard-history.ts)
+      // are imported only then: checked below.
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), sub === 'guard' ? ['/src/cli/guard-exporter.ts', '/src/cli/guard-history.ts'] : []);
       expect(g.local.size).toBeGreaterThan(10);
       for (const p of g.packages) expect(p.startsWith('node:') || (allowed as readonly string[]).includes(p), `${sub} loads package ${p}`).toBe(true);
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
@@ -188,6 +194,44 @@ describe('architecture', () => {
     const g = moduleGraph(resolve(repo, 'src/cli/guard-exporter.ts'));
     for (const p of g.packages) expect(['ink', 'react', 'ink-testing-library'], `guard --listen loads package ${p}`).not.toContain(p);
     for (const f of g.local) expect(f).not.toMatch(/\/src\/ui\//);
+  });
+
+  // record and report: headless, node: modules plus the SQLite binding, the chart and
+  // src/text's cell width (string-width); no store (zustand) and no view. The
+  // binding is loaded only by them (a dynamic import in src/history/db.ts), never by the
+  // monitor's graph without --history, nor by the guard's.
+  for (const sub of ['record', 'report'] as const) {
+    it(`oomtop ${sub} loads no package but better-sqlite3, asciichart and string-width, no view, directly or transitively`, () => {
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`));
+      expect(g.local.size).toBeGreaterThan(5);
+      expect(g.packages).toContain('better-sqlite3');
+      for (const p of g.packages) expect(p.startsWith('node:') || ['better-sqlite3', 'asciichart', 'string-width'].includes(p), `${sub} loads package ${p}`).toBe(true);
+      for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\/|\/src\/store\/store\.ts$/);
+    });
+  }
+  it('oomtop guard reaches its --history recorder (the sampler, SQLite) only by a dynamic import', () => {
+    const text = readFileSync(join(src, 'cli/guard.ts'), 'utf8');
+    expect(text).toMatch(/await import\('\.\/guard-history\.js'\)/);
+    expect(text).not.toMatch(/^import[^(]*guard-history/m);
+    const users = files.filter((f) => /guard-history\.js/.test(readFileSync(f, 'utf8')));
+    expect(users.map((f) => relative(repo, f))).toEqual(['src/cli/guard.ts']);
+    expect(moduleGraph(resolve(repo, 'src/cli/guard-history.ts')).packages).toContain('better-sqlite3');
+  });
+
+  it('the store reaches src/history only for its pure analysis (never the SQLite store)', () => {
+    const bad = all.filter((e) => room(e.from) === 'store' && room(e.to) === 'history' && !e.to.endsWith('/src/history/analysis'));
+    expect(bad.map((e) => `${relative(repo, e.from)} imports ${relative(repo, e.to)}`)).toEqual([]);
+    const g = moduleGraph(resolve(repo, 'src/store/store.ts'));
+    expect([...g.local].filter((f) => f.includes('/src/history/')).map((f) => relative(repo, f))).toEqual(['src/history/analysis.ts']);
+  });
+
+  it('better-sqlite3 is imported only by src/history/db.ts, and only dynamically', () => {
+    const users = files.filter((f) => /from\s+['"]better-sqlite3['"]|import\(\s*['"]better-sqlite3['"]/.test(readFileSync(f, 'utf8')));
+    expect(users.map((f) => relative(repo, f))).toEqual(['src/history/db.ts']);
+    expect(readFileSync(join(src, 'history/db.ts'), 'utf8')).not.toMatch(/^import[^(]*['"]better-sqlite3['"]/m);
+    // The guard without --history (its recorder is imported only then, checked below), --once.
+    expect(moduleGraph(resolve(repo, 'src/cli/guard.ts'), ['/src/cli/guard-history.ts']).packages).not.toContain('better-sqlite3');
+    expect(moduleGraph(resolve(repo, 'src/cli/once.ts')).packages).not.toContain('better-sqlite3');
   });
 
   it('oomtop run uses the guard engine and the cgroup readers (the module graph reaches them)', () => {

@@ -34,7 +34,7 @@ describe('describeOomEvent', () => {
 describe('flight recorder', () => {
   const hist = (pid: number, name: string, lastSeen: number): ProcessHistory => ({
     pid, startTimeTicks: 1, name, lastSeen, oomScoreAdj: 100,
-    rssKiB: { times: [1000, 2000, 3000], values: [100, 200, 300] }, oomScore: { times: [1000, 2000, 3000], values: [700, 710, 720] },
+    rssKiB: { times: [1000, 2000, 3000], values: [100, 200, 300] }, oomScore: { times: [1000, 2000, 3000], values: [700, 710, 720] }, rssLong: { times: [1000], values: [100] },
   });
   it('finds the victim by pid and its comm cut at 15 bytes, newest first', () => {
     const h = new Map([['4321:1', hist(4321, 'postgres: checkpointer', 5000)], ['4321:0', hist(4321, 'postgres: check', 1000)], ['9:1', hist(9, 'x', 9)]]);

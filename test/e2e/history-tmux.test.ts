@@ -1,0 +1,56 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canMakeMemcg, TestMemcg } from '../helpers/memcg.js';
+import { hasTmux, TmuxSession } from '../helpers/tmux.js';
+import { until } from '../helpers/wait.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
+const built = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'));
+const cleanup: (() => unknown)[] = [];
+afterAll(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux at 80x24', () => {
+  it('a process growing 2 MiB/s in a 256 MiB cgroup gets the L badge, the cgroup an ETA in the cgroup view, and the event log a warning', async () => {
+    const cg = new TestMemcg(256);
+    cleanup.push(() => cg.remove());
+    const code = `const keep = []; const t0 = Date.now(); let n = 0; setInterval(() => { const want = Math.floor(((Date.now() - t0) / 1000) * 2); while (n < want) { const b = Buffer.alloc(1 << 20); b.fill(n & 255); keep.push(b); n++; } }, 50);`;
+    const leaker: ChildProcess = spawn('sh', ['-c', `echo $$ > '${cg.dir}/cgroup.procs' && exec "${process.execPath}" -e "$0"`, code], { stdio: 'ignore' });
+    cleanup.push(() => leaker.exitCode === null && leaker.signalCode === null && leaker.kill('SIGKILL'));
+    await until(() => existsSync(`/proc/${leaker.pid}/status`), 10_000, 'the leaker');
+    const pid = leaker.pid!;
+    const s = new TmuxSession(`node ${bin} --filter pid:${pid} --interval 0.5 --read-only; echo "EXITED:$?"; sleep 60`, 80, 24);
+    cleanup.push(() => s.kill());
+    // The badge column: C (its cgroup's next victim) and L, before the PID.
+    const screen = await s.waitFor((t) => new RegExp(`\\bC?L[RNPE]?\\s+${pid}\\b`).test(t), 40_000, 'the L badge on the leaker');
+    for (const line of screen.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    await s.waitFor((t) => new RegExp(`cgroup ${cg.path}: OOM in ~\\d+ (s|min)`).test(t), 20_000, 'the ETA warning in the event log');
+    await s.keys('c');
+    const view = await s.waitFor((t) => t.includes('Memory cgroups') && new RegExp(`${cg.path}.*~\\d+ (s|min)`).test(t), 15_000, 'the ETA in the cgroup view');
+    expect(view).toMatch(/\bETA\b/);
+    await s.keys('Escape');
+    await s.keys('q');
+    await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
+  }, 120_000);
+
+  it('--history records while the monitor runs; oomtop report reads it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-tui-history-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'h.db');
+    const s = new TmuxSession(`node ${bin} --interval 0.25 --read-only --history ${path}; echo "EXITED:$?"; sleep 60`, 80, 24);
+    cleanup.push(() => s.kill());
+    await s.waitFor((t) => t.includes(`history: recording to ${path}`), 20_000, 'the recording notice');
+    await new Promise((r) => setTimeout(r, 2500));
+    await s.keys('q');
+    await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
+    const r = spawnSync(process.execPath, [bin, 'report', '--history', path, '--json'], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as { from: string; to: string; scopes: { scope: string }[] };
+    expect(rep.scopes[0]!.scope).toBe('system');
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+  }, 60_000);
+});

@@ -1,0 +1,164 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canMakeMemcg, memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
+import { killStarted, startHog } from '../helpers/children.js';
+import { sleep, until } from '../helpers/wait.js';
+
+const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
+const dir = mkdtempSync(join(tmpdir(), 'oomtop-record-'));
+const cli = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+const RATE_MIB = 4;
+
+/** A node child that grows RATE_MIB MiB/s by the wall clock (so a starved event loop catches up), touching every page. */
+function startLeaker(cgroupDir: string): ChildProcess {
+  const code = `
+    const keep = []; const t0 = Date.now(); let n = 0;
+    setInterval(() => { const want = Math.floor(((Date.now() - t0) / 1000) * ${RATE_MIB}); while (n < want) { const b = Buffer.alloc(1 << 20); b.fill(n & 255); keep.push(b); n++; } }, 50);
+  `;
+  return spawn('sh', ['-c', `echo $$ > '${cgroupDir}/cgroup.procs' && exec "${process.execPath}" -e "$0"`, code], { stdio: 'ignore' });
+}
+
+/** A GC-style sawtooth: 12 MiB over a second, all of it freed, again. */
+function startSawtooth(): ChildProcess {
+  const code = `
+    let keep = []; let i = 0;
+    setInterval(() => { if (++i % 10 === 0) { keep = []; globalThis.gc(); } else { const b = Buffer.alloc(4 << 20); b.fill(1); keep.push(b); } }, 100);
+  `;
+  return spawn(process.execPath, ['--expose-gc', '-e', code], { stdio: 'ignore' });
+}
+
+interface ReportJson {
+  leaks: { pid: number; name: string; cgroup: string | null; slopeKiBPerS: number; rssKiB: number; windowS: number; confidence: number }[];
+  scopes: { scope: string; usedKiB: number; limitKiB: number; headroomKiB: number; slopeKiBPerS: number; etaSeconds: number | null }[];
+  capacity: { days: number; currentAvgPct: number; predictedAvgPct: number; predictedMaxPct: number; daysTo80Pct: number | null; daysTo90Pct: number | null; recommendation: string } | null;
+}
+
+const mine: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of mine) if (c.pid && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killStarted();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!canMakeMemcg)(`oomtop record + report on real processes${memcgSkipReason ? ` (${memcgSkipReason})` : ''}`, () => {
+  it(
+    'a process growing 4 MiB/s in a limited cgroup is a leak with its slope and the cgroup an ETA; an idle and a sawtooth process are not suspects',
+    async () => {
+      const cg = new TestMemcg(192);
+      try {
+        const idle = await startHog(24, { cgroupDir: cg.dir });
+        const saw = startSawtooth();
+        mine.push(saw);
+        const leaker = startLeaker(cg.dir);
+        mine.push(leaker);
+        await until(() => existsSync(`/proc/${leaker.pid}/status`), 10_000, 'the leaker');
+        await sleep(1000);
+        const path = join(dir, 'leak.db');
+        const rec = cli(['record', '--history', path, '--duration', '12', '-d', '0.5']);
+        expect(rec.status, rec.stderr).toBe(0);
+        const r = cli(['report', '--history', path, '--json']);
+        expect(r.status, r.stderr).toBe(0);
+        const rep = JSON.parse(r.stdout) as ReportJson;
+        const leak = rep.leaks.find((l) => l.pid === leaker.pid);
+        expect(leak, JSON.stringify(rep.leaks)).toBeDefined();
+        expect(leak!.cgroup).toBe(cg.path);
+        const rate = RATE_MIB * 1024;
+        expect(Math.abs(leak!.slopeKiBPerS - rate) / rate).toBeLessThan(0.25);
+        expect(leak!.windowS).toBeGreaterThanOrEqual(8);
+        // Both were recorded (the cgroup's victim and a top grower), so "not a suspect" is a verdict.
+        const db = new (createRequire(import.meta.url)('better-sqlite3'))(path, { readonly: true });
+        const recorded = (pid: number) => (db.prepare("SELECT count(*) AS n FROM points JOIN series ON sid = id WHERE kind = 'proc' AND key LIKE ?").get(`${pid}:%`) as { n: number }).n;
+        expect(recorded(idle.pid!)).toBeGreaterThan(10);
+        expect(recorded(saw.pid!)).toBeGreaterThan(10);
+        db.close();
+        expect(rep.leaks.find((l) => l.pid === idle.pid)).toBeUndefined();
+        expect(rep.leaks.find((l) => l.pid === saw.pid)).toBeUndefined();
+        // The cgroup: limit − working set shrinking at the leaker's rate, so its ETA is the
+        // headroom at the last sample over 4 MiB/s.
+        const scope = rep.scopes.find((s) => s.scope === cg.path)!;
+        expect(scope, JSON.stringify(rep.scopes.map((s) => s.scope))).toBeDefined();
+        expect(scope.limitKiB).toBe(192 * 1024);
+        expect(scope.etaSeconds).not.toBeNull();
+        const truth = scope.headroomKiB / rate;
+        expect(Math.abs(scope.etaSeconds! - truth) / truth).toBeLessThan(0.35);
+        expect(rep.scopes[0]!.scope).toBe('system');
+        expect(rep.capacity).not.toBeNull();
+        // The text report: the leaker named, every line within 80 columns, a chart.
+        const text = cli(['report', '--history', path]);
+        expect(text.status, text.stderr).toBe(0);
+        expect(text.stdout).toContain(`PID ${leaker.pid} node`);
+        expect(text.stdout).toMatch(/RAM in use, %/);
+        expect(text.stdout).toMatch(/[┤┼]/);
+        for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+      } finally {
+        await cg.remove();
+      }
+    },
+    90_000,
+  );
+
+  it('a recorder killed with SIGKILL mid-write leaves a file that opens: recording resumes into it and the report runs', async () => {
+    const path = join(dir, 'crash.db');
+    for (let round = 0; round < 2; round++) {
+      const rec = spawn(process.execPath, [bin, 'record', '--history', path, '-d', '0.1', '--top', '200'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      mine.push(rec);
+      let stderr = '';
+      rec.stderr!.on('data', (d) => (stderr += String(d)));
+      await until(() => existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 64 * 1024, 20_000, 'the WAL to fill');
+      await sleep(300 + round * 200);
+      rec.kill('SIGKILL');
+      await new Promise((r) => rec.once('exit', r));
+      expect(stderr).not.toMatch(/moved aside/);
+    }
+    expect(readdirSync(dir).filter((n) => n.startsWith('crash.db.bad-'))).toEqual([]);
+    const again = cli(['record', '--history', path, '--duration', '1']);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/moved aside/);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as ReportJson & { from: string; to: string };
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+    expect(rep.scopes[0]!.scope).toBe('system');
+  }, 90_000);
+});
+
+describe('oomtop guard --history', () => {
+  it('records beside the guard (dry run), the report reads it; --history-max-mib alone is refused', async () => {
+    const path = join(dir, 'guard.db');
+    const g = spawn(process.execPath, [bin, 'guard', '--dry-run', '--history', path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    mine.push(g);
+    let out = '';
+    g.stdout!.on('data', (d) => (out += String(d)));
+    await until(() => out.includes(`recording to ${path}`), 20_000, 'the guard recording');
+    await until(() => existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0, 10_000, 'a tick written');
+    await sleep(2500);
+    g.kill('SIGTERM');
+    await new Promise((r) => g.once('exit', r));
+    expect(g.exitCode).toBe(0);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as ReportJson & { from: string; to: string };
+    expect(rep.scopes[0]!.scope).toBe('system');
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+    const bad = cli(['guard', '--history-max-mib', '8']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--history-max-mib needs --history PATH/);
+  }, 60_000);
+});
+
+describe('oomtop record / report: bad input', () => {
+  it('one-line usage errors (exit 2), a missing history is a runtime error that names the fix', () => {
+    for (const args of [['--once', '--history', join(dir, 'x.db')], ['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus']]) {
+      const r = cli(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+    const r = cli(['report', '--history', join(dir, 'nothing.db')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no history at .*nothing\.db \(record one with oomtop record/);
+  });
+});
