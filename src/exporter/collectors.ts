@@ -14,6 +14,7 @@ import type { Row } from '../store/rows.js';
 import type { OomtopState } from '../store/store.js';
 import { LEVELS, type PressureLevel } from '../sampler/pressure.js';
 import type { KernelKills } from './kills.js';
+import { forecastGauges } from '../store/forecast.js';
 import { labelValue, workloadLabels } from './labels.js';
 
 const KIB = 1024;
@@ -146,7 +147,7 @@ export const cgroupCollector: CollectorFactory = (r) => {
   const limit = gauge(r, 'oomtop_cgroup_memory_limit_bytes', "The cgroup's own memory limit (v1 memory.limit_in_bytes, v2 memory.max).", CGROUP_LABELS);
   const usage = gauge(r, 'oomtop_cgroup_memory_usage_bytes', 'Memory charged to the cgroup (v1 memory.usage_in_bytes, v2 memory.current).', CGROUP_LABELS);
   const ws = gauge(r, 'oomtop_cgroup_memory_working_set_bytes', 'Usage minus inactive file pages (the working set cAdvisor and the kubelet use).', CGROUP_LABELS);
-  const headroom = gauge(r, 'oomtop_cgroup_memory_headroom_bytes', 'Limit minus usage of the OOM domain this cgroup belongs to (its own limit, or a tighter one above it).', CGROUP_LABELS);
+  const headroom = gauge(r, 'oomtop_cgroup_memory_headroom_bytes', 'Limit minus working set of the OOM domain this cgroup belongs to (its own limit, or a tighter one above it): what the kernel cannot reclaim short of an OOM.', CGROUP_LABELS);
   const kills = counter(r, 'oomtop_cgroup_oom_kills_total', "OOM kills the kernel counted in the cgroup (v1 memory.oom_control oom_kill, v2 memory.events oom_kill).", CGROUP_LABELS);
   const waiting = counter(r, 'oomtop_cgroup_pressure_memory_waiting_seconds_total', 'The cgroup\'s PSI memory "some" total (cgroup v2 memory.pressure).', CGROUP_LABELS);
   const stalled = counter(r, 'oomtop_cgroup_pressure_memory_stalled_seconds_total', 'The cgroup\'s PSI memory "full" total (cgroup v2 memory.pressure).', CGROUP_LABELS);
@@ -243,5 +244,26 @@ export const exporterCollector: CollectorFactory = (r) => {
   };
 };
 
+/**
+ * The store's live forecast (src/store/forecast.ts, the figures behind the TUI's ETAs and L
+ * badge): time to exhaustion per scope with a confident shrinking trend, and the growth of
+ * each leak suspect. Bounded: scopes are the system and the exported cgroups; suspects are
+ * live processes whose memory floor rises steadily.
+ */
+export const forecastCollector: CollectorFactory = (r) => {
+  const eta = gauge(r, 'oomtop_memory_exhaustion_eta_seconds', 'Time until the scope runs out at its current trend ("system": MemAvailable + free swap; a cgroup: limit − working set); no series when there is no confident shrinking trend.', ['scope']);
+  const growth = gauge(r, 'oomtop_process_growth_bytes_per_second', "A leak suspect's growth: the robust slope of its resident memory's rising floor.", ['pid', 'comm', 'cgroup']);
+  return {
+    update({ state, snapshot, cgroups }) {
+      eta.reset();
+      growth.reset();
+      const g = forecastGauges(state.forecast, snapshot.processes);
+      const exported = new Set(cgroups.kept.map((c) => c.memory.path));
+      for (const e of g.eta) if (e.scope === 'system' || exported.has(e.scope)) eta.set({ scope: labelValue(e.scope) }, e.seconds);
+      for (const p of g.growth) growth.set({ pid: String(p.pid), comm: labelValue(p.comm), cgroup: labelValue(p.cgroup) }, p.bytesPerSecond);
+    },
+  };
+};
+
 /** Every collector of `oomtop exporter`; the guard's only inside the guard. */
-export const COLLECTORS: readonly CollectorFactory[] = [systemCollector, processCollector, cgroupCollector, kernelLogCollector, exporterCollector];
+export const COLLECTORS: readonly CollectorFactory[] = [systemCollector, processCollector, cgroupCollector, kernelLogCollector, forecastCollector, exporterCollector];

@@ -204,3 +204,43 @@ describe.skipIf(memcgSkipReason !== null)(`oomtop guard --listen: the guard's de
     }
   });
 });
+
+describe.skipIf(memcgSkipReason !== null)(`the live forecast as metrics: a leaker in a real cgroup${memcgSkipReason ? ` (skipped: ${memcgSkipReason})` : ''}`, () => {
+  const exporter = new ExporterProcess();
+  let cg: TestMemcg | null = null;
+  let leaker: ReturnType<typeof spawn> | null = null;
+  afterAll(async () => {
+    if (leaker && leaker.exitCode === null && leaker.signalCode === null) leaker.kill('SIGKILL');
+    await exporter.stop();
+    await cg?.remove();
+  });
+
+  it('a process growing 2 MiB/s in a 256 MiB cgroup: its growth and the cgroup ETA in the scrape, near the truth', async () => {
+    cg = new TestMemcg(256);
+    const rateMiB = 2;
+    const code = `const keep = []; const t0 = Date.now(); let n = 0; setInterval(() => { const want = Math.floor(((Date.now() - t0) / 1000) * ${rateMiB}); while (n < want) { const b = Buffer.alloc(1 << 20); b.fill(n & 255); keep.push(b); n++; } }, 50);`;
+    leaker = spawn('sh', ['-c', `echo $$ > '${cg.dir}/cgroup.procs' && exec "${process.execPath}" -e "$0"`, code], { stdio: 'ignore' });
+    const pid = String(leaker.pid);
+    await exporter.start(['exporter', '--listen', '127.0.0.1:0', '--interval', '0.25', '--top', '5000', '--max-cgroups', '5000', '--no-kernel-log']);
+    // Scrapes every 250 ms give the store the samples its forecast needs (it recomputes every 5 s).
+    const found = await pollFor(
+      async () => {
+        const text = await exporter.scrape();
+        const growth = sampleValue(text, 'oomtop_process_growth_bytes_per_second', { pid });
+        const eta = sampleValue(text, 'oomtop_memory_exhaustion_eta_seconds', { scope: cg!.path });
+        const room = sampleValue(text, 'oomtop_cgroup_memory_headroom_bytes', { cgroup: cg!.path });
+        return growth !== undefined && eta !== undefined && room !== undefined ? { growth, eta, room } : undefined;
+      },
+      60_000,
+      'the leaker\'s growth and its cgroup\'s ETA',
+    );
+    const rate = rateMiB * 1024 * 1024;
+    expect(found.growth).toBeGreaterThan(rate * 0.65);
+    expect(found.growth).toBeLessThan(rate * 1.35);
+    // The ETA is the headroom over the rate (the cgroup holds little but the leaker).
+    expect(found.eta).toBeGreaterThan((found.room / rate) * 0.5);
+    expect(found.eta).toBeLessThan((found.room / rate) * 1.5 + 10);
+    // An idle process of the box has no growth series.
+    expect(sampleValue(await exporter.scrape(), 'oomtop_process_growth_bytes_per_second', { pid: String(process.pid) })).toBeUndefined();
+  }, 90_000);
+});
