@@ -16,7 +16,8 @@ import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
 import { protectMonitor } from '../tui/self.js';
-import { loadRules } from '../rules/load.js';
+import { DEFAULT_RULES_PATH, loadRules } from '../rules/load.js';
+import type { Rule } from '../rules/parse.js';
 import { RuleApplier } from '../rules/applier.js';
 import { UserNames } from '../proc/users.js';
 
@@ -59,18 +60,27 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
-  const commands = new Commands(store, config, () => host?.kick());
   const statsPath = process.env.OOMTOP_STATS;
   const stats = statsPath ? new StatsWriter(statsPath, store) : null;
+  // Container names from the monitor's namer (cached; a miss schedules a refresh).
+  const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
+  const applier = (rs: Rule[]) => new RuleApplier(rs, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
   let rules: RuleApplier | null = null;
   if (args.rulesPath !== null) {
     const loaded = loadRules(args.rulesPath);
     if (!loaded.ok) throw new UsageError(loaded.messages.join('; '));
-    // Container names from the monitor's namer (cached; a miss schedules a refresh).
-    const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
-    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
+    rules = applier(loaded.rules);
     store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
   }
+  // R saves a rule to the --rules file (or the default one) and puts that file in force.
+  const rulesPath = args.rulesPath ?? DEFAULT_RULES_PATH;
+  const commands = new Commands(store, config, () => host?.kick(), {
+    path: rulesPath,
+    reload: (rs) => {
+      host?.setRules(applier(rs));
+      store.getState().log('info', 'info', `rules: ${rs.length} from ${rulesPath} now in force (badge R)`);
+    },
+  });
   host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, () => stats?.tick(), rules);
 
   const screen = new AltScreen();

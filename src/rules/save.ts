@@ -6,6 +6,8 @@
  * so the rule keeps to the process the user picked. The file is never re-serialized: the
  * rule is appended as text, so the file's comments and order stay as they were.
  */
+import { recognizeContainer } from '../cgroup/container.js';
+import { parseProcCgroup } from '../cgroup/proccgroup.js';
 import { parseRules, type Rule } from './parse.js';
 
 /** The header of a rules file the TUI creates. */
@@ -118,4 +120,20 @@ export function checkedAppend(existing: string | null, proposed: ProposedRule): 
     return { ok: false, message: 'the rule did not parse back as written' };
   }
   return { ok: true, text, rules: r.rules };
+}
+
+/**
+ * The systemd service a process runs in, from its /proc/PID/cgroup text: the unified
+ * ("0::") line, else the v1 name=systemd line, read as the project reads units everywhere
+ * (src/cgroup/container.ts). null outside a service (a scope, a user session, no systemd).
+ */
+export function serviceOf(procCgroupText: string): string | null {
+  let path = parseProcCgroup(procCgroupText, 2);
+  if (path === null || path === '/') {
+    const line = procCgroupText.split('\n').find((l) => /^\d+:name=systemd:/.test(l));
+    path = line === undefined ? path : line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
+  }
+  if (path === null) return null;
+  const c = recognizeContainer(path);
+  return c !== null && c.runtime === 'systemd-service' ? c.id : null;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { firstMatch } from '../../src/rules/match.js';
 import { parseRules, type Rule } from '../../src/rules/parse.js';
-import { appendRuleText, checkedAppend, chooseMatcher, escapeRegExp, proposeRule, RULES_HEADER, tomlString, uniqueName } from '../../src/rules/save.js';
+import { appendRuleText, checkedAppend, chooseMatcher, escapeRegExp, proposeRule, RULES_HEADER, serviceOf, tomlString, uniqueName } from '../../src/rules/save.js';
 
 const WHEN = new Date('2026-12-01T23:00:00Z');
 
@@ -125,5 +125,22 @@ describe('appending to a file', () => {
   it('refuses when the new rule would not be the one written (an open multi-line string swallows it)', () => {
     const r = checkedAppend('x = """\nopen', block);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('serviceOf', () => {
+  it('reads the unit from the unified line (cgroup v2, systemd)', () => {
+    expect(serviceOf('0::/system.slice/nginx.service\n')).toBe('nginx.service');
+    expect(serviceOf('0::/system.slice/getty.slice/getty@tty1.service\n')).toBe('getty@tty1.service');
+  });
+  it('reads the v1 name=systemd line when the unified one says nothing', () => {
+    expect(serviceOf('12:memory:/system.slice/cron.service\n1:name=systemd:/system.slice/cron.service\n0::/\n')).toBe('cron.service');
+  });
+  it('is null outside a service: a scope, a user session, no systemd', () => {
+    expect(serviceOf('0::/user.slice/user-0.slice/session-3.scope\n')).toBeNull();
+    expect(serviceOf('0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope\n')).toBeNull();
+    expect(serviceOf('0::/system.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope\n')).toBeNull();
+    expect(serviceOf('11:memory:/oomtop-test\n0::/\n')).toBeNull();
+    expect(serviceOf('')).toBeNull();
   });
 });
