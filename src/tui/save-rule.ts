@@ -81,7 +81,7 @@ export function offerFor(row: Row, ctx: SaveRuleContext): { ok: true; offer: Sav
     dropIn = { unit, adj, path: dropInPath(root, unit), text: dropInText(d) };
     notes.push(`${sanitize(unit)}: d writes the drop-in ${dropIn.path} (OOMScoreAdjust=${adj}, systemd sets it at every start), b both`);
   }
-  const created = file.text === null ? ' (created, with a header comment)' : ' (its text kept, the rule added last)';
+  const created = file.text === null ? ' (created, with a header comment)' : file.text === '' ? ' (empty: a header comment first)' : ' (its text kept, the rule added last)';
   notes.unshift(`appends to ${sanitize(ctx.path)}${created}:`);
   return {
     ok: true,
