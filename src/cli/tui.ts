@@ -3,6 +3,7 @@ import { render } from 'ink';
 import { Commands } from '../tui/commands.js';
 import { SamplerHost } from '../tui/host.js';
 import { followKernelLog } from '../tui/kernel-events.js';
+import { followOomdKills } from '../tui/oomd-events.js';
 import { memcgResolver } from '../cgroup/resolve.js';
 import { GuardLink } from '../tui/guard-link.js';
 import { ContainerNamer } from '../containers/index.js';
@@ -90,9 +91,11 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const done = new Promise<number>((r) => (resolveDone = r));
 
   let follower: { stop(): void } | null = null;
+  let oomd: { stop(): void } | null = null;
   const cleanup = () => {
     attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
+    attempt(() => oomd?.stop());
     attempt(() => namer?.stop());
     attempt(() => host?.stop());
     attempt(() => stats?.close());
@@ -121,6 +124,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
       finished = true;
       attempt(() => guard.dispose());
       attempt(() => follower?.stop()); // a dmesg/journalctl child must not outlive us
+      attempt(() => oomd?.stop());
       attempt(() => host?.stop());
     }
     process.kill(process.pid, 'SIGKILL');
@@ -157,6 +161,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   });
   host.start();
   follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer });
+  oomd = followOomdKills(store);
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),
