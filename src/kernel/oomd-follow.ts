@@ -4,7 +4,7 @@
  * "systemd-oomd killed N process(es)" lines, this boot's last ones first (marked past).
  * The command is injectable (tests); the caller starts it only where systemd runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { OOMD_UNIT_KILL_MESSAGE_ID, parseOomdJournalJson, type OomdKill } from './oomd.js';
 
@@ -14,6 +14,28 @@ export const OOMD_JOURNAL_COMMAND: readonly string[] = [
   'journalctl', '--boot', '--follow', '--no-pager', '--output=json', '--lines=50',
   'SYSLOG_IDENTIFIER=systemd-oomd', '+', `MESSAGE_ID=${OOMD_UNIT_KILL_MESSAGE_ID}`,
 ];
+
+/** The same lines, this boot, once (oomtop analyze). */
+export const OOMD_JOURNAL_DUMP: readonly string[] = [
+  'journalctl', '--boot', '--no-pager', '--output=json',
+  'SYSLOG_IDENTIFIER=systemd-oomd', '+', `MESSAGE_ID=${OOMD_UNIT_KILL_MESSAGE_ID}`,
+];
+
+/** systemd-oomd's kills of this boot from the journal; null when journalctl cannot be run or fails. */
+export function readOomdJournal(command: readonly string[] = OOMD_JOURNAL_DUMP): OomdKill[] | null {
+  let out: string;
+  try {
+    out = execFileSync(command[0]!, command.slice(1), { encoding: 'utf8', timeout: 20_000, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+  const kills: OomdKill[] = [];
+  for (const line of out.split('\n')) {
+    const k = parseOomdJournalJson(line);
+    if (k) kills.push(k);
+  }
+  return kills;
+}
 
 export interface OomdFollowerOptions {
   command?: readonly string[];

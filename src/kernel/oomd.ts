@@ -11,6 +11,7 @@
  * Input is one line of `journalctl -o json` (MESSAGE may be an array of bytes when it is not
  * UTF-8) or of the short text formats (`journalctl`, syslog), where the tag says who wrote it.
  */
+import { normalizeLine } from './normalize.js';
 export const OOMD_UNIT_KILL_MESSAGE_ID = 'fe6faa94e7774663a0da52717891d8ef';
 
 export type OomdKill =
@@ -109,11 +110,19 @@ export function parseOomdTextLine(line: string): OomdKill | null {
   return parseOomdMessage(m[2]!, { oomd, manager: !oomd });
 }
 
+/** One line of any log (JSON record or text), the time from its stamp when it has one. */
+export function parseOomdLine(line: string): OomdKill | null {
+  if (line.startsWith('{')) return parseOomdJournalJson(line);
+  if (!line.includes('systemd-oomd')) return null;
+  const k = parseOomdTextLine(line);
+  return k === null ? null : { ...k, time: normalizeLine(line).wallMs };
+}
+
 /** Every kill in a text (a journal export, a syslog file, JSON lines). */
 export function parseOomdLog(text: string): OomdKill[] {
   const out: OomdKill[] = [];
   for (const l of text.split(/\r?\n/)) {
-    const k = l.startsWith('{') ? parseOomdJournalJson(l) : parseOomdTextLine(l);
+    const k = parseOomdLine(l);
     if (k) out.push(k);
   }
   return out;

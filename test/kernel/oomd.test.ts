@@ -3,7 +3,12 @@
  * of Debian 12's systemd-oomd and libsystemd-core-252.so: `strings` shows them), in the
  * records `journalctl -o json` prints for them.
  */
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/analyze.js';
 import { describeOomdKill, OOMD_UNIT_KILL_MESSAGE_ID, parseOomdJournalJson, parseOomdLog, parseOomdMessage, parseOomdTextLine } from '../../src/kernel/oomd.js';
 
 const PRESSURE_MSG = 'Killed /system.slice/oomd-demo.service due to memory pressure for /system.slice/oomd-demo.service being 62.35% > 10.00% for > 2s with reclaim activity';
@@ -90,5 +95,38 @@ describe('describeOomdKill', () => {
     );
     expect(describeOomdKill(parseOomdMessage(SWAP_MSG, { oomd: true, manager: false })!)).toMatch(/: memory 98\.9% and swap 93\.1% used, over 90\.00%$/);
     expect(describeOomdKill({ kind: 'unit', unit: 'a.service', processes: 1, time: null, source: 'manager' })).toBe("systemd-oomd: a.service: 1 process killed (the service manager's count)");
+  });
+});
+
+describe('oomtop analyze: systemd-oomd beside the kernel', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'oomtop-analyze-oomd-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const io = () => {
+    let out = '';
+    return { io: { stdout: { write: (s: string) => (out += s) }, stderr: { write: () => true }, stdin: Readable.from([]) }, out: () => out };
+  };
+
+  it('lists the kills of a journal export that holds them, with their times, and in --json', async () => {
+    const kernel = readFileSync(join(import.meta.dirname, '../fixtures/kernel-logs/derived-6.18-journal-iso-noise.log'), 'utf8');
+    const file = join(dir, 'journal.log');
+    writeFileSync(file, `${kernel}2026-11-22T04:30:00.100000+00:00 vm systemd-oomd[211]: ${PRESSURE_MSG}\n2026-11-22T04:30:00.200000+00:00 vm systemd[1]: oomd-demo.service: systemd-oomd killed 2 process(es) in this unit.\n`);
+    const h = io();
+    expect(await run([file], h.io)).toBe(0);
+    expect(h.out()).toMatch(/^OOM analysis of .*: 3 kills/);
+    expect(h.out()).toContain('systemd-oomd (2 lines from the journal; it kills whole cgroups on memory pressure or swap use, not the kernel)\n  2026-11-22 04:30:00Z systemd-oomd killed /system.slice/oomd-demo.service: memory pressure of /system.slice/oomd-demo.service 62.35% > its limit 10.00% for > 2s, with reclaim\n');
+    expect(h.out()).toContain("2026-11-22 04:30:00Z systemd-oomd: oomd-demo.service: 2 processes killed (the service manager's count)");
+    const j = io();
+    expect(await run([file, '--json'], j.io)).toBe(0);
+    expect(JSON.parse(j.out()).oomd).toMatchObject([{ kind: 'pressure', cgroup: '/system.slice/oomd-demo.service', time: Date.parse('2026-11-22T04:30:00.100Z') }, { kind: 'unit', processes: 2 }]);
+  });
+
+  it('a log without them says nothing of systemd-oomd (and --json has no oomd key)', async () => {
+    const file = join(import.meta.dirname, '../fixtures/kernel-logs/derived-6.18-journal-iso-noise.log');
+    const h = io();
+    expect(await run([file], h.io)).toBe(0);
+    expect(h.out()).not.toContain('systemd-oomd');
+    const j = io();
+    await run([file, '--json'], j.io);
+    expect(JSON.parse(j.out())).not.toHaveProperty('oomd');
   });
 });
