@@ -4,15 +4,16 @@
  * systemd-oomd (SYSLOG_IDENTIFIER=systemd-oomd), src/oom/oomd-manager.c, at LOG_NOTICE:
  *   Killed CGROUP due to memory pressure for MONITORED being 62.35% > 10.00% for > 2s with reclaim activity
  *   Killed CGROUP due to memory used (N) / total (N) and swap used (N) / total (N) being more than 90.00%
- * the service manager (PID 1 or a user manager), src/core/unit.c, MESSAGE_ID
- * fe6faa94e7774663a0da52717891d8ef (SD_MESSAGE_UNIT_OOMD_KILL), with UNIT=:
+ * the service manager (PID 1 or a user manager), unit_check_oomd_kill() in src/core/cgroup.c,
+ * MESSAGE_ID d989611b15e44c9dbf31e3c81256e4ed, with UNIT= and N_PROCESSES= (as journaled by
+ * systemd 252 in the test guest, test/fixtures/oomd/):
  *   UNIT: systemd-oomd killed 3 process(es) in this unit.
  *   UNIT: systemd-oomd killed some process(es) in this unit.
  * Input is one line of `journalctl -o json` (MESSAGE may be an array of bytes when it is not
  * UTF-8) or of the short text formats (`journalctl`, syslog), where the tag says who wrote it.
  */
 import { normalizeLine } from './normalize.js';
-export const OOMD_UNIT_KILL_MESSAGE_ID = 'fe6faa94e7774663a0da52717891d8ef';
+export const OOMD_UNIT_KILL_MESSAGE_ID = 'd989611b15e44c9dbf31e3c81256e4ed';
 
 export type OomdKill =
   | {
@@ -95,7 +96,10 @@ export function parseOomdJournalJson(line: string): OomdKill | null {
   const time = usec !== null && /^\d+$/.test(usec) ? Math.floor(Number(usec) / 1000) : null;
   const oomd = ident === 'systemd-oomd' || fieldText(j['_SYSTEMD_UNIT']) === 'systemd-oomd.service';
   const manager = fieldText(j['MESSAGE_ID']) === OOMD_UNIT_KILL_MESSAGE_ID || ident === 'systemd';
-  return parseOomdMessage(message, { oomd, manager, unit: fieldText(j['UNIT']) ?? fieldText(j['USER_UNIT']), time });
+  const k = parseOomdMessage(message, { oomd, manager, unit: fieldText(j['UNIT']) ?? fieldText(j['USER_UNIT']), time });
+  const n = fieldText(j['N_PROCESSES']);
+  if (k?.kind === 'unit' && k.processes === null && n !== null && /^\d+$/.test(n)) k.processes = Number(n);
+  return k;
 }
 
 /**

@@ -130,3 +130,30 @@ describe('oomtop analyze: systemd-oomd beside the kernel', () => {
     expect(JSON.parse(j.out())).not.toHaveProperty('oomd');
   });
 });
+
+describe('the records systemd 252 journaled for a real kill (test guest, test/fixtures/oomd/)', () => {
+  const dir = join(import.meta.dirname, '../fixtures/oomd');
+  it('JSON: the kill and the manager\'s count; the candidate dump is not a kill', () => {
+    const lines = readFileSync(join(dir, 'systemd-252-guest-kill.json'), 'utf8').trim().split('\n');
+    expect(lines.map(parseOomdJournalJson)).toEqual([
+      null,
+      {
+        kind: 'pressure',
+        cgroup: '/oomtop.slice/oomtop-pressure.slice/oomtop-oomd-victim.service',
+        monitored: '/oomtop.slice/oomtop-pressure.slice',
+        pressurePct: 12.23,
+        limitPct: 10,
+        duration: '2s',
+        time: 1796166317352,
+        source: 'systemd-oomd',
+      },
+      { kind: 'unit', unit: 'oomtop-oomd-victim.service', processes: 9, time: 1796166317415, source: 'manager' },
+    ]);
+    expect(JSON.parse(lines[2]!).MESSAGE_ID).toBe(OOMD_UNIT_KILL_MESSAGE_ID);
+  });
+
+  it('journalctl -o short-iso: the kill line with its time, the rest of the dump skipped', () => {
+    const kills = parseOomdLog(readFileSync(join(dir, 'systemd-252-guest-kill.short-iso.log'), 'utf8'));
+    expect(kills).toEqual([expect.objectContaining({ kind: 'pressure', pressurePct: 12.23, time: Date.parse('2026-12-01T23:05:17Z') })]);
+  });
+});
