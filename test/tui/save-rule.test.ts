@@ -1,11 +1,18 @@
-/** The R key's file side (src/tui/save-rule.ts) on real files: create, append, refuse a file changed meanwhile. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+/**
+ * The R key's file side (src/tui/save-rule.ts) on real files: create, append, refuse a file
+ * changed meanwhile; and the offer for a real child (a copy of sleep with its own comm).
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { proposeRule, appendRuleText, RULES_HEADER } from '../../src/rules/save.js';
 import type { SaveRuleOffer } from '../../src/store/store.js';
-import { saveDropIn, saveRule } from '../../src/tui/save-rule.js';
+import { createOomtopStore } from '../../src/store/store.js';
+import { SamplerHost } from '../../src/tui/host.js';
+import { offerFor, saveDropIn, saveRule } from '../../src/tui/save-rule.js';
+import { until } from '../helpers/wait.js';
 
 const base = mkdtempSync(join(tmpdir(), 'oomtop-save-rule-unit-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -52,5 +59,36 @@ describe('saveRule', () => {
 
   it('offers no drop-in: nothing to write', () => {
     expect(saveDropIn(offer(join(base, 'x.toml'), null))).toEqual([]);
+  });
+});
+
+describe('offerFor (a real process, sampled)', () => {
+  it('says when a rule above already matches the process, and refuses adj 0 and a broken file', async () => {
+    const comm = `roffer_${process.pid % 100000}`;
+    copyFileSync('/bin/sleep', join(base, comm));
+    const child = spawn(join(base, comm), ['60'], { stdio: 'ignore' });
+    const store = createOomtopStore();
+    const host = new SamplerHost(store, { procRoot: '/proc' }, 60_000);
+    try {
+      await until(() => readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === comm, 5000, 'the child');
+      host.sampleNow();
+      const row = store.getState().snapshot!.processes.find((p) => p.pid === child.pid)!;
+      const path = join(base, 'broad.toml');
+      writeFileSync(path, '[[rule]]\nname = "everything roffer"\ncomm = "^roffer_"\nadj = 5\n');
+      const ctx = { procRoot: '/proc', path, runningComms: [comm], systemdRoot: join(base, 'no-systemd') };
+      expect(offerFor({ ...row, oomScoreAdj: 0 }, ctx)).toMatchObject({ ok: false, text: `PID ${child.pid} (${comm}) has oom_score_adj 0, the default: nothing to save` });
+      const r = offerFor({ ...row, oomScoreAdj: 300 }, ctx);
+      expect(r.ok).toBe(true);
+      if (r.ok) {
+        expect(r.offer.notes).toContain('rule "everything roffer" (line 1) matches it first and wins: move the new rule above it to take effect');
+        expect(r.offer.notes).toContain('systemd drop-in: not offered, systemd is not PID 1 here (no /run/systemd/system)');
+        expect(r.offer.dropIn).toBeNull();
+      }
+      writeFileSync(path, '[[rule]]\nname = "x"\nadj = 5000\ncomm = "a"\n');
+      expect(offerFor({ ...row, oomScoreAdj: 300 }, ctx)).toMatchObject({ ok: false, text: `${path}:3: rule "x": adj 5000 is out of range (-1000..1000): the rules file has problems, nothing appended`, hint: `oomtop rules check ${path}` });
+    } finally {
+      host.stop();
+      child.kill('SIGKILL');
+    }
   });
 });
