@@ -54,10 +54,12 @@ const UNIT = 'oomtop-oomd-victim.service';
 const CONF = '/etc/systemd/oomd.conf.d/oomtop-vm.conf';
 
 /** The workload: an anonymous hog of 24 MiB and two readers of a large file, under MemoryHigh=34M, no swap. */
-function startWorkload(unit, slice) {
+function startWorkload(unit, slice, gate = null) {
   const hog = `${process.execPath} -e "const a=[];for(let i=0;i<24;i++)a.push(Buffer.alloc(1<<20,1));setInterval(()=>{for(const b of a)b[0]++},100)"`;
   // Two readers: twice the refaults, so the stall share stays well above the 10 % limit under TCG.
-  const job = `${hog} & (while :; do cat ${BIG} > /dev/null; done) & while :; do cat ${BIG} > /dev/null; done`;
+  const work = `${hog} & (while :; do cat ${BIG} > /dev/null; done) & while :; do cat ${BIG} > /dev/null; done`;
+  // With a gate, the unit (and its cgroup) is up at once, and the work waits for the file.
+  const job = gate ? `while [ ! -e ${gate} ]; do sleep 0.2; done; ${work}` : work;
   sh(`systemd-run --unit=${unit} ${slice ? `--slice=${slice}` : ''} -p MemoryHigh=34M -p MemoryMax=512M -p MemorySwapMax=0 /bin/sh -c ${JSON.stringify(job)}`);
   return Date.now();
 }
@@ -92,27 +94,41 @@ const scenarios = {
   /** The same workload under oomtop guard --psi-full 10 --psi-duration 2 on the unit's cgroup. */
   async oomdguard() {
     const unit = 'oomtop-oomd-guard.service';
-    const started = startWorkload(unit, null);
+    // The guard first, on the unit's cgroup, before the work starts (a gate file): Node's start
+    // under TCG would otherwise eat the first 10-15 s of the workload.
+    const gate = '/run/oomtop-oomd-gate';
+    rmSync(gate, { force: true });
+    startWorkload(unit, null, gate);
     await until(() => prop(unit, 'ActiveState') === 'active', 20_000, `${unit} active`);
     const cg = prop(unit, 'ControlGroup');
     const child = spawn(process.execPath, [OOMTOP, 'guard', '--cgroup', cg, '--json', '--psi-full', '10', '--psi-duration', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
     const lines = [];
     let buf = '';
+    let t0 = Date.now();
+    let onStart;
+    const up = new Promise((r) => (onStart = r));
     child.stdout.on('data', (d) => {
       buf += d.toString();
       let nl;
       while ((nl = buf.indexOf('\n')) >= 0) {
         try {
-          lines.push({ ...JSON.parse(buf.slice(0, nl)), atMs: Date.now() - started });
+          const l = { ...JSON.parse(buf.slice(0, nl)), atMs: Date.now() - t0 };
+          lines.push(l);
+          if (l.event === 'start') onStart();
         } catch { /* not JSON */ }
         buf = buf.slice(nl + 1);
       }
     });
+    await Promise.race([up, sleep(60_000)]);
+    writeFileSync(gate, '');
+    const started = Date.now();
+    t0 = started;
     try {
-      const w = await watchUnit(unit, started, 60_000);
+      const w = await watchUnit(unit, started, 120_000);
       return { ...w, lines: lines.filter((l) => l.event !== 'sample').slice(0, 20) };
     } finally {
       child.kill('SIGTERM');
+      rmSync(gate, { force: true });
       spawnSync('systemctl', ['stop', unit]);
       spawnSync('systemctl', ['reset-failed', unit]);
     }
