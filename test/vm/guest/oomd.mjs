@@ -172,7 +172,8 @@ const scenarios = {
       const managerJson = sh(`journalctl -b -o json --no-pager _PID=1 UNIT=${UNIT} || true`);
       let tuiLine = null;
       if (endedMs !== null) {
-        await until(() => flat(screen()).includes(`systemd-oomd killed ${cg}`), 20_000, 'the kill in the TUI').catch(() => {});
+        // The kill line, then the service manager's count (journaled a moment later).
+        await until(() => flat(screen()).includes(`systemd-oomd killed ${cg}`) && flat(screen()).includes(`systemd-oomd: ${UNIT}:`), 20_000, 'the kill in the TUI').catch(() => {});
         tuiLine = screen().split('\n').find((l) => l.includes('oom-kill systemd-oomd killed')) ?? null;
       }
       const tuiScreen = screen();
