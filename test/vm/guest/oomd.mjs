@@ -55,6 +55,10 @@ const CONF = '/etc/systemd/oomd.conf.d/oomtop-vm.conf';
 
 /** The workload: an anonymous hog of 24 MiB and two readers of a large file, under MemoryHigh=34M, no swap. */
 function startWorkload(unit, slice, gate = null) {
+  // The file's pages cached by an earlier workload stay charged to the parent slice after
+  // that unit is gone: reading them again would fault nothing in the new unit. Drop them
+  // (the guest's page cache only) so every workload reads the file into its own cgroup.
+  sh('sync; echo 1 > /proc/sys/vm/drop_caches');
   const hog = `${process.execPath} -e "const a=[];for(let i=0;i<24;i++)a.push(Buffer.alloc(1<<20,1));setInterval(()=>{for(const b of a)b[0]++},100)"`;
   // Two readers: twice the refaults, so the stall share stays well above the 10 % limit under TCG.
   const work = `${hog} & (while :; do cat ${BIG} > /dev/null; done) & while :; do cat ${BIG} > /dev/null; done`;
