@@ -50,7 +50,8 @@ describe.skipIf(skip !== null)('systemd-oomd kills, as oomtop shows them (system
     expect(kills).toContainEqual(expect.objectContaining({ kind: 'unit', unit: 'oomtop-oomd-victim.service' }));
     expect(flat(s.tuiScreen)).toMatch(new RegExp(`LIVE [0-9:]+ oom-kill systemd-oomd killed ${esc(s.cg)}: memory pressure of ${esc(s.slice)} [0-9.]+% > its limit 10\\.00% for > 2s`));
     // The service manager's count follows, in the TUI too.
-    expect(flat(s.tuiScreen)).toMatch(/oom-kill systemd-oomd: oomtop-oomd-victim\.service: \d+ process(es)? killed \(the service manager's count\)/);
+    // (a number, or "some" when systemd could not read how many from the cgroup's xattr)
+    expect(flat(s.tuiScreen)).toMatch(/oom-kill systemd-oomd: oomtop-oomd-victim\.service: (\d+ process(es)?|some processes) killed \(the service manager's count\)/);
     expect(s.analyze.status).toBe(0);
     expect(s.analyze.stdout).toContain(`systemd-oomd killed ${s.cg}: memory pressure of ${s.slice}`);
   });
