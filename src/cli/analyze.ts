@@ -13,6 +13,9 @@ import { KernelLogUnreadable, readKernelLog } from '../kernel/history.js';
 import { OomLogParser } from '../kernel/parser.js';
 import { renderHuman, renderJson, type AnalysisResult } from '../kernel/render.js';
 import type { OomEvent } from '../kernel/types.js';
+import { parseOomdLine, type OomdKill } from '../kernel/oomd.js';
+import { readOomdJournal } from '../kernel/oomd-follow.js';
+import { systemdRuns } from '../systemd/host.js';
 import { readMeminfo, readOomSettings } from '../proc/system.js';
 import { sanitize } from '../text/sanitize.js';
 import { UsageError } from './errors.js';
@@ -27,7 +30,9 @@ export interface AnalyzeIo {
 const USAGE = `Usage: oomtop analyze [FILE|-] [--json] [--proc-root DIR]
 
 Explain the out-of-memory kills in a kernel log: dmesg, dmesg -T, journalctl,
-/var/log/messages or kern.log, raw /dev/kmsg, or any mix of them.
+/var/log/messages or kern.log, raw /dev/kmsg, or any mix of them. systemd-oomd's kills
+are listed too: from the file when it holds them, else (under systemd) from this boot's
+journal.
 
   FILE             log file to read; "-" reads stdin; default: the kernel log buffer
                    (/dev/kmsg, else dmesg, else journalctl -k)
@@ -39,7 +44,12 @@ Explain the out-of-memory kills in a kernel log: dmesg, dmesg -T, journalctl,
 class InputError extends Error {}
 
 /** Feed chunks to the parser line by line; rejects binary input early. */
-async function parseChunks(chunks: AsyncIterable<Buffer | string>, parser: OomLogParser, label: string): Promise<OomEvent[]> {
+async function parseChunks(chunks: AsyncIterable<Buffer | string>, parser: OomLogParser, label: string, oomd: OomdKill[] = []): Promise<OomEvent[]> {
+  const push = (line: string) => {
+    const k = parseOomdLine(line);
+    if (k) oomd.push(k);
+    return parser.push(line);
+  };
   const events: OomEvent[] = [];
   const decoder = new TextDecoder('utf-8');
   let rest = '';
@@ -63,16 +73,16 @@ async function parseChunks(chunks: AsyncIterable<Buffer | string>, parser: OomLo
     const text = rest + decoder.decode(chunk, { stream: true });
     const lines = text.split('\n');
     rest = lines.pop() ?? '';
-    for (const line of lines) events.push(...parser.push(line));
+    for (const line of lines) events.push(...push(line));
   }
   rest += decoder.decode();
-  if (rest) events.push(...parser.push(rest));
+  if (rest) events.push(...push(rest));
   events.push(...parser.flush());
   if (bytes === 0) throw new InputError(`${label} is empty`);
   return events;
 }
 
-async function fromFile(path: string, parser: OomLogParser): Promise<OomEvent[]> {
+async function fromFile(path: string, parser: OomLogParser, oomd: OomdKill[]): Promise<OomEvent[]> {
   let st;
   try {
     st = await fsp.stat(path);
@@ -85,7 +95,7 @@ async function fromFile(path: string, parser: OomLogParser): Promise<OomEvent[]>
   if (st.isDirectory()) throw new InputError(`${path} is a directory, not a log file`);
   const stream = createReadStream(path);
   try {
-    return await parseChunks(stream, parser, path);
+    return await parseChunks(stream, parser, path, oomd);
   } catch (e) {
     if (e instanceof InputError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
@@ -122,6 +132,8 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
 
   let events: OomEvent[];
   let input: string;
+  // systemd-oomd's kills: from the file or stdin when they are in it, else from this boot's journal.
+  let oomd: OomdKill[] = [];
   try {
     if (target === undefined) {
       const dump = await readKernelLog({ procRoot });
@@ -129,12 +141,13 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
       const parser = new OomLogParser({ bootTimeMs: dump.source === 'journalctl' ? null : bootTimeMs() });
       events = dump.lines.flatMap((l) => parser.pushLogLine(l));
       events.push(...parser.flush());
+      if (systemdRuns()) oomd = readOomdJournal() ?? [];
     } else if (target === '-') {
       input = 'stdin';
-      events = await parseChunks(io.stdin, new OomLogParser(), 'stdin');
+      events = await parseChunks(io.stdin, new OomLogParser(), 'stdin', oomd);
     } else {
       input = target;
-      events = await fromFile(target, new OomLogParser());
+      events = await fromFile(target, new OomLogParser(), oomd);
     }
   } catch (e) {
     if (e instanceof InputError || e instanceof KernelLogUnreadable) {
@@ -166,6 +179,7 @@ export async function run(argv: string[], io: AnalyzeIo = { stdout: process.stdo
     origin,
     recommendations: recommend(events, summary, settings, origin),
     containers: containers.some((c) => c !== null) ? containers : undefined,
+    oomd: oomd.length > 0 ? oomd : undefined,
   };
   io.stdout.write(values.json ? renderJson(result) : renderHuman(result));
   return 0;

@@ -3,20 +3,18 @@
  * (and OOMPolicy=, ManagedOOM*= when asked), so the protection comes from systemd itself
  * at every start. Headless: node: modules only.
  */
-import { mkdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rmdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { setOomScoreAdj } from '../actions/adjust.js';
-import { readStat } from '../proc/process.js';
 import {
   dropInPath,
-  dropInText,
   MANAGED_OOM_MODES,
   MANAGED_OOM_PREFERENCES,
   OOM_POLICIES,
   serviceName,
   type DropIn,
 } from '../systemd/dropin.js';
-import { systemctl, systemdRuns, unitControlGroup, unitPids } from '../systemd/host.js';
+import { systemctl, systemdRuns } from '../systemd/host.js';
+import { applyToUnit, errText, writeDropIn } from '../systemd/protect.js';
 import { sanitize } from '../text/sanitize.js';
 import { EXIT_RUNTIME, EXIT_USAGE, UsageError } from './errors.js';
 import { parseOptions, type OptionSpecs } from './options.js';
@@ -111,21 +109,6 @@ export function parseProtectArgs(argv: string[]): ProtectArgs {
   };
 }
 
-function readOrNull(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
-function errText(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'EACCES' || err.code === 'EPERM') return `${err.code}: permission denied (run as root)`;
-  if (err.code === 'EROFS') return 'EROFS: read-only file system';
-  return err.code ?? err.message;
-}
-
 export async function run(argv: string[]): Promise<number> {
   let args: ProtectArgs;
   try {
@@ -180,24 +163,16 @@ export async function run(argv: string[]): Promise<number> {
       result['removed'] = false;
     }
   } else {
-    const text = dropInText(args.dropIn);
-    const unchanged = readOrNull(path) === text;
-    if (!unchanged) {
-      try {
-        mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-        const tmp = `${path}.tmp-${process.pid}`;
-        writeFileSync(tmp, text, { mode: 0o644 });
-        renameSync(tmp, path);
-      } catch (e) {
-        result['error'] = `cannot write ${path}: ${errText(e)}`;
-        process.stderr.write(`oomtop protect: ${result['error']}\n`);
-        return finish(EXIT_RUNTIME);
-      }
+    const w = writeDropIn(args.root ?? '/', args.dropIn);
+    if (!w.ok) {
+      result['error'] = w.message;
+      process.stderr.write(`oomtop protect: ${result['error']}\n`);
+      return finish(EXIT_RUNTIME);
     }
-    say(`${unchanged ? 'unchanged' : 'wrote'} ${path}:`);
-    for (const l of text.trimEnd().split('\n')) if (!l.startsWith('#')) say(`  ${l}`);
-    result['written'] = !unchanged;
-    result['text'] = text;
+    say(`${w.written ? 'wrote' : 'unchanged'} ${path}:`);
+    for (const l of w.text.trimEnd().split('\n')) if (!l.startsWith('#')) say(`  ${l}`);
+    result['written'] = w.written;
+    result['text'] = w.text;
   }
 
   if (!live) {
@@ -216,22 +191,18 @@ export async function run(argv: string[]): Promise<number> {
     return finish(0);
   }
   const adj = args.dropIn.adj;
-  const cg = unitControlGroup(unit);
-  const pids = cg === null ? [] : unitPids(cg);
   const changed: unknown[] = [];
   let failed = 0;
-  if (pids.length === 0) say(`${unit} has no running process now`);
-  for (const pid of pids) {
-    const st = readStat('/proc', pid);
-    if (st === null) continue;
-    const r = setOomScoreAdj({ pid, startTimeTicks: st.startTimeTicks, name: st.comm }, adj, { procRoot: '/proc' });
-    if (r.ok) {
-      say(`PID ${pid} (${sanitize(st.comm)}): oom_score_adj ${r.before} -> ${r.after}`);
-      changed.push({ pid, comm: st.comm, before: r.before, after: r.after });
+  const applied = applyToUnit(unit, adj);
+  if (applied.length === 0) say(`${unit} has no running process now`);
+  for (const a of applied) {
+    if (a.ok) {
+      say(`PID ${a.pid} (${sanitize(a.comm)}): oom_score_adj ${a.before} -> ${a.after}`);
+      changed.push({ pid: a.pid, comm: a.comm, before: a.before, after: a.after });
     } else {
       failed++;
-      say(`PID ${pid} (${sanitize(st.comm)}): not changed: ${sanitize(r.error.message)}${r.error.hint ? `; ${sanitize(r.error.hint)}` : ''}`);
-      changed.push({ pid, comm: st.comm, error: r.error });
+      say(`PID ${a.pid} (${sanitize(a.comm)}): not changed: ${sanitize(a.error.message)}${a.error.hint ? `; ${sanitize(a.error.hint)}` : ''}`);
+      changed.push({ pid: a.pid, comm: a.comm, error: a.error });
     }
   }
   result['processes'] = changed;

@@ -3,6 +3,7 @@ import { render } from 'ink';
 import { Commands } from '../tui/commands.js';
 import { SamplerHost } from '../tui/host.js';
 import { followKernelLog } from '../tui/kernel-events.js';
+import { followOomdKills } from '../tui/oomd-events.js';
 import { memcgResolver } from '../cgroup/resolve.js';
 import { GuardLink } from '../tui/guard-link.js';
 import { ContainerNamer } from '../containers/index.js';
@@ -16,7 +17,8 @@ import { parseGuardArgs } from './guard-args.js';
 import { installFastOutput } from '../ui/ink/output.js';
 import { StatsWriter } from '../tui/stats.js';
 import { protectMonitor } from '../tui/self.js';
-import { loadRules } from '../rules/load.js';
+import { DEFAULT_RULES_PATH, loadRules } from '../rules/load.js';
+import type { Rule } from '../rules/parse.js';
 import { RuleApplier } from '../rules/applier.js';
 import { UserNames } from '../proc/users.js';
 
@@ -60,16 +62,16 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const guard = GuardLink.create(store, guardOpts.policy);
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
-  const commands = new Commands(store, config, () => host?.kick());
   const statsPath = process.env.OOMTOP_STATS;
   const stats = statsPath ? new StatsWriter(statsPath, store) : null;
+  // Container names from the monitor's namer (cached; a miss schedules a refresh).
+  const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
+  const applier = (rs: Rule[]) => new RuleApplier(rs, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
   let rules: RuleApplier | null = null;
   if (args.rulesPath !== null) {
     const loaded = loadRules(args.rulesPath);
     if (!loaded.ok) throw new UsageError(loaded.messages.join('; '));
-    // Container names from the monitor's namer (cached; a miss schedules a refresh).
-    const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
-    rules = new RuleApplier(loaded.rules, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });
+    rules = applier(loaded.rules);
     store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
   }
   // --history: record every snapshot as oomtop record does (better-sqlite3 is loaded only then).
@@ -93,6 +95,15 @@ export async function runTui(args: MonitorArgs): Promise<number> {
       recorder.record(snap);
     }
   };
+  // R saves a rule to the --rules file (or the default one) and puts that file in force.
+  const rulesPath = args.rulesPath ?? DEFAULT_RULES_PATH;
+  const commands = new Commands(store, config, () => host?.kick(), {
+    path: rulesPath,
+    reload: (rs) => {
+      host?.setRules(applier(rs));
+      store.getState().log('info', 'info', `rules: ${rs.length} from ${rulesPath} now in force (badge R)`);
+    },
+  });
   host = new SamplerHost(store, { procRoot: config.procRoot, memoryCgroupOf, hierarchy, namer }, config.intervalMs, onTick, rules);
 
   const screen = new AltScreen();
@@ -102,9 +113,11 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   const done = new Promise<number>((r) => (resolveDone = r));
 
   let follower: { stop(): void } | null = null;
+  let oomd: { stop(): void } | null = null;
   const cleanup = () => {
     attempt(() => guard.dispose()); // puts back any cgroup setting the guard changed
     attempt(() => follower?.stop());
+    attempt(() => oomd?.stop());
     attempt(() => namer?.stop());
     attempt(() => host?.stop());
     attempt(() => stats?.close());
@@ -134,6 +147,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
       finished = true;
       attempt(() => guard.dispose());
       attempt(() => follower?.stop()); // a dmesg/journalctl child must not outlive us
+      attempt(() => oomd?.stop());
       attempt(() => host?.stop());
     }
     process.kill(process.pid, 'SIGKILL');
@@ -170,6 +184,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   });
   host.start();
   follower = followKernelLog(store, { procRoot: config.procRoot, devKmsg: config.devKmsg, namer, onLiveKill: (ev) => guard.kernelKill(ev) });
+  oomd = followOomdKills(store);
   void app.waitUntilExit().then(
     () => quit(0),
     (e: unknown) => onFatal(e),

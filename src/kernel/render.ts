@@ -1,5 +1,6 @@
 /** Human and JSON renderings of an analysis; every string from a log goes through sanitize(). */
 import { fmtKiB, fmtSize as size } from '../text/size.js';
+import { describeOomdKill, type OomdKill } from './oomd.js';
 import { sanitize } from '../text/sanitize.js';
 import type { KillSummary, LogOrigin, SettingsReport } from './analysis.js';
 import { runtimeAdvice } from './advice-runtimes.js';
@@ -15,6 +16,8 @@ export interface AnalysisResult {
   origin?: LogOrigin | null;
   /** Per event (same order), the container it happened in, when its memcg path names one (src/containers/kills.ts). */
   containers?: (EventContainer | null)[];
+  /** systemd-oomd's kills, when the input is a journal or syslog that holds them (or this boot's journal). */
+  oomd?: OomdKill[];
 }
 
 /** A kill's container as the runtime tells it; engine: the Docker Engine's own witness. */
@@ -174,6 +177,11 @@ export function renderHuman(r: AnalysisResult): string {
     });
     out.push('');
   }
+  if (r.oomd && r.oomd.length > 0) {
+    out.push(`systemd-oomd (${r.oomd.length} line${r.oomd.length === 1 ? '' : 's'} from the journal; it kills whole cgroups on memory pressure or swap use, not the kernel)`);
+    for (const k of r.oomd) out.push(`  ${k.time === null ? '' : `${new Date(k.time).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')} `}${sanitize(describeOomdKill(k))}`);
+    out.push('');
+  }
   if (s.kills > 0) {
     out.push('Kills per process');
     for (const c of s.byComm) out.push(`  ${String(c.kills).padStart(4)}  ${sanitize(c.comm)}${s.repeated.some((r) => r.comm === c.comm) ? '   (killed repeatedly)' : ''}`);
@@ -236,5 +244,5 @@ export function renderJson(r: AnalysisResult): string {
         explanations: r.settings.explanations,
       }
     : null;
-  return `${JSON.stringify({ input: r.input, origin: r.origin ?? null, events, summary: r.summary, settings, recommendations: r.recommendations }, null, 2)}\n`;
+  return `${JSON.stringify({ input: r.input, origin: r.origin ?? null, events, summary: r.summary, settings, recommendations: r.recommendations, ...(r.oomd ? { oomd: r.oomd } : {}) }, null, 2)}\n`;
 }

@@ -1,4 +1,5 @@
 import type { OomEvent } from '../kernel/types.js';
+import type { OomdKill } from '../kernel/oomd.js';
 
 export type LogKind = 'pressure' | 'action' | 'risk' | 'oom-kill' | 'cgroup' | 'guard' | 'info' | 'error';
 export type LogSeverity = 'info' | 'good' | 'warn' | 'bad';
@@ -13,6 +14,8 @@ export interface LogEntry {
   text: string;
   /** A kernel OOM report behind this entry, when there is one. */
   oom?: OomEvent & { past?: boolean };
+  /** A systemd-oomd kill from the journal behind this entry. */
+  oomd?: OomdKill & { past?: boolean };
   /** The victim's last samples, when oomtop had been watching it (flight recorder). */
   recorded?: { rssKiB: number[]; oomScore: number[]; times: number[]; oomScoreAdj: number | null };
 }

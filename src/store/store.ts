@@ -21,7 +21,25 @@ export type Dialog =
   | { kind: 'never-kill'; targets: Target[] }
   | { kind: 'escalate'; target: Target; afterMs: number }
   /** `g` from dry-run to armed: the guard will signal processes on its own. */
-  | { kind: 'arm-guard' };
+  | { kind: 'arm-guard' }
+  /** `R`: save the selected process's adj as a rule (and, for a service, a drop-in). */
+  | { kind: 'save-rule'; offer: SaveRuleOffer };
+
+/** What `R` would write, shown before it is written (src/tui/save-rule.ts builds it). */
+export interface SaveRuleOffer {
+  target: Target;
+  /** The rules file, its text when the offer was made (null: missing) and the text after. */
+  path: string;
+  before: string | null;
+  after: string;
+  /** The rule's name and its [[rule]] block as appended. */
+  name: string;
+  block: string;
+  /** Lines the dialog shows below the rule (why cmdline, a rule above that wins, systemd). */
+  notes: string[];
+  /** The drop-in offered for the process's service; null when none is offered. */
+  dropIn: { unit: string; adj: number; path: string; text: string } | null;
+}
 
 export interface ViewState {
   sort: SortKey;

@@ -1,6 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { clampAdj, hasExited, killSafely, setOomScoreAdj, signalProcess, waitForExit } from '../actions/index.js';
-import type { OomtopState, Target } from '../store/store.js';
+import type { OomtopState, SaveRuleOffer, Target } from '../store/store.js';
+import type { Rule } from '../rules/parse.js';
+import { offerFor, saveDropIn, saveRule } from './save-rule.js';
 import type { AppConfig } from '../config.js';
 
 export type AdjustRequest = { delta: number } | { set: number };
@@ -17,6 +19,8 @@ export class Commands {
     private readonly store: StoreApi<OomtopState>,
     private readonly config: AppConfig,
     private readonly resample: () => void = () => {},
+    /** `R`: the rules file rules are saved to, and what puts its rules in force. */
+    private readonly rulesFile: { path: string; reload(rules: Rule[]): void } | null = null,
   ) {}
 
   private get s(): OomtopState {
@@ -79,6 +83,32 @@ export class Commands {
     const targets = this.s.targets();
     if (targets.length === 0) return this.s.setStatus('no process selected', 'warn');
     this.s.setView({ dialog: { kind: 'never-kill', targets } });
+  }
+
+  /** 'R': show the rule (and drop-in) the selected process's adj would become. */
+  askSaveRule(): void {
+    if (this.selectionJustMoved()) return;
+    if (this.rulesFile === null) return this.s.setStatus('rules cannot be saved here', 'warn');
+    if (this.config.readOnly) return this.report(false, 'oomtop runs with --read-only: rules are not saved');
+    const row = this.s.selectedRow();
+    if (!row) return this.s.setStatus('no process selected', 'warn');
+    const runningComms = (this.s.snapshot?.processes ?? []).map((p) => p.name);
+    const r = offerFor(row, { procRoot: this.config.procRoot, path: this.rulesFile.path, runningComms });
+    if (!r.ok) return this.report(false, r.text, r.hint);
+    this.s.setView({ dialog: { kind: 'save-rule', offer: r.offer } });
+  }
+
+  /** The save-rule dialog's yes: append the rule and put the file in force, and/or write the drop-in. */
+  saveRule(offer: SaveRuleOffer, rule: boolean, dropIn: boolean): void {
+    if (rule && this.rulesFile !== null) {
+      const r = saveRule(offer);
+      if (r.ok) {
+        this.report(true, r.text);
+        this.rulesFile.reload(r.rules);
+      } else this.report(false, r.text, r.hint);
+    }
+    if (dropIn) for (const o of saveDropIn(offer)) this.report(o.ok, o.text, o.hint);
+    this.resample();
   }
 
   openKillDialog(): void {

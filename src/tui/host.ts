@@ -21,7 +21,7 @@ export class SamplerHost {
     private readonly intervalMs: number,
     private readonly onTick?: () => void,
     /** --rules: applied to new processes before each snapshot goes to the store. */
-    private readonly rules: RuleApplier | null = null,
+    private rules: RuleApplier | null = null,
   ) {
     this.sampler = new Sampler(samplerOptions);
     // A filter typed with processes whose command lines were never read (a light first tick,
@@ -78,6 +78,11 @@ export class SamplerHost {
       const r = this.rules!.ruleOf(p.pid, p.startTimeTicks);
       p.rule = r !== null && r.adj === p.oomScoreAdj ? r.name : null;
     }
+  }
+
+  /** Other rules in force (the TUI saved one): applied from the next tick, every process looked at again. */
+  setRules(rules: RuleApplier): void {
+    this.rules = rules;
   }
 
   start(): void {

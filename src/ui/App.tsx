@@ -114,6 +114,8 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
       case 'cycleSort': s.cycleSort(); break;
       case 'adjust': commands.adjust(e.req, e.targets); break;
       case 'askNeverKill': commands.askNeverKill(); break;
+      case 'askSaveRule': commands.askSaveRule(); break;
+      case 'saveRule': commands.saveRule(e.offer, e.rule, e.dropIn); break;
       case 'openKillDialog': commands.openKillDialog(); break;
       case 'kill': void commands.kill(e.targets, e.signal); break;
       case 'escalate': void commands.escalate(e.target); break;
@@ -204,6 +206,19 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
         <ConfirmDialog
           title={`Never kill ${d.targets.map((t) => `PID ${t.pid} (${t.name})`).join(', ')}?`}
           body={['Sets oom_score_adj to -1000: the kernel will not pick it even if the machine runs out of memory.', 'Lowering below the floor needs CAP_SYS_RESOURCE.']}
+          width={width}
+          height={h}
+          theme={theme}
+        />
+      );
+    }
+    if (d?.kind === 'save-rule') {
+      const o = d.offer;
+      return (
+        <ConfirmDialog
+          title={`Save PID ${o.target.pid} (${o.target.name})'s oom_score_adj ${o.target.oomScoreAdj} as a rule?`}
+          body={[o.notes[0]!, ...o.block.trimEnd().split('\n').map((l) => `  ${l}`), ...o.notes.slice(1)]}
+          answers={o.dropIn ? 'y / Enter: the rule   d: the drop-in   b: both   n / Esc: nothing' : 'y / Enter: append the rule    n / Esc: no'}
           width={width}
           height={h}
           theme={theme}

@@ -5,8 +5,8 @@ import { wrap } from '../text/layout.js';
 import type { Theme } from './theme.js';
 
 /** A yes/no question: y or Enter confirms, n or Esc cancels. Long lines wrap. */
-export function ConfirmDialog({ title, body, width, height, theme }: { title: string; body: string[]; width: number; height: number; theme: Theme }): React.ReactElement {
-  const answer = <Text key="k" bold wrap="truncate">{fit('y / Enter: yes    n / Esc: no', width)}</Text>;
+export function ConfirmDialog({ title, body, width, height, theme, answers = 'y / Enter: yes    n / Esc: no' }: { title: string; body: string[]; width: number; height: number; theme: Theme; answers?: string }): React.ReactElement {
+  const answer = <Text key="k" bold wrap="truncate">{fit(answers, width)}</Text>;
   const lines = [
     ...wrap(title, width).map((l, i) => <Text key={`t${i}`} bold color={theme.severity('warn')} wrap="truncate">{fit(l, width)}</Text>),
     ...body.flatMap((b, i) => wrap(b, width, { indent: '  ' }).map((l, j) => <Text key={`${i}:${j}`} wrap="truncate">{fit(l, width)}</Text>)),

@@ -17,10 +17,11 @@ export interface EventLogProps {
 
 /**
  * What starts an entry's line. Kernel OOM kills begin with a marker: LIVE for a kill seen as it
- * happened, past for one that was already in the kernel's log when oomtop started.
+ * happened, past for one that was already in the kernel's log (or the journal, for systemd-oomd's)
+ * when oomtop started.
  */
 export function eventHead(e: LogEntry): string {
-  const marker = e.kind !== 'oom-kill' ? '' : e.oom?.past ? 'past ' : 'LIVE ';
+  const marker = e.kind !== 'oom-kill' ? '' : (e.oom?.past ?? e.oomd?.past) ? 'past ' : 'LIVE ';
   return `${marker}${fmtClock(e.time)} ${e.kind.padEnd(8)} `;
 }
 

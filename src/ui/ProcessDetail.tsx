@@ -80,6 +80,7 @@ export function processDetailLines(m: ProcessDetailModel, width: number, selfPid
   };
   const name = r.pid === selfPid ? 'oomtop (this monitor)' : commandParts(r.name, r.cmdline).name;
   add(`PID ${r.pid}  ${name}  (comm ${r.name})  user ${r.user}${r.uid === null ? '' : ` (uid ${r.uid})`}  state ${r.state}  parent ${r.ppid}`, 'title');
+  if (r.rule) add(`oom_score_adj ${r.oomScoreAdj} set by rule "${r.rule}" (the rules file in force)`, undefined, 2);
   add('Command line', 'heading');
   add(r.cmdline || `[${r.name}] (no command line: a kernel thread or a zombie)`, undefined, 2);
 

@@ -29,7 +29,8 @@ export type Command =
   | 'userFilter'
   | 'logOlder'
   | 'logNewer'
-  | 'details';
+  | 'details'
+  | 'saveRule';
 
 /**
  * A key, as src/ui/keys.ts parses it from the terminal's bytes: a printable character is
@@ -91,6 +92,7 @@ const CHARS: Record<string, Command> = {
   g: 'guard',
   '{': 'logOlder',
   '}': 'logNewer',
+  R: 'saveRule',
 };
 
 export function commandFor(key: Key): Command | null {
@@ -98,7 +100,7 @@ export function commandFor(key: Key): Command | null {
 }
 
 /** Commands that change a process or arm something: never run from a pasted string of keys. */
-export const ACTS: ReadonlySet<Command> = new Set<Command>(['adjUp', 'adjDown', 'adjReset', 'protect', 'expendable', 'neverKill', 'kill', 'guard']);
+export const ACTS: ReadonlySet<Command> = new Set<Command>(['adjUp', 'adjDown', 'adjReset', 'protect', 'expendable', 'neverKill', 'kill', 'guard', 'saveRule']);
 
 /** Lines for the help screen: keys and what they do. */
 export const HELP: readonly [string, string][] = [
@@ -113,6 +115,7 @@ export const HELP: readonly [string, string][] = [
   [']  +  F8   [  -  F7   0', 'oom_score_adj up / down by the step, 0 resets (down needs CAP_SYS_RESOURCE below the floor)'],
   ['p   x', 'protect (adj preset below 0)   expendable (adj preset above 0)'],
   ['P', 'never kill: oom_score_adj -1000 (asks first)'],
+  ['R', "save the selected process's adj as a rule in the rules file (--rules, or /etc/oomtop/rules.toml): shows it and asks; for a systemd service, offers the drop-in too"],
   ['k F9', 'kill dialog: SIGTERM, then SIGKILL after the grace period'],
   ['Space', 'tag / untag (actions apply to all tagged)'],
   ['g', 'guard: off → dry-run → armed (arming asks first)'],

@@ -1,6 +1,6 @@
 import { KILL_SIGNALS } from '../config.js';
 import type { LogSeverity } from '../store/events.js';
-import type { Target, ViewState } from '../store/store.js';
+import type { SaveRuleOffer, Target, ViewState } from '../store/store.js';
 import type { AdjustRequest } from '../tui/commands.js';
 import { ACTS, commandFor, isChar, type Command, type Key } from './keymap.js';
 
@@ -142,6 +142,9 @@ export type Effect =
   | { do: 'cycleSort' }
   | { do: 'adjust'; req: AdjustRequest; targets?: Target[] }
   | { do: 'askNeverKill' }
+  | { do: 'askSaveRule' }
+  /** The save-rule dialog's answer: the rule, the drop-in, or both. */
+  | { do: 'saveRule'; offer: SaveRuleOffer; rule: boolean; dropIn: boolean }
   | { do: 'openKillDialog' }
   | { do: 'kill'; targets: Target[]; signal: NodeJS.Signals }
   | { do: 'escalate'; target: Target }
@@ -255,6 +258,17 @@ function dialogKey(ctx: KeyContext, key: Key, chunk: Chunk): KeyResult {
     if (key === 'Esc' || key === 'q') return close();
     return none;
   }
+  if (d.kind === 'save-rule') {
+    const both = d.offer.dropIn !== null && (key === 'b' || key === 'B');
+    const dropIn = d.offer.dropIn !== null && (key === 'd' || key === 'D');
+    const rule = key === 'y' || key === 'Y' || key === 'Enter';
+    if (rule || both || dropIn) {
+      if (chunk.size > 1) return refuseInChunk(key, chunk, 'an answer to a question');
+      return close({ do: 'saveRule', offer: d.offer, rule: rule || both, dropIn: dropIn || both });
+    }
+    if (key === 'n' || key === 'N' || key === 'Esc' || key === 'q') return close(status('nothing saved'));
+    return none;
+  }
   const yes = key === 'y' || key === 'Y' || key === 'Enter';
   const no = key === 'n' || key === 'N' || key === 'Esc' || key === 'q';
   if (yes) {
@@ -313,6 +327,9 @@ function run(ctx: KeyContext, cmd: Command): KeyResult {
     case 'protect': return fx({ do: 'adjust', req: { set: ctx.adj.protect } });
     case 'expendable': return fx({ do: 'adjust', req: { set: ctx.adj.expendable } });
     case 'neverKill': return fx({ do: 'askNeverKill' });
+    case 'saveRule':
+      if (ctx.readOnly) return fx(status('--read-only: rules are not saved', 'warn'));
+      return fx({ do: 'askSaveRule' });
     case 'kill':
       if (ctx.readOnly) return fx(status('--read-only: killing is disabled', 'warn'));
       return fx({ do: 'openKillDialog' });

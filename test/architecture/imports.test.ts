@@ -29,9 +29,11 @@ const MAY_IMPORT: Record<string, string[]> = {
   guard: [...READERS, 'actions'],
   // The rules file: parser and matcher (pure), the applier writes through src/actions.
   rules: ['proc', 'cgroup', 'text', 'actions'],
-  // systemd drop-ins (pure text) and the running systemd (sd_booted, systemctl, cgroup.procs).
-  systemd: ['proc', 'text'],
-  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules'],
+  // systemd drop-ins (pure text) and the running systemd (sd_booted, systemctl, cgroup.procs);
+  // a unit's processes get the drop-in's adj through src/actions.
+  systemd: ['proc', 'text', 'actions'],
+  // The TUI's save-a-rule key: the rules file, and a drop-in for a service.
+  tui: [...READERS, 'containers', 'sampler', 'store', 'actions', 'guard', 'config', 'rules', 'systemd'],
   run: [...READERS, 'actions', 'guard'],
   // The exporter: the TUI's sampler, store and kernel-log follower (src/tui/kernel-events.ts
   // only; checked below), read by prom-client collectors at scrape time.

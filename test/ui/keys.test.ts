@@ -294,3 +294,45 @@ describe('the process detail pane and the tree view', () => {
   });
 });
 
+
+describe('reduceKey: R saves the adj as a rule', () => {
+  const offer = (dropIn: boolean) => ({
+    target: { ...target, oomScoreAdj: 300 },
+    path: '/tmp/r.toml',
+    before: null,
+    after: 'x',
+    name: 'a adj 300',
+    block: '[[rule]]\n',
+    notes: [],
+    dropIn: dropIn ? { unit: 'a.service', adj: 300, path: '/etc/systemd/system/a.service.d/50-oomtop.conf', text: '[Service]\n' } : null,
+  });
+
+  it('R asks (the dialog is built outside the reducer); not with --read-only, not from a paste', () => {
+    expect(reduceKey(ctx(), 'R')).toEqual({ view: null, effects: [{ do: 'askSaveRule' }] });
+    expect(reduceKey(ctx({}, { readOnly: true }), 'R').effects).toEqual([{ do: 'status', text: '--read-only: rules are not saved', severity: 'warn' }]);
+    expect(does(reduceKey(ctx(), 'R', chunkOf(['x', 'R'])).effects)).toEqual(['refused']);
+    // Not from the detail pane or help.
+    expect(reduceKey(ctx({ screen: 'process', detailKey: '10:5' }), 'R').effects).toEqual([]);
+  });
+
+  it('y or Enter appends the rule; n or Esc saves nothing; d and b mean nothing without a service', () => {
+    const o = offer(false);
+    const d = ctx({ dialog: { kind: 'save-rule', offer: o } });
+    for (const k of ['y', 'Enter']) expect(reduceKey(d, k)).toEqual({ view: { dialog: null }, effects: [{ do: 'saveRule', offer: o, rule: true, dropIn: false }, { do: 'showPendingEscalation' }] });
+    for (const k of ['n', 'Esc']) expect(reduceKey(d, k).effects[0]).toEqual({ do: 'status', text: 'nothing saved', severity: 'info' });
+    for (const k of ['d', 'b', 'x', 'R']) expect(reduceKey(d, k)).toEqual({ view: null, effects: [] });
+  });
+
+  it('for a service: d writes the drop-in only, b both', () => {
+    const o = offer(true);
+    const d = ctx({ dialog: { kind: 'save-rule', offer: o } });
+    expect(reduceKey(d, 'd').effects[0]).toEqual({ do: 'saveRule', offer: o, rule: false, dropIn: true });
+    expect(reduceKey(d, 'b').effects[0]).toEqual({ do: 'saveRule', offer: o, rule: true, dropIn: true });
+    expect(reduceKey(d, 'y').effects[0]).toEqual({ do: 'saveRule', offer: o, rule: true, dropIn: false });
+  });
+
+  it('an answer that came with other keys (a paste) writes nothing', () => {
+    const d = ctx({ dialog: { kind: 'save-rule', offer: offer(true) } });
+    for (const k of ['y', 'b', 'd']) expect(does(reduceKey(d, k, chunkOf(['R', k])).effects)).toEqual(['refused']);
+  });
+});

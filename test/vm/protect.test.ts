@@ -30,7 +30,7 @@ describe.skipIf(skip !== null)('oomtop protect and rules under a real systemd (g
   const out = mkdtempSync(join(tmpdir(), 'oomtop-vmtest-'));
   let stderr = '';
   beforeAll(async () => {
-    const child = spawn(process.execPath, [DRIVER, '--systemd', '--timeout', '300', '--out', out, 'node test/vm/guest/protect.mjs protect rules'], { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [DRIVER, '--systemd', '--timeout', '300', '--out', out, 'node test/vm/guest/protect.mjs protect rules tuidropin'], { cwd: PROJECT, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     await new Promise((r) => child.on('close', r));
   }, 900_000);
@@ -68,6 +68,19 @@ describe.skipIf(skip !== null)('oomtop protect and rules under a real systemd (g
     expect(s.unprotect.status).toBe(0);
     expect(s.unprotect.stdout).toMatch(/^removed .*50-oomtop\.conf\nsystemctl daemon-reload: done\n/);
     expect(s.unprotected).toMatchObject({ adj: '0', OOMScoreAdjust: '0' });
+  });
+
+  it("the TUI's R on a service's process: the dialog offers the drop-in, b writes it and the rule; systemd sets the adj after a restart", () => {
+    const t = scenario('tuidropin');
+    expect(t.dialog).toContain('oomtop-protect-demo.service: d writes the drop-in');
+    // Read across wrapped lines: the status line wraps at 80 columns.
+    expect(t.done.split('\n').map((l: string) => l.trim()).join(' ').replace(/\s+/g, ' ')).toContain('oomtop-protect-demo.service: its next start gets OOMScoreAdjust=100 from systemd itself');
+    expect(t.dropIn).toBe('# Written by oomtop protect; remove with: oomtop protect --unit oomtop-protect-demo.service --unprotect\n[Service]\nOOMScoreAdjust=100\n');
+    expect(t.OOMScoreAdjust).toBe('100');
+    expect(t.restarted.pid).not.toBe(t.pid);
+    expect(t.restarted.adj).toBe('100');
+    expect(t.rules.startsWith('# kept\n\n# Saved by the oomtop TUI')).toBe(true);
+    expect(t.check.status).toBe(0);
   });
 
   it('rules: the unit matcher on a real v2 service cgroup, in check and apply', () => {

@@ -71,6 +71,46 @@ const scenarios = {
     const apply = oomtop('rules', 'apply', file, '--json');
     return { pid, cgroup: prop('ControlGroup'), check, apply: { ...apply, lines: apply.stdout.trim().split('\n').map((l) => JSON.parse(l)) }, adj: adjOf(pid) };
   },
+
+  /**
+   * The TUI's R on a process of a real service (tmux in the guest, 80x24): ] sets adj 100,
+   * R offers the drop-in beside the rule, b writes both; systemd then sets the adj itself
+   * after a restart, and the rules file holds the rule.
+   */
+  async tuidropin() {
+    const pid = await startUnit();
+    const file = '/tmp/oomtop-vm-tui-rules.toml';
+    writeFileSync(file, '# kept\n');
+    const T = ['-L', 'oomtop-vm-r'];
+    const tmux = (...a) => execFileSync('tmux', [...T, ...a], { encoding: 'utf8' });
+    const screen = () => tmux('capture-pane', '-p', '-t', 'vm');
+    const flat = () => screen().split('\n').map((l) => l.trim()).join(' ').replace(/\s+/g, ' ');
+    const waitScreen = async (pred, ms, what) => {
+      await until(() => pred(flat()), ms, what).catch((e) => {
+        throw new Error(`${e.message}; screen:\n${screen()}`);
+      });
+      return screen();
+    };
+    tmux('new-session', '-d', '-s', 'vm', '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', `${process.execPath} ${OOMTOP} --interval 0.5 --rules ${file} --filter pid:${pid}`);
+    try {
+      await waitScreen((t) => t.includes(`${pid} `) && / 1\/1 of /.test(t), 60_000, 'the unit\'s row');
+      tmux('send-keys', '-t', 'vm', ']');
+      await until(() => adjOf(pid) === '100', 20_000, 'adj 100 from ]');
+      tmux('send-keys', '-t', 'vm', 'R');
+      const dialog = await waitScreen((t) => t.includes('d: the drop-in') && t.includes('b: both'), 20_000, 'the dialog offering the drop-in');
+      tmux('send-keys', '-t', 'vm', 'b');
+      const done = await waitScreen((t) => t.includes(`its next start gets OOMScoreAdjust=100 from systemd itself`), 30_000, 'the drop-in written');
+      const dropIn = readFileSync(`/etc/systemd/system/${UNIT}.d/50-oomtop.conf`, 'utf8');
+      const prop1 = prop('OOMScoreAdjust');
+      const pid1 = await startUnit();
+      return { pid, dialog, done, dropIn, OOMScoreAdjust: prop1, restarted: { pid: pid1, adj: adjOf(pid1) }, rules: readFileSync(file, 'utf8'), check: oomtop('rules', 'check', file) };
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch { /* gone */ }
+      rmSync(file, { force: true });
+    }
+  },
 };
 
 let failed = false;
