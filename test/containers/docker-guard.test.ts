@@ -27,6 +27,7 @@ interface Ev {
   pid?: number;
   name?: string;
   message?: string;
+  level?: string;
 }
 
 class Guard {
@@ -170,7 +171,12 @@ describe.skipIf(skip !== null)('guard --container against a real Docker Engine',
     for (let i = 0; i < 100 && (await d.inspect('init-1')).State.Running; i++) await new Promise((r) => setTimeout(r, 100));
     const end = (await d.inspect('init-1')).State;
     expect(end).toMatchObject({ Running: false, ExitCode: 137 });
-    expect(g.events.some((e) => e.scope === path && e.event === 'term')).toBe(true);
+    // SIGTERM first when the guard saw the TERM threshold crossed; a fill at full speed can
+    // reach the KILL threshold between two samples (the intercept holds it there, so the
+    // guard polls slowly: bench/results/guard-race-hold-budget.md), and then SIGKILL comes at once.
+    const term = g.events.find((e) => e.scope === path && e.event === 'term');
+    if (term === undefined) expect(killed.level).toBe('kill');
+    else expect(term.name).toBe('hog');
     // The cgroup (and its oom_kill counter) went with the container, and the Engine's OOMKilled and oom
     // event only say the memcg reached its limit (where the guard held it): the kernel log is the witness.
     const kills = JSON.parse(await analyzeJson()) as { events: { memcg: { taskMemcg: string | null } | null }[] };

@@ -45,6 +45,8 @@ import { parseRulesArgs } from '../../src/cli/rules.js';
 import { parseProtectArgs } from '../../src/cli/protect.js';
 import { parseExporterArgs } from '../../src/cli/exporter-args.js';
 import { parseListen } from '../../src/cli/listen.js';
+import { parseHistoryArgs, parseSince } from '../../src/cli/history-args.js';
+import { parseOomdJournalJson, parseOomdLine, parseOomdLog, parseOomdMessage, parseOomdTextLine } from '../../src/kernel/oomd.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { parseSizeSpec } from '../../src/run/budget.js';
 import { parseTermFields } from '../../src/run/forward.js';
@@ -499,7 +501,7 @@ export function targets(): Target[] {
     {
       name: 'command-line arguments, every subcommand',
       weight: 6,
-      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseExporterArgs', 'parseListen', 'parseDuration', 'parseIntFlag', 'parseSizeSpec'],
+      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseExporterArgs', 'parseListen', 'parseHistoryArgs', 'parseSince', 'parseDuration', 'parseIntFlag', 'parseSizeSpec'],
       arb: () => argvArb(),
       check: (argv: string[]) => {
         usageOnly(() => parseMonitorArgs(argv, {}));
@@ -513,11 +515,33 @@ export function targets(): Target[] {
           usageOnly(() => parseDuration('--interval', a, 100, 3600_000));
           usageOnly(() => parseIntFlag('--adj-step', a, -1000, 1000));
           usageOnly(() => parseListen(a));
+          usageOnly(() => parseSince(a));
+          usageOnly(() => parseHistoryArgs({ history: a, 'history-max-mib': argv[1] }, { HOME: '/root' }));
           // Its error text reaches the terminal only inside a UsageError (run-args), which sanitizes.
           const sz = parseSizeSpec(a);
           if ('error' in sz) assertTerminalSafe(new UsageError(sz.error).message, 'parseSizeSpec');
           else assertJsonSafe(sz, 'parseSizeSpec');
         }
+      },
+    },
+    {
+      name: 'systemd-oomd kills: journal JSON records and text lines (a real guest kill), never from a quiet line',
+      weight: 2,
+      covers: ['parseOomdMessage', 'parseOomdJournalJson', 'parseOomdTextLine', 'parseOomdLine', 'parseOomdLog'],
+      arb: () => fc.oneof(mutated(oomdSamples()), fc.constantFrom(...quiet).map((l) => `quiet\u0000${l}`)),
+      check: (t: string) => {
+        if (t.startsWith('quiet\u0000')) {
+          const line = t.slice('quiet\u0000'.length);
+          if (parseOomdLine(line) !== null || parseOomdLog(line).length > 0) fail(`a kill from a line that is no systemd-oomd kill: ${JSON.stringify(line)}`);
+          return;
+        }
+        for (const line of t.split('\n')) {
+          errorOnly(() => parseOomdJournalJson(line));
+          errorOnly(() => parseOomdTextLine(line));
+          errorOnly(() => parseOomdLine(line));
+          errorOnly(() => parseOomdMessage(line, { oomd: true, manager: true, unit: line.slice(0, 40), time: 1 }));
+        }
+        errorOnly(() => parseOomdLog(t));
       },
     },
     {
@@ -536,6 +560,15 @@ export function targets(): Target[] {
     rmSync(tmp, { recursive: true, force: true });
   };
   return list;
+}
+
+/** systemd-oomd's records of a real kill in the systemd guest (journal JSON and short-iso text). */
+function oomdSamples(): string[] {
+  const dir = join(repo, 'test/fixtures/oomd');
+  return readdirSync(dir).flatMap((f) => {
+    const lines = readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean);
+    return [...lines, lines.join('\n')];
+  });
 }
 
 /** Recorded runtime answers from the container tests' fixtures (JSON strings in the test files). */
