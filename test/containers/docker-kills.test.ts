@@ -61,7 +61,14 @@ describe.skipIf(skip !== null)('kills inside a real Docker container', () => {
       expect(text).toMatch(/^OOM kill: PID \d+ \(hog\) anon-rss \d+(\.\d)?M/);
       const witness = await waitFor(() => store.getState().events.find((e) => e.text.startsWith('Docker Engine: container victim-1')), 10_000, 'the Engine oom line');
       expect(witness.text).toBe(`Docker Engine: container victim-1 (image oomtop-test) ${id.slice(0, 12)} hit its memory limit (oom event)`);
-      expect((await d.inspect(id)).State.OOMKilled).toBe(true);
+      // The Engine sets OOMKilled when it handles the container's exit, which may come a
+      // moment after its oom event.
+      let oomKilled = false;
+      for (let i = 0; i < 100 && !oomKilled; i++) {
+        oomKilled = (await d.inspect(id)).State.OOMKilled === true;
+        if (!oomKilled) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(oomKilled).toBe(true);
     } finally {
       follower.stop();
       namer.stop();

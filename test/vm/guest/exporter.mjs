@@ -50,7 +50,11 @@ async function main() {
   const hog = spawn('/bin/sh', ['-c', `echo $$ > /sys/fs/cgroup${cg}/cgroup.procs && exec "${process.execPath}" -e "const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"`], { stdio: 'ignore' });
   const hogExit = await new Promise((r) => hog.on('exit', (code, signal) => r({ code, signal })));
   const after = await scrapeUntil(
-    (t) => new RegExp(`^oomtop_kernel_oom_kills_total\\{constraint="memcg",cgroup="${cg}"\\} [1-9]`, 'm').test(t),
+    // The kill from the kernel log is counted at once; the cgroup's own counter comes with
+    // the next sample (a scrape within --interval of the last one reuses it): wait for both.
+    (t) =>
+      new RegExp(`^oomtop_kernel_oom_kills_total\\{constraint="memcg",cgroup="${cg}"\\} [1-9]`, 'm').test(t) &&
+      new RegExp(`^oomtop_cgroup_oom_kills_total\\{cgroup="${cg}"[^}]*\\} [1-9]`, 'm').test(t),
     30_000,
     'the kill in the scrape',
   );
