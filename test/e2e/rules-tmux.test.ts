@@ -29,7 +29,7 @@ describe.skipIf(!hasTmux || !built)('oomtop --rules in tmux', () => {
     copyFileSync('/bin/sleep', join(base, 'bar_rule_target'));
     const s = new TmuxSession(`node ${bin} --interval 0.5 --rules ${rules} --filter bar_rule_target`, 160, 60);
     sessions.push(s);
-    await s.waitFor((t) => /OOM kills since boot/.test(t), 15_000, 'the first frame');
+    await s.waitFor((t) => /OOM kills\b/.test(t), 15_000, 'the first frame');
     const child = spawn(join(base, 'bar_rule_target'), ['300'], { stdio: 'ignore' });
     children.push(child);
     await until(() => adjOf(child.pid!) === 1, 10_000, 'the rule applied');

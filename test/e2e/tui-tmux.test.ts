@@ -27,7 +27,7 @@ describe.skipIf(!hasTmux || !built)('oomtop in tmux', () => {
     const pid = hog.pid!;
     // Filter by PID: only the test's own child is on screen, so keys act on nothing else.
     const s = start(`--filter pid:${pid} --interval 0.5`);
-    const first = await s.waitFor((t) => new RegExp(`\\b${pid}\\b`).test(t) && /OOM kills since boot/.test(t), 10_000, 'the first frame');
+    const first = await s.waitFor((t) => new RegExp(`\\b${pid}\\b`).test(t) && /OOM kills\b/.test(t), 10_000, 'the first frame');
     expect(first).toMatch(/pressure: (NORMAL|ELEVATED|HIGH|CRITICAL)/);
     expect(s.display('#{alternate_on}')).toBe('1');
 
