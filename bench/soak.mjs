@@ -5,10 +5,12 @@
 // CSV line a second: RSS, V8 heap, descriptors, what the store keeps, tick cost); this script
 // writes that CSV and a summary, and checks at the end that the TUI still answers keys.
 //
-//   node bench/soak.mjs [--seconds 600] [--interval 0.1] [--rate 80] [--out bench/results]
+//   node bench/soak.mjs [--seconds 600] [--ticks N] [--interval 0.1] [--rate 80] [--out bench/results]
+//                       (--ticks: end once the TUI has made N ticks; --seconds is then the cap)
 //                       [--max-heap-growth-mib N]   (exit 1 when the heap floor grew more)
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { makeTmux, machine, onCleanup, own, killOwned, procMem, sleep, r1, r2, median } from './lib.mjs';
 
@@ -18,6 +20,7 @@ const opt = (name, def) => {
   return i >= 0 ? argv[i + 1] : def;
 };
 const seconds = Number(opt('seconds', 600));
+const tickTarget = opt('ticks', null) === null ? null : Number(opt('ticks', null));
 const interval = Number(opt('interval', 0.1));
 const rate = Number(opt('rate', 80));
 const outDir = resolve(opt('out', 'bench/results'));
@@ -68,6 +71,41 @@ const guard = spawn(process.execPath, ['--max-semi-space-size=1', '--max-old-spa
 own(guard.pid);
 onCleanup(() => killOwned(guard.pid, 'SIGTERM'));
 const guardRows = [];
+
+// The exporter runs for months too: scraped every second, as Prometheus would (a scrape 0.5 s
+// after the last one samples afresh), on loopback, on a port the kernel picks.
+const exporter = spawn(process.execPath, [join(repo, 'bin/oomtop.js'), 'exporter', '--listen', '127.0.0.1:0', '--interval', '0.5'], { stdio: ['ignore', 'ignore', 'pipe'] });
+own(exporter.pid);
+onCleanup(() => killOwned(exporter.pid, 'SIGTERM'));
+let exporterUrl = null;
+let exporterErr = '';
+exporter.stderr.on('data', (d) => {
+  exporterErr = (exporterErr + d).slice(-4000);
+  exporterUrl ??= /listening on (http:\/\/\S+\/metrics)/.exec(exporterErr)?.[1] ?? null;
+});
+const exporterRows = [];
+let scrapes = 0;
+let scrapeFailures = 0;
+async function scrape() {
+  if (exporterUrl === null) return;
+  try {
+    const res = await fetch(exporterUrl, { signal: AbortSignal.timeout(5000) });
+    const body = await res.text();
+    if (res.status === 200 && body.includes('oomtop_memory_available_bytes')) scrapes++;
+    else scrapeFailures++;
+  } catch {
+    scrapeFailures++;
+  }
+}
+
+// And the recorder: every tick into a history file of its own.
+const historyDir = mkdtempSync(join(tmpdir(), 'oomtop-soak-history-'));
+onCleanup(() => rmSync(historyDir, { recursive: true, force: true }));
+const recorder = spawn(process.execPath, [join(repo, 'bin/oomtop.js'), 'record', '--history', join(historyDir, 'history.db'), '--interval', '1'], { stdio: ['ignore', 'ignore', 'ignore'] });
+own(recorder.pid);
+onCleanup(() => killOwned(recorder.pid, 'SIGTERM'));
+const recorderRows = [];
+
 const fdCount = (pid) => {
   try {
     return readdirSync(`/proc/${pid}/fd`).length;
@@ -78,11 +116,18 @@ const fdCount = (pid) => {
 
 const t0 = Date.now();
 let lastReport = 0;
+let rounds = 0;
 while (Date.now() - t0 < seconds * 1000) {
   await sleep(1000);
   const gm = procMem(guard.pid);
   guardRows.push({ time: Date.now(), rssKiB: gm.rssKiB, fds: fdCount(guard.pid), alive: !gm.gone && guard.exitCode === null });
+  await scrape();
+  const em = procMem(exporter.pid);
+  exporterRows.push({ time: Date.now(), rssKiB: em.rssKiB, fds: fdCount(exporter.pid), alive: !em.gone && exporter.exitCode === null });
+  const rm = procMem(recorder.pid);
+  recorderRows.push({ time: Date.now(), rssKiB: rm.rssKiB, fds: fdCount(recorder.pid), alive: !rm.gone && recorder.exitCode === null });
   if (ended() !== undefined) break;
+  if (tickTarget !== null && ++rounds % 10 === 0 && (parse().at(-1)?.ticks ?? 0) >= tickTarget) break;
   if (Date.now() - lastReport > 60_000) {
     lastReport = Date.now();
     const rows = parse();
@@ -157,17 +202,21 @@ const summary = {
   eventsMax: rows.length ? Math.max(...rows.map((r) => r.events)) : null,
   tickMs: rows.length ? { median: r2(median(rows.map((r) => r.tickMs))), max: r2(Math.max(...rows.map((r) => r.tickMs))) } : null,
   slowTicks: rows.filter((r) => r.tickMs > interval * 1000).length,
-  guard: (() => {
-    const g = guardRows.slice(Math.floor(guardRows.length / 5));
-    const k = Math.max(5, Math.floor(g.length / 10));
-    const med = (xs) => median(xs.map((r) => r.rssKiB)) / 1024;
-    return g.length
-      ? { alive: guardRows.every((r) => r.alive), rssMiB: { first: r1(med(g.slice(0, k))), last: r1(med(g.slice(-k))), max: r1(Math.max(...guardRows.map((r) => r.rssKiB)) / 1024) }, fdsMax: Math.max(...guardRows.map((r) => r.fds)) }
-      : null;
-  })(),
+  guard: outside(guardRows),
+  exporter: { ...outside(exporterRows), scrapes, scrapeFailures },
+  recorder: outside(recorderRows),
 };
+// A process watched from outside: alive throughout, RSS after warm-up (first and last tenth, median), descriptors.
+function outside(all) {
+  const g = all.slice(Math.floor(all.length / 5));
+  const k = Math.max(5, Math.floor(g.length / 10));
+  const med = (xs) => median(xs.map((r) => r.rssKiB)) / 1024;
+  return g.length
+    ? { alive: all.every((r) => r.alive), rssMiB: { first: r1(med(g.slice(0, k))), last: r1(med(g.slice(-k))), max: r1(Math.max(...all.map((r) => r.rssKiB)) / 1024) }, fdsMax: Math.max(...all.map((r) => r.fds)) }
+    : null;
+}
 writeFileSync(join(outDir, 'soak-latest.json'), JSON.stringify(summary, null, 2) + '\n');
-const ok = !crashed && answersKeys && exitStatus === 0 && summary.guard?.alive === true && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
+const ok = !crashed && answersKeys && exitStatus === 0 && summary.guard?.alive === true && summary.exporter?.alive === true && summary.recorder?.alive === true && scrapes > 0 && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
 process.stdout.write(JSON.stringify(summary) + '\n');
-process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}; guard rss ${summary.guard?.rssMiB?.first} → ${summary.guard?.rssMiB?.last} MiB, alive ${summary.guard?.alive}\n`);
+process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}; guard rss ${summary.guard?.rssMiB?.first} → ${summary.guard?.rssMiB?.last} MiB, alive ${summary.guard?.alive}; exporter rss ${summary.exporter?.rssMiB?.first} → ${summary.exporter?.rssMiB?.last} MiB, ${scrapes} scrapes (${scrapeFailures} failed), alive ${summary.exporter?.alive}; recorder rss ${summary.recorder?.rssMiB?.first} → ${summary.recorder?.rssMiB?.last} MiB, alive ${summary.recorder?.alive}\n`);
 process.exit(ok ? 0 : 1); // runs the cleanups (the churn group, the tmux server, leftover cgroups)

@@ -76,7 +76,7 @@ const MONITOR_OPTIONS = {
 export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): MonitorArgs {
   const v = parseOptions(argv, MONITOR_OPTIONS).values;
   const config: AppConfig = { ...DEFAULT_CONFIG };
-  if (v.interval !== undefined) config.intervalMs = parseDuration('--interval', v.interval, 100, 3600_000);
+  if (v.interval !== undefined) config.intervalMs = parseDuration('--interval', v.interval, 50, 3600_000);
   if (v['proc-root'] !== undefined) config.procRoot = v['proc-root'];
   if (v['cgroup-root'] !== undefined) config.cgroupRoot = v['cgroup-root'];
   if (v.kmsg !== undefined) config.devKmsg = v.kmsg;

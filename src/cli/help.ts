@@ -27,7 +27,7 @@ Monitor options:
   --invert             reverse the sort
   --filter TEXT        only processes whose name or command line contains TEXT (digits: also
                        that PID; pid:N only that PID; user:NAME that user's)
-  -d, --interval DUR   refresh interval: 1 (s, default), 0.5, 250ms
+  -d, --interval DUR   refresh every 1 s (default), 0.5, 250ms; at least 50ms
   --read-only          never change or signal anything
   --adj-step N         ]/[ change oom_score_adj by N (default 100)
   --protect-adj N      p sets oom_score_adj to N (default -500)

@@ -49,8 +49,8 @@ describe('argument parsing', () => {
     expect(parseMonitorArgs(['--protect-adj', '-300']).config.protectAdj).toBe(-300);
     expect(parseMonitorArgs(['--expendable-adj', '-1']).config.expendableAdj).toBe(-1);
     expect(() => parseMonitorArgs(['--kill-grace', '-5'])).toThrow('--kill-grace: -5 is out of range (0 ms to 600 s)');
-    expect(() => parseMonitorArgs(['--interval', '-1'])).toThrow('--interval: -1 is out of range (100 ms to 3600 s)');
-    expect(() => parseMonitorArgs(['-d', '-1'])).toThrow('--interval: -1 is out of range (100 ms to 3600 s)');
+    expect(() => parseMonitorArgs(['--interval', '-1'])).toThrow('--interval: -1 is out of range (50 ms to 3600 s)');
+    expect(() => parseMonitorArgs(['-d', '-1'])).toThrow('--interval: -1 is out of range (50 ms to 3600 s)');
     expect(() => parseMonitorArgs(['--adj-step', '-100'])).toThrow('--adj-step: -100 is out of range (1..2000)');
     expect(() => parseMonitorArgs(['--top', '-3'])).toThrow('--top: -3 is out of range (1..1000000)');
     // An option that takes text keeps node's hint: the value may really be a forgotten argument.

@@ -107,7 +107,9 @@ describe('Sampler on the real /proc', () => {
     const child = spawn(join(dir, 'mydaemon'), ['3000'], { stdio: 'ignore' });
     try {
       await until(() => existsSync(`/proc/${child.pid}/cmdline`) && readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').includes('mydaemon'), 5000, 'the daemon');
-      const s = new Sampler({ procRoot: '/proc' });
+      // A round robin this long never comes within the test's three ticks (at the default 30 it
+      // comes for one PID in 30 on any given tick, and this test would pass or fail by the PID).
+      const s = new Sampler({ procRoot: '/proc', refreshEvery: 1_000_000 });
       const light = s.sample();
       expect(light.processes.find((p) => p.pid === child.pid)?.cmdline).toBe('');
       // No filter: still unread on the next tick (the round robin would come later).
