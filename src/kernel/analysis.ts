@@ -5,6 +5,7 @@
  */
 import type { MemInfo, OomSettings } from '../proc/types.js';
 import { fmtSize } from '../text/size.js';
+import { compareText } from '../text/compare.js';
 import { runtimeAdvice } from './advice-runtimes.js';
 import type { OomEvent, OomTask } from './types.js';
 
@@ -49,7 +50,7 @@ export function summarize(events: OomEvent[]): KillSummary {
       byMemcg.set(path, cur);
     }
   }
-  const sortedComm = [...byComm].map(([comm, n]) => ({ comm, kills: n })).sort((a, b) => b.kills - a.kills || a.comm.localeCompare(b.comm));
+  const sortedComm = [...byComm].map(([comm, n]) => ({ comm, kills: n })).sort((a, b) => b.kills - a.kills || compareText(a.comm, b.comm));
   const count = (es: OomEvent[]): number => es.reduce((n, e) => n + killedBy(e), 0);
   const tasks = new Map<number, OomTask>();
   for (const e of events) {

@@ -1,3 +1,4 @@
+import { compareText } from '../text/compare.js';
 import {
   analyzeCgroups,
   containerLabel,
@@ -85,6 +86,6 @@ export function sampleCgroups(
     });
   }
   // Least headroom first; unlimited last.
-  out.sort((a, b) => (a.headroomKiB ?? Infinity) - (b.headroomKiB ?? Infinity) || a.memory.path.localeCompare(b.memory.path));
+  out.sort((a, b) => (a.headroomKiB ?? Infinity) - (b.headroomKiB ?? Infinity) || compareText(a.memory.path, b.memory.path));
   return out;
 }

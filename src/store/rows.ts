@@ -1,5 +1,6 @@
 import type { ProcessSample, Snapshot } from '../sampler/types.js';
 import { displayName, GROWTH_WINDOW } from '../text/columns.js';
+import { compareText } from '../text/compare.js';
 import { slopePerSecond, type HistoryLookup } from './history.js';
 
 export type SortKey = 'risk' | 'rss' | 'adj' | 'growth' | 'pid' | 'name';
@@ -31,7 +32,7 @@ function compare(a: Row, b: Row, sort: SortKey, names?: Map<Row, string>): numbe
       return a.pid - b.pid;
     case 'name':
       // What COMMAND shows first (the basename of argv[0], or comm), not comm alone.
-      return (names?.get(a) ?? displayName(a)).localeCompare(names?.get(b) ?? displayName(b)) || a.pid - b.pid;
+      return compareText(names?.get(a) ?? displayName(a), names?.get(b) ?? displayName(b)) || a.pid - b.pid;
   }
 }
 

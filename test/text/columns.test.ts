@@ -72,6 +72,12 @@ describe('COMMAND: the program name first', () => {
     // By comm: mysql < mysqla. Shown: [kthreadd] < mysqla < mysqld.
     expect(buildRows(snap, new Map(), 'name', false, '').map((r) => r.pid)).toEqual([12, 11, 10]);
   });
+
+  it('sorts names in code-point order, as htop and top do (capitals first; no locale collation)', () => {
+    const names = ['beta', 'Alpha', 'alpha', 'Éclair', 'zeta'];
+    const snap = { processes: names.map((n, i) => row(20 + i, { name: n, cmdline: n })) } as unknown as Snapshot;
+    expect(buildRows(snap, new Map(), 'name', false, '').map((r) => r.name)).toEqual(['Alpha', 'alpha', 'beta', 'zeta', 'Éclair']);
+  });
 });
 
 describe('badges', () => {
