@@ -207,10 +207,18 @@ export interface Exhaustion {
 }
 
 /**
+ * How far ahead a trend is extrapolated, in multiples of the span it was measured over: a
+ * minute of a compiler's growth says nothing about the next hour (node-mixin's disk alerts use
+ * predict_linear over 6 h for 24 h ahead, 4×).
+ */
+export const EXTRAPOLATION_LIMIT = 10;
+
+/**
  * Time to exhaustion from a headroom series (system: MemAvailable + free swap; a cgroup:
  * limit − working set), over its last `windowS` seconds (default 10 min, or the last 8 points
- * when they are coarser than that): headroom / rate when
- * the headroom shrinks with confidence, else null ("no trend").
+ * when they are coarser than that): headroom / rate when the headroom shrinks with confidence
+ * and the headroom would be gone within EXTRAPOLATION_LIMIT times the span measured, else null
+ * ("no trend").
  */
 export function exhaustion(times: readonly number[], headroomKiB: readonly number[], windowS = 600, minConfidence = 0.6): Exhaustion | null {
   let w = lastWindow(times, headroomKiB, windowS);
@@ -220,7 +228,8 @@ export function exhaustion(times: readonly number[], headroomKiB: readonly numbe
   if (s === null) return null;
   const last = w.values.at(-1)!;
   const span = (w.times.at(-1)! - w.times[0]!) / 1000;
-  const eta = s.perSecond < 0 && s.confidence >= minConfidence ? Math.max(0, last / -s.perSecond) : null;
+  const raw = s.perSecond < 0 && s.confidence >= minConfidence ? Math.max(0, last / -s.perSecond) : null;
+  const eta = raw !== null && raw <= EXTRAPOLATION_LIMIT * span ? raw : null;
   return { headroomKiB: last, slopeKiBPerS: s.perSecond, confidence: s.confidence, windowS: Math.round(span), etaSeconds: eta };
 }
 

@@ -94,7 +94,8 @@ function medianStep(times: number[]): number {
 
 function scopeEntry(scope: string, used: { times: number[]; values: number[] }, headroom: { times: number[]; values: number[] }, limitKiB: number, pct: { times: number[]; values: number[] }): ScopeEntry | null {
   if (used.values.length === 0) return null;
-  const e = exhaustion(headroom.times, headroom.values);
+  // The last day's trend (as the leak windows): it may be extrapolated up to ten days ahead.
+  const e = exhaustion(headroom.times, headroom.values, 86_400);
   const plan = capacityPlan(pct.times, pct.values);
   return {
     scope,

@@ -123,6 +123,16 @@ describe('exhaustion', () => {
     }
     expect(fmtEta(null)).toBe('no trend');
   });
+  it('extrapolates at most ten times the span it measured (a minute of growth says nothing about the next hour)', () => {
+    // 60 s of a steady 1 MiB/s decline: 800 MiB left is 800 s away, past 10 × 59 s.
+    const far = series(60, 1, (t) => 800 * 1024 + 1024 * (59 - t));
+    const e = exhaustion(far.times, far.values)!;
+    expect(e.slopeKiBPerS).toBeCloseTo(-1024, 5);
+    expect(e.etaSeconds).toBeNull();
+    // The same decline with 580 MiB left over ten minutes of points: 580 s, within 10 × 599 s.
+    const long = series(600, 1, (t) => 580 * 1024 + 1024 * (599 - t));
+    expect(exhaustion(long.times, long.values)!.etaSeconds).toBeCloseTo(580, 5);
+  });
 });
 
 describe('capacity plan', () => {
