@@ -9,6 +9,7 @@
  * ones for a year (tier 2), rolled up once a minute. Past the size cap the oldest points go first.
  */
 import { DEFAULT_MAX_MIB } from './paths.js';
+import { lockHistory, type WriterLock } from './lock.js';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -92,15 +93,23 @@ function isUnusable(e: unknown): boolean {
 export async function openForWrite(path: string, maxBytes = DEFAULT_MAX_MIB * 1024 * 1024): Promise<OpenResult> {
   const Db = await sqlite();
   mkdirSync(dirname(path), { recursive: true });
+  // Another oomtop writing this file: refused, naming it (HistoryBusyError), never moved aside.
+  const lock = lockHistory(path);
   try {
-    return { db: HistoryDb.create(new Db(path, { timeout: 1000 }), path, maxBytes), notice: null };
+    try {
+      return { db: HistoryDb.create(new Db(path, { timeout: 1000 }), path, maxBytes, lock), notice: null };
+    } catch (e) {
+      if (!isUnusable(e)) throw e;
+      // Corrupt, or held by a program that is not oomtop: moved aside.
+      const aside = `${path}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
+      const why = (e as Error).message.split('\n')[0];
+      const db = HistoryDb.create(new Db(path, { timeout: 1000 }), path, maxBytes, lock);
+      return { db, notice: `history ${path} could not be used (${why}): moved aside to ${aside}, recording into a new file` };
+    }
   } catch (e) {
-    if (!isUnusable(e)) throw e;
-    const aside = `${path}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    for (const ext of ['', '-wal', '-shm']) if (existsSync(path + ext)) renameSync(path + ext, aside + ext);
-    const why = (e as Error).message.split('\n')[0];
-    const db = HistoryDb.create(new Db(path, { timeout: 1000 }), path, maxBytes);
-    return { db, notice: `history ${path} could not be used (${why}): moved aside to ${aside}, recording into a new file` };
+    lock.release();
+    throw e;
   }
 }
 
@@ -132,9 +141,10 @@ export class HistoryDb {
     readonly path: string,
     private readonly maxBytes: number,
     readonly readOnly = false,
+    private readonly lock: WriterLock | null = null,
   ) {}
 
-  static create(raw: Database, path: string, maxBytes: number): HistoryDb {
+  static create(raw: Database, path: string, maxBytes: number, lock: WriterLock | null = null): HistoryDb {
     try {
       // Incremental auto-vacuum must be set before the first table: it lets the cap give pages back.
       raw.pragma('auto_vacuum = INCREMENTAL');
@@ -158,7 +168,7 @@ export class HistoryDb {
       }
       throw e;
     }
-    const db = new HistoryDb(raw, path, maxBytes);
+    const db = new HistoryDb(raw, path, maxBytes, false, lock);
     db.prepareWrites();
     return db;
   }
@@ -318,6 +328,10 @@ export class HistoryDb {
   }
 
   close(): void {
-    this.raw.close();
+    try {
+      this.raw.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }

@@ -1,9 +1,10 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultHistoryPath, openForRead, openForWrite, type SeriesId } from '../../src/history/db.js';
+import { startSleeper, startTimeOf } from '../helpers/children.js';
 
 const Database = createRequire(import.meta.url)('better-sqlite3') as new (p: string) => { pragma(s: string, o?: { simple: boolean }): unknown; exec(s: string): void; close(): void };
 
@@ -111,6 +112,28 @@ describe('history store', () => {
     holder.exec('ROLLBACK');
     holder.close();
     expect(readdirSync(dir).some((n) => n.startsWith('h.db.bad-'))).toBe(true);
+  });
+
+  it("the writer's lock: refused while it names a live process, taken over from one that is gone or whose PID was reused", async () => {
+    const dir = tmp();
+    const path = join(dir, 'h.db');
+    const other = startSleeper(60);
+    try {
+      writeFileSync(`${path}.lock`, `${other.pid} ${startTimeOf(other.pid!)}\n`);
+      await expect(openForWrite(path)).rejects.toThrow(new RegExp(`is being written by PID ${other.pid} \\(sleep\\)`));
+      expect(readdirSync(dir)).toEqual(['h.db.lock']);
+      // The same PID with another start time: not that writer any more.
+      writeFileSync(`${path}.lock`, `${other.pid} ${startTimeOf(other.pid!) + 1}\n`);
+      const { db } = await openForWrite(path);
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(`${process.pid} ${startTimeOf(process.pid)}\n`);
+      db.close();
+      expect(existsSync(`${path}.lock`)).toBe(false);
+      // A holder that is gone (and junk in the file) does not block either.
+      writeFileSync(`${path}.lock`, 'junk');
+      (await openForWrite(path)).db.close();
+    } finally {
+      other.kill('SIGKILL');
+    }
   });
 
   it('a report of a missing or unreadable file says so', async () => {

@@ -126,6 +126,32 @@ describe.skipIf(!canMakeMemcg)(`oomtop record + report on real processes${memcgS
   }, 90_000);
 });
 
+describe('one writer per history file', () => {
+  it('a second recorder on the same file is refused, naming the first; the first keeps its file and goes on', async () => {
+    const path = join(dir, 'shared.db');
+    const first = spawn(process.execPath, [bin, 'record', '--history', path, '-d', '0.2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    mine.push(first);
+    await until(() => existsSync(`${path}.lock`) && existsSync(`${path}-wal`), 20_000, 'the first recorder to start');
+    const second = cli(['record', '--history', path, '--duration', '1']);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`history ${path} is being written by PID ${first.pid} (node)`);
+    expect(second.stderr).toMatch(/--history PATH/);
+    // Not moved aside: the first recorder's file is where it was, and still growing.
+    expect(readdirSync(dir).filter((n) => n.startsWith('shared.db.bad-'))).toEqual([]);
+    const before = cli(['report', '--history', path, '--json']);
+    expect(before.status, before.stderr).toBe(0);
+    await sleep(1000);
+    const after = cli(['report', '--history', path, '--json']);
+    expect(Date.parse((JSON.parse(after.stdout) as { to: string }).to)).toBeGreaterThan(Date.parse((JSON.parse(before.stdout) as { to: string }).to));
+    // Stopped cleanly, it lets go of the file: the next recorder takes it.
+    first.kill('SIGTERM');
+    await new Promise((r) => first.once('exit', r));
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const next = cli(['record', '--history', path, '--duration', '1']);
+    expect(next.status, next.stderr).toBe(0);
+  }, 60_000);
+});
+
 describe('oomtop guard --history', () => {
   it('records beside the guard (dry run), the report reads it; --history-max-mib alone is refused', async () => {
     const path = join(dir, 'guard.db');
