@@ -43,7 +43,13 @@ export class TestMemcg {
     return m ? Number(m[1]) : 0;
   }
 
-  /** Kill what the test started, then remove the cgroup (retrying while tasks drain). */
+  /**
+   * Kill what the test started, then remove the cgroup (retrying while tasks drain). Every
+   * task in this cgroup is the test's own (it made the cgroup, and only its children joined
+   * it, through spawn() here or a shell of its own that wrote cgroup.procs), so the tasks
+   * still listed are killed too: a child that joined by hand no longer keeps the cgroup (and
+   * its 30 s of retries) past the test.
+   */
   async remove(): Promise<void> {
     for (const c of this.children) {
       if (c.pid && c.exitCode === null && c.signalCode === null) {
@@ -55,6 +61,7 @@ export class TestMemcg {
       }
     }
     for (let i = 0; i < 300; i++) {
+      if (i % 10 === 0) for (const pid of this.tasks()) killQuietly(pid);
       try {
         rmdirSync(this.dir);
         return;
@@ -62,5 +69,24 @@ export class TestMemcg {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
+    process.stderr.write(`TestMemcg: ${this.dir} could not be removed (tasks: ${this.tasks().join(' ') || 'none'})\n`);
+  }
+
+  /** PIDs in the cgroup now. */
+  tasks(): number[] {
+    try {
+      return readFileSync(join(this.dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+    } catch {
+      return [];
+    }
+  }
+}
+
+function killQuietly(pid: number): void {
+  if (pid <= 1 || pid === process.pid) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* gone */
   }
 }
