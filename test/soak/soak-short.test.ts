@@ -34,6 +34,13 @@ describe.skipIf(!hasTmux || !built)('short soak', () => {
       // The guard (dry run, every cgroup) under the same churn: alive, its RSS flat within 8 MiB.
       expect(summary.guard.alive).toBe(true);
       expect(summary.guard.rssMiB.last - summary.guard.rssMiB.first).toBeLessThanOrEqual(8);
+      // The exporter, scraped every second, and the recorder: alive, RSS flat within 8 MiB.
+      expect(summary.exporter.alive).toBe(true);
+      expect(summary.exporter.scrapes).toBeGreaterThan(60);
+      expect(summary.exporter.scrapeFailures).toBe(0);
+      expect(summary.exporter.rssMiB.last - summary.exporter.rssMiB.first).toBeLessThanOrEqual(8);
+      expect(summary.recorder.alive).toBe(true);
+      expect(summary.recorder.rssMiB.last - summary.recorder.rssMiB.first).toBeLessThanOrEqual(8);
       expect(r.status).toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
