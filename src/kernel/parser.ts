@@ -42,6 +42,12 @@ export interface OomLogParserOptions extends NormalizeOptions {
   bootTimeMs?: number | null;
   /** Called when an event already returned changes (reaped, became part of a group kill). */
   onUpdate?: (ev: OomEvent) => void;
+  /**
+   * Keep each report's raw lines on its event (`lines`, up to 400). Off by default: nothing
+   * shows them, and a follower that runs for months (the TUI's event log keeps 500 kills)
+   * or analyze over a log with thousands of kills kept ~100 strings (several KiB) per kill.
+   */
+  keepLines?: boolean;
 }
 
 /** A gap this long between two pieces means they are not the same report. */
@@ -130,8 +136,16 @@ export class OomLogParser {
     return (k !== null && k.totalVmKiB !== null) || matchReaped(text) !== null || matchAlreadyExiting(text) !== null || matchNoKillable(text);
   });
 
+  private readonly maxLines: number;
+
   constructor(opts: OomLogParserOptions = {}) {
     this.opts = opts;
+    this.maxLines = opts.keepLines === true ? MAX_LINES_PER_EVENT : 0;
+  }
+
+  /** A raw line onto an event's lines, when they are kept (`slack`: lines after the kill line). */
+  private keep(lines: string[], text: string, slack = 0): void {
+    if (this.maxLines > 0 && lines.length < this.maxLines + slack) lines.push(text);
   }
 
   /**
@@ -246,7 +260,7 @@ export class OomLogParser {
         last.kind = 'group-kill';
         last.oomGroup = group.path;
         last.groupVictims = [last.victim];
-        last.lines.push(text);
+        this.keep(last.lines, text, 10);
         this.opts.onUpdate?.(last);
       }
       return;
@@ -358,7 +372,7 @@ export class OomLogParser {
   private touch(ll: LogLine): Context {
     if (!this.ctx) this.ctx = newContext();
     const ctx = this.ctx;
-    if (ctx.lines.length < MAX_LINES_PER_EVENT) ctx.lines.push(ll.text);
+    this.keep(ctx.lines, ll.text);
     if (ctx.header) ctx.linesSinceHeader++;
     if (ll.monotonicUs !== null) {
       ctx.firstUs ??= ll.monotonicUs;
@@ -383,8 +397,8 @@ export class OomLogParser {
         this.updateRecent(killed.pid, ll.text, () => undefined);
         return;
       }
-      ctx = { ...group.ctx, lines: [...group.ctx.lines.slice(0, MAX_LINES_PER_EVENT - 1)] };
-      ctx.lines.push(ll.text);
+      ctx = { ...group.ctx, lines: group.ctx.lines.slice(0, Math.max(0, this.maxLines - 1)) };
+      this.keep(ctx.lines, ll.text);
       kind = 'group-kill';
     } else {
       ctx = this.touch(ll);
@@ -406,7 +420,7 @@ export class OomLogParser {
       const ev = group.event;
       group.pids.add(killed.pid);
       (ev.groupVictims ??= [ev.victim!]).push(victim);
-      if (ev.lines.length < MAX_LINES_PER_EVENT + 10) ev.lines.push(ll.text);
+      this.keep(ev.lines, ll.text, 10);
       this.opts.onUpdate?.(ev);
       return;
     }
@@ -522,7 +536,7 @@ export class OomLogParser {
       if (ev.victim?.pid === pid || ev.groupVictims?.some((v) => v.pid === pid)) {
         // a later group member's reaper line is about that member, not the event's first victim
         if (ev.victim?.pid === pid) fn(ev);
-        if (ev.lines.length < MAX_LINES_PER_EVENT + 10) ev.lines.push(text);
+        this.keep(ev.lines, text, 10);
         this.opts.onUpdate?.(ev);
         return;
       }

@@ -71,7 +71,7 @@ export interface OomEvent {
   incomplete: boolean;
   /** The kill-line prefix: "Out of memory", "Memory cgroup out of memory", ... */
   source: string | null;
-  /** Raw lines the event was built from (for the detail view). */
+  /** Raw lines the event was built from, when its parser keeps them (OomLogParserOptions.keepLines); else empty. */
   lines: string[];
   /** Old kernels: the task chosen by "Kill process N (comm) score S or sacrifice child" (may differ from the victim). */
   selected?: { pid: number; comm: string; score: number | null } | null;

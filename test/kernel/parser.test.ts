@@ -43,6 +43,15 @@ describe('OomLogParser', () => {
     expect(p.flush()).toEqual([]);
   });
 
+  it('keeps no raw lines unless asked (a follower runs for months; analyze may read thousands of kills)', () => {
+    const text = [HEADER, SUMMARY, kill('100.000003', 10, 'app'), '[  100.000007] oom_reaper: reaped process 10 (app), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB'].join('\n');
+    const [plain] = parseOomLog(text);
+    expect(plain!.victim?.pid).toBe(10);
+    expect(plain!.reaped).toBe(true);
+    expect(plain!.lines).toEqual([]);
+    expect(parseOomLog(text, { keepLines: true })[0]!.lines).toHaveLength(4);
+  });
+
   it('reports a memory.oom.group kill as one event naming every victim, with the shared report', () => {
     const evs = parseOomLog(
       [
@@ -55,12 +64,14 @@ describe('OomLogParser', () => {
         kill('100.000006', 12, 'worker'),
         '[  100.000007] oom_reaper: unable to reap pid:12 (worker)',
       ].join('\n'),
+      { keepLines: true },
     );
     expect(evs.map((e) => [e.kind, e.victim?.pid, e.oomGroup, e.trigger?.comm, e.memcg?.limitKiB])).toEqual([['group-kill', 10, '/svc', 'app', 102400]]);
     expect(evs[0]!.groupVictims!.map((v) => [v.pid, v.comm])).toEqual([[10, 'app'], [11, 'worker'], [12, 'worker']]);
     // the reaper line is about member 12, not about the event's first victim
     expect(evs[0]!.reaped).toBeNull();
     expect(evs[0]!.lines.at(-1)).toContain('unable to reap pid:12');
+    expect(evs[0]!.lines).toHaveLength(8);
     const s = summarize(evs);
     expect([s.events, s.kills, s.memcgKills, s.repeated]).toEqual([1, 3, 3, []]);
     expect(s.byComm).toEqual([{ comm: 'worker', kills: 2 }, { comm: 'app', kills: 1 }]);
