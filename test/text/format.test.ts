@@ -18,3 +18,25 @@ describe('size formatting', () => {
     expect(fmtKiB(1536)).toBe('1.5M');
   });
 });
+
+describe('width', () => {
+  it("agrees with string-width on every code unit of its one-cell fast path, and on strings of them with others mixed in", async () => {
+    const { default: stringWidth } = await import('string-width');
+    const { width } = await import('../../src/text/format.js');
+    const fc = (await import('fast-check')).default;
+    // Every BMP code unit: the fast path may only answer 1 where string-width does.
+    for (let c = 0x20; c < 0x3000; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const ch = String.fromCharCode(c);
+      expect(width(ch), `U+${c.toString(16)}`).toBe(stringWidth(ch));
+    }
+    const pieces = ['a', '…', '→', '×', '│', '█', '▼', '‰', 'é', '\u00ad', '\u0301', '日', '◽', '👍', '\u200d', '\u001b[1m', '\u001b[22m', ' '];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (parts) => {
+        const s = parts.join('');
+        expect(width(s)).toBe(stringWidth(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
