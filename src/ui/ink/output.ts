@@ -15,7 +15,7 @@
  * hold two frames' worth, no more. Anything else (clipping, wide characters, lines past
  * the bottom) follows Ink's code path as written.
  */
-import { ansiCodesToString, diffAnsiCodes, styledCharsFromTokens, styledCharsToString, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
+import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, styledCharsToString, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
 
@@ -116,6 +116,70 @@ function charsToString(chars: readonly Cell[]): string {
   return ret;
 }
 
+/** An SGR sequence (CSI digits and semicolons, then m): all the escapes oomtop's own lines hold. */
+const SGR = /\u001b\[[0-9;]*m/y;
+/** Each SGR sequence's ANSI codes, as tokenize gives them (few distinct ones: kept). */
+const sgrCodes = new Map<string, AnsiCode[]>();
+
+function codesOf(seq: string): AnsiCode[] {
+  let codes = sgrCodes.get(seq);
+  if (codes === undefined) {
+    codes = tokenize(seq).filter((t): t is AnsiCode & { type: 'ansi' } => t.type === 'ansi');
+    if (sgrCodes.size < 512) sgrCodes.set(seq, codes);
+  }
+  return codes;
+}
+
+/** One cell per code unit: printable ASCII, Latin-1, punctuation, arrows, box drawing, blocks (src/text/format.ts's narrow set). */
+function oneCell(c: number): boolean {
+  return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff && c !== 0xad) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205e) || (c >= 0x2190 && c <= 0x22ff) || (c >= 0x2500 && c <= 0x259f);
+}
+
+/**
+ * The row Ink would build from one line written at x, without a cell or a token per
+ * character: runs of text between SGR sequences carry one style list each, and the same
+ * rules emit codes between runs (the style list at the first cell, the difference where
+ * two neighbours differ, the reset after the last cell). Null when the line holds anything
+ * else (another escape, a wide or zero-width character, a control), or does not fit in the
+ * row: those take the cell path. Checked against Ink's own on random frames.
+ */
+export function runRow(x: number, line: string, width: number): string | null {
+  if (x < 0) return null;
+  let out = x > 0 ? ' '.repeat(x) : '';
+  let first = x === 0;
+  let prev: readonly AnsiCode[] = BLANK.styles;
+  let styles: AnsiCode[] = [];
+  let cells = x;
+  let i = 0;
+  while (i < line.length) {
+    const c = line.charCodeAt(i);
+    if (c === 0x1b) {
+      SGR.lastIndex = i;
+      const m = SGR.exec(line);
+      if (m === null) return null;
+      styles = reduceAnsiCodesIncremental(styles, codesOf(m[0]));
+      i += m[0].length;
+      continue;
+    }
+    let j = i;
+    while (j < line.length && line.charCodeAt(j) !== 0x1b) {
+      if (!oneCell(line.charCodeAt(j))) return null;
+      j++;
+    }
+    cells += j - i;
+    if (cells > width) return null;
+    if (first) out += ansiCodesToString(styles);
+    else if (!sameStyles(prev, styles)) out += ansiCodesToString(diffAnsiCodes(prev as AnsiCode[], styles));
+    first = false;
+    out += line.slice(i, j);
+    prev = styles;
+    i = j;
+  }
+  // The blanks after the line (styles []) or the end of the row: either way the styles close here.
+  if (prev.length > 0) out += ansiCodesToString(diffAnsiCodes(prev as AnsiCode[], []));
+  return out.trimEnd();
+}
+
 /** Ink's per-character placement into a row of cells (output.js), as written there. */
 function place(row: Cell[], x: number, characters: readonly Cell[], c: FrameCaches): void {
   let offsetX = x;
@@ -197,9 +261,14 @@ export const fastGet: GetFn = function fastGet(this: OutputLike) {
       out[r] = hit;
       continue;
     }
-    const row: Cell[] = new Array<Cell>(width).fill(BLANK);
-    for (const [x, line] of w) place(row, x, c.styledChars(line), c);
-    const s = charsToString(row.filter((item) => item !== undefined)).trimEnd();
+    const fast = w.length === 1 ? runRow(w[0]![0], w[0]![1], width) : null;
+    let s: string;
+    if (fast !== null) s = fast;
+    else {
+      const row: Cell[] = new Array<Cell>(width).fill(BLANK);
+      for (const [x, line] of w) place(row, x, c.styledChars(line), c);
+      s = charsToString(row.filter((item) => item !== undefined)).trimEnd();
+    }
     if (key !== null) c.rows.set(key, s);
     out[r] = s;
   }

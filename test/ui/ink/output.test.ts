@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fastGet, installFastOutput, sampleOperations, type GetFn, type OutputLike } from '../../../src/ui/ink/output.js';
+import { fastGet, installFastOutput, runRow, sampleOperations, type GetFn, type OutputLike } from '../../../src/ui/ink/output.js';
 
 // Ink's own Output class, untouched (the test never installs the fast path on it before comparing).
 const InkOutput = ((await import(new URL('./output.js', import.meta.resolve('ink')).href)) as { default: new (o: { width: number; height: number }) => OutputLike & { get(): { output: string; height: number } } }).default;
 const inkGet: GetFn = InkOutput.prototype.get;
 
-const sgr = fc.constantFrom('\u001b[1m', '\u001b[22m', '\u001b[2m', '\u001b[3m', '\u001b[4m', '\u001b[7m', '\u001b[27m', '\u001b[0m', '\u001b[31m', '\u001b[32m', '\u001b[39m', '\u001b[41m', '\u001b[49m', '\u001b[38;5;208m', '\u001b[48;2;10;20;30m', '\u001b[90m');
+const sgr = fc.constantFrom('\u001b[1m', '\u001b[22m', '\u001b[2m', '\u001b[3m', '\u001b[4m', '\u001b[7m', '\u001b[27m', '\u001b[0m', '\u001b[31m', '\u001b[32m', '\u001b[39m', '\u001b[41m', '\u001b[49m', '\u001b[38;5;208m', '\u001b[48;2;10;20;30m', '\u001b[90m', '\u001b[1;31m', '\u001b[m', '\u001b[22;39m');
 const chunk = fc.oneof(
   fc.constantFrom('a', 'PID', ' ', '  ', 'node server.js', '─', '│', '╭', '日本', '😀', 'é', 'e\u0301', '…', '0.4%', '\t'),
   sgr,
@@ -52,6 +52,27 @@ describe('fast Output.get', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("draws a row of one styled line without cells, as Ink does, whenever it can", () => {
+    const plain = fc.array(fc.oneof(fc.constantFrom('a', 'PID', ' ', '  ', 'node server.js', '─', '│', '…', '0.4%', '→', '×', '▼'), sgr), { maxLength: 14 }).map((xs) => xs.join(''));
+    let taken = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 }), plain, fc.integer({ min: 0, max: 60 }), (x, l, width) => {
+        const f = { width, height: 1, operations: [{ type: 'write' as const, x, y: 0, text: l, transformers: [] }] };
+        const fast = runRow(x, l, width);
+        if (fast !== null) {
+          taken++;
+          expect(fast).toBe(viaInk(f));
+        }
+        expect(fastGet.call(f).output).toBe(viaInk(f));
+      }),
+      { numRuns: 3000 },
+    );
+    // Most such rows fit and take the run path (the rest are wider than their row).
+    expect(taken).toBeGreaterThan(1500);
+    // What it leaves to the cell path: other escapes, wide and combining characters, controls.
+    for (const l of ['\u001b]8;;http://x\u0007link', '日本', 'e\u0301', 'a\tb', '\u009b1m']) expect(runRow(0, l, 40)).toBeNull();
   });
 
   it("matches on the sample frame it checks before installing, and installs over Ink's", async () => {
