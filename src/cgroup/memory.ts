@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRecord, readSmall } from '../proc/read.js';
 import { parsePressure, parseVmstatField } from '../proc/system.js';
@@ -247,9 +247,11 @@ function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
   const hierLimit = keyedValue(stat, 'hierarchical_memory_limit') !== undefined ? keyedTextLimitKiB(stat, 'hierarchical_memory_limit') : undefined;
   let pressure: Pressure | null = null;
   if (opts.pressure !== false && h.unifiedRoot !== null) {
-    // Hybrid: PSI lives in the v2 tree; systemd mirrors its units there under the same path
-    // (no such cgroup there: no file, null).
-    pressure = readPressureAt(path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path), f);
+    // Hybrid: PSI lives in the v2 tree; systemd mirrors its units there under the same path.
+    // (existsSync first: a failed open throws, and an exception per cgroup per tick costs
+    // more user time than the stat.)
+    const dir = path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path);
+    if (existsSync(dir)) pressure = readPressureAt(dir, f);
   }
   return {
     path,
