@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { memcgResolver } from '../../src/cgroup/resolve.js';
+import { Exporter } from '../../src/exporter/exporter.js';
 import { Sampler } from '../../src/sampler/sampler.js';
 import type { Snapshot } from '../../src/sampler/types.js';
 import { canMakeMemcg, memcgSkipReason, V1_MEMORY } from '../helpers/memcg.js';
@@ -182,6 +183,44 @@ describe.skipIf(!canMakeMemcg)('Sampler: held memory cgroup files (real v1 cgrou
       } finally {
         held.close();
         none.close();
+      }
+      const c = sleepers.find((x) => x.pid === pid)!;
+      const exit = new Promise((r) => c.once('exit', r));
+      kill(c);
+      await exit;
+      await until(() => procsOf(d).length === 0, 10_000, 'the sleeper out of its cgroup');
+    } finally {
+      for (let i = 0; i < 100; i++) {
+        try {
+          rmdirSync(d);
+          break;
+        } catch {
+          await sleep(50);
+        }
+      }
+    }
+  });
+
+  it('the exporter, which samples only when scraped, opens the cgroup files per scrape and holds none', async () => {
+    const d = join(V1_MEMORY, `${name}-exporter`);
+    mkdirSync(d);
+    try {
+      writeFileSync(join(d, 'memory.limit_in_bytes'), String(40 * MiB));
+      const pid = await sleeperIn(d);
+      const exporter = new Exporter({ procRoot: '/proc', cgroupRoot: null, top: 5, maxCgroups: 10_000, intervalMs: 0, kernelLog: false, containerNames: false });
+      try {
+        const text = await exporter.scrape();
+        expect(text).toContain(`cgroup="${path}-exporter"`);
+        const into = readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${d}/`);
+          } catch {
+            return false;
+          }
+        });
+        expect(into).toEqual([]);
+      } finally {
+        exporter.stop();
       }
       const c = sleepers.find((x) => x.pid === pid)!;
       const exit = new Promise((r) => c.once('exit', r));
