@@ -1,5 +1,6 @@
 import { closeSync, openSync, readFileSync, readSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadBuffer } from './read.js';
 
 /** f_type of procfs (linux/magic.h PROC_SUPER_MAGIC). */
 const PROC_SUPER_MAGIC = 0x9fa0;
@@ -79,7 +80,7 @@ export class ProcFiles {
   /** absolute path → descriptor (text()) */
   private readonly byPath = new Map<string, Held>();
   private count = 0;
-  private buf = Buffer.allocUnsafe(4096);
+  private readonly rb = new ReadBuffer(4096);
   private tick = 0;
   private readonly hold: boolean;
   private readonly budget: number;
@@ -127,7 +128,7 @@ export class ProcFiles {
     if (h !== undefined) {
       h.used = this.tick;
       const n = this.readAll(h.fd);
-      if (n >= 0) return this.buf.toString('utf8', 0, n);
+      if (n >= 0) return this.rb.buf.toString('utf8', 0, n);
       this.byPath.delete(path);
       this.count--;
       this.closeFd(h.fd);
@@ -145,7 +146,7 @@ export class ProcFiles {
       this.byPath.set(path, { fd, used: this.tick });
       this.count++;
     }
-    return n < 0 ? null : this.buf.toString('utf8', 0, n);
+    return n < 0 ? null : this.rb.buf.toString('utf8', 0, n);
   }
 
   /**
@@ -245,28 +246,16 @@ export class ProcFiles {
   /** Bytes read into buf, or -1. These files are one short record: one read returns all of it. */
   private pread(fd: number): number {
     try {
-      return readSync(fd, this.buf, 0, this.buf.length, 0);
+      return readSync(fd, this.rb.buf, 0, this.rb.buf.length, 0);
     } catch {
       return -1;
     }
   }
 
-  /**
-   * The whole file into buf from offset 0 (grown as needed), or -1. A single-record file
-   * gives all of it in one read that leaves room; a full read asks again from there.
-   */
+  /** The whole single-record file into rb from offset 0, or -1. */
   private readAll(fd: number): number {
-    let len = 0;
     try {
-      for (;;) {
-        const room = this.buf.length - len;
-        const n = readSync(fd, this.buf, len, room, len);
-        len += n;
-        if (n < room) return len;
-        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-        this.buf.copy(bigger, 0, 0, len);
-        this.buf = bigger;
-      }
+      return this.rb.fill(fd, true, true);
     } catch {
       return -1;
     }
@@ -274,7 +263,7 @@ export class ProcFiles {
 
   /** Space-separated decimal integers (a leading '-' allowed); stops at anything else. */
   private parse(len: number, count: number): number {
-    const b = this.buf;
+    const b = this.rb.buf;
     let k = 0;
     let i = 0;
     while (k < count && i < len) {
