@@ -5,7 +5,7 @@
  * stat, pressure), and on real v1 cgroups this test makes, changed at random between reads
  * (limits, swappiness, oom_kill_disable, removed and made again under the same path).
  */
-import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -106,6 +106,56 @@ describe.skipIf(!canMakeMemcg)('held cgroup files: real v1 cgroups', () => {
       // Only live cgroups' files are held: three cgroups, about ten files each.
       expect(files.size).toBeGreaterThan(3 * 5);
       expect(files.size).toBeLessThanOrEqual(3 * 12);
+    } finally {
+      files.close();
+    }
+  });
+
+  it('hybrid: the PSI of the same-named cgroup of the v2 tree through a held cgroup2 file; removed and made again, read afresh', () => {
+    const h = detectMemoryHierarchy('/proc')!;
+    if (h.unifiedRoot === null) return; // no v2 tree beside v1 here: nothing of cgroup2 to hold
+    const name = `oomtop-held-${randomBytes(4).toString('hex')}`;
+    const v1dir = join(V1_MEMORY, name);
+    const v2dir = join(h.unifiedRoot, name);
+    const psi = join(v2dir, 'memory.pressure');
+    const make = () => {
+      mkdirSync(v1dir);
+      made.push(v1dir);
+      mkdirSync(v2dir);
+      made.push(v2dir);
+    };
+    make();
+    if (!existsSync(psi)) return; // a kernel without PSI
+    const files = new ProcFiles('/proc');
+    try {
+      const held = readCgroupMemory(h, `/${name}`, { files });
+      expect(held?.pressure).not.toBeNull();
+      expect(held).toEqual(readCgroupMemory(h, `/${name}`));
+      expect(files.holdsPath(psi)).toBe(true);
+      files.endTick();
+      rmdirSync(v2dir);
+      rmdirSync(v1dir);
+      // Gone: the held descriptors read ENODEV and the paths are gone too.
+      expect(readCgroupMemory(h, `/${name}`, { files })).toBeNull();
+      expect(files.text(psi)).toBeNull();
+      expect(files.holdsPath(psi)).toBe(false);
+      files.endTick();
+      expect(files.size).toBe(0);
+      make();
+      writeFileSync(join(v1dir, 'memory.limit_in_bytes'), String(24 << 20));
+      // Read once (held), removed and made again before the next read: the old descriptors
+      // read ENODEV and the new cgroups' files are opened.
+      expect(readCgroupMemory(h, `/${name}`, { files })?.limitKiB).toBe(24 * 1024);
+      files.endTick();
+      rmdirSync(v2dir);
+      rmdirSync(v1dir);
+      make();
+      writeFileSync(join(v1dir, 'memory.limit_in_bytes'), String(12 << 20));
+      const again = readCgroupMemory(h, `/${name}`, { files });
+      expect(again?.limitKiB).toBe(12 * 1024);
+      expect(again?.pressure).not.toBeNull();
+      expect(again).toEqual(readCgroupMemory(h, `/${name}`));
+      expect(files.holdsPath(psi)).toBe(true);
     } finally {
       files.close();
     }

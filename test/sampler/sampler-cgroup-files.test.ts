@@ -33,17 +33,29 @@ function kill(c: ChildProcess): void {
   }
 }
 
-afterAll(async () => {
-  for (const c of sleepers) kill(c);
+/** Kill this test's sleepers still in `d`, then remove it (retrying while tasks drain). */
+async function removeWithSleepers(d: string): Promise<void> {
+  let inside: number[];
+  try {
+    inside = procsOf(d);
+  } catch {
+    return; // gone already
+  }
+  for (const c of sleepers) if (c.pid !== undefined && inside.includes(c.pid)) kill(c);
   for (let i = 0; i < 100; i++) {
     try {
-      rmdirSync(dir);
+      rmdirSync(d);
       return;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       await sleep(100);
     }
   }
+}
+
+afterAll(async () => {
+  for (const c of sleepers) kill(c);
+  for (const suffix of ['', '-budget', '-exporter']) await removeWithSleepers(`${dir}${suffix}`);
 });
 
 const procsOf = (d: string) => readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
@@ -160,7 +172,7 @@ describe.skipIf(!canMakeMemcg)('Sampler: held memory cgroup files (real v1 cgrou
     try {
       writeFileSync(join(d, 'memory.limit_in_bytes'), String(48 * MiB));
       writeFileSync(join(d, 'memory.swappiness'), '17');
-      const pid = await sleeperIn(d);
+      await sleeperIn(d);
       const { hierarchy, memoryCgroupOf } = memcgResolver('/proc', null);
       const held = new Sampler({ procRoot: '/proc', hierarchy, memoryCgroupOf });
       const none = new Sampler({ procRoot: '/proc', hierarchy, memoryCgroupOf, maxFds: 0 });
@@ -184,20 +196,8 @@ describe.skipIf(!canMakeMemcg)('Sampler: held memory cgroup files (real v1 cgrou
         held.close();
         none.close();
       }
-      const c = sleepers.find((x) => x.pid === pid)!;
-      const exit = new Promise((r) => c.once('exit', r));
-      kill(c);
-      await exit;
-      await until(() => procsOf(d).length === 0, 10_000, 'the sleeper out of its cgroup');
     } finally {
-      for (let i = 0; i < 100; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          await sleep(50);
-        }
-      }
+      await removeWithSleepers(d);
     }
   });
 
@@ -206,7 +206,7 @@ describe.skipIf(!canMakeMemcg)('Sampler: held memory cgroup files (real v1 cgrou
     mkdirSync(d);
     try {
       writeFileSync(join(d, 'memory.limit_in_bytes'), String(40 * MiB));
-      const pid = await sleeperIn(d);
+      await sleeperIn(d);
       const exporter = new Exporter({ procRoot: '/proc', cgroupRoot: null, top: 5, maxCgroups: 10_000, intervalMs: 0, kernelLog: false, containerNames: false });
       try {
         const text = await exporter.scrape();
@@ -222,20 +222,8 @@ describe.skipIf(!canMakeMemcg)('Sampler: held memory cgroup files (real v1 cgrou
       } finally {
         exporter.stop();
       }
-      const c = sleepers.find((x) => x.pid === pid)!;
-      const exit = new Promise((r) => c.once('exit', r));
-      kill(c);
-      await exit;
-      await until(() => procsOf(d).length === 0, 10_000, 'the sleeper out of its cgroup');
     } finally {
-      for (let i = 0; i < 100; i++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          await sleep(50);
-        }
-      }
+      await removeWithSleepers(d);
     }
   });
 });
