@@ -129,9 +129,7 @@ export class ProcFiles {
       h.used = this.tick;
       const n = this.readAll(h.fd);
       if (n >= 0) return this.rb.buf.toString('utf8', 0, n);
-      this.byPath.delete(path);
-      this.count--;
-      this.closeFd(h.fd);
+      this.dropPath(path, h);
     }
     let fd: number;
     try {
