@@ -1,5 +1,6 @@
 import {
   analyzeCgroups,
+  type CgroupFileReader,
   containerLabel,
   dangerOf,
   nextVictimOf,
@@ -8,7 +9,6 @@ import {
 } from '../cgroup/index.js';
 import type { ContainerNamer } from '../containers/index.js';
 import type { MemoryHierarchy } from '../cgroup/types.js';
-import type { CgroupFileReader } from '../cgroup/index.js';
 import { DEFAULT_PAGE_KIB, MODERN_RULES, type OomRules } from '../kernel/oom.js';
 import type { MemInfo } from '../proc/types.js';
 import type { CgroupSample, ProcessSample } from './types.js';
