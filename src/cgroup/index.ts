@@ -30,6 +30,7 @@ export {
   listMemoryCgroups,
   cgroupProcs,
   type ReadCgroupOptions,
+  type CgroupFileReader,
   type ListOptions,
 } from './memory.js';
 export { recognizeContainer, shortId, containerLabel } from './container.js';

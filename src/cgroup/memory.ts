@@ -20,20 +20,34 @@ import {
 import { cgroupDir } from './proccgroup.js';
 import type { CgroupMemory, CgroupSwap, MemoryHierarchy, OomControl } from './types.js';
 
-function file(h: MemoryHierarchy, path: string, name: string): string | null {
-  return readSmall(join(cgroupDir(h, path), name));
+/**
+ * Descriptors held open between ticks (src/proc/handles.ts ProcFiles.text): the text of a
+ * single-record file by absolute path, the same bytes as an open/read/close would give.
+ */
+export interface CgroupFileReader {
+  text(path: string): string | null;
+}
+
+/** Through the held files when given; else open/read/close (to EOF, or one record). */
+function readAt(abs: string, files: CgroupFileReader | null | undefined, single: boolean): string | null {
+  if (files) return files.text(abs);
+  return single ? readRecord(abs) : readSmall(abs);
+}
+
+function file(h: MemoryHierarchy, path: string, name: string, files?: CgroupFileReader | null): string | null {
+  return readAt(join(cgroupDir(h, path), name), files, false);
 }
 
 /**
  * A file the kernel builds as one record (a value, memory.stat, memory.oom_control,
  * memory.pressure): one read(2) returns all of it. Not for cgroup.procs.
  */
-function record(h: MemoryHierarchy, path: string, name: string): string | null {
-  return readRecord(join(cgroupDir(h, path), name));
+function record(h: MemoryHierarchy, path: string, name: string, files?: CgroupFileReader | null): string | null {
+  return readAt(join(cgroupDir(h, path), name), files, true);
 }
 
-function recordKiB(h: MemoryHierarchy, path: string, name: string): number | null {
-  const t = record(h, path, name);
+function recordKiB(h: MemoryHierarchy, path: string, name: string, files?: CgroupFileReader | null): number | null {
+  const t = record(h, path, name, files);
   return t === null ? null : parseBytesKiB(t);
 }
 
@@ -43,19 +57,19 @@ function recordLimitKiB(h: MemoryHierarchy, path: string, name: string): number 
   return t === null ? null : (parseLimitKiB(t) ?? null);
 }
 
-function limitFile(h: MemoryHierarchy, path: string, name: string): number | null | undefined {
-  const t = file(h, path, name);
+function limitFile(h: MemoryHierarchy, path: string, name: string, files?: CgroupFileReader | null): number | null | undefined {
+  const t = file(h, path, name, files);
   return t === null ? undefined : parseLimitKiB(t);
 }
 
 /** Usage in KiB: memory.current (v2) or memory.usage_in_bytes (v1). One small read. */
-export function readCgroupUsageKiB(h: MemoryHierarchy, path: string): number | null {
-  return recordKiB(h, path, h.version === 2 ? 'memory.current' : 'memory.usage_in_bytes');
+export function readCgroupUsageKiB(h: MemoryHierarchy, path: string, files?: CgroupFileReader | null): number | null {
+  return recordKiB(h, path, h.version === 2 ? 'memory.current' : 'memory.usage_in_bytes', files);
 }
 
 /** This cgroup's own limit in KiB (null: unlimited, undefined: unreadable). */
-export function readOwnLimitKiB(h: MemoryHierarchy, path: string): number | null | undefined {
-  return limitFile(h, path, h.version === 2 ? 'memory.max' : 'memory.limit_in_bytes');
+export function readOwnLimitKiB(h: MemoryHierarchy, path: string, files?: CgroupFileReader | null): number | null | undefined {
+  return limitFile(h, path, h.version === 2 ? 'memory.max' : 'memory.limit_in_bytes', files);
 }
 
 /**
@@ -67,12 +81,13 @@ export function readEffectiveLimitKiB(
   h: MemoryHierarchy,
   path: string,
   cache?: Map<string, number | null | undefined>,
+  files?: CgroupFileReader | null,
 ): number | null {
   const limits: (number | null | undefined)[] = [];
   for (const p of ancestorsOrSelf(path)) {
     let l = cache?.get(p);
     if (l === undefined && !cache?.has(p)) {
-      l = readOwnLimitKiB(h, p);
+      l = readOwnLimitKiB(h, p, files);
       cache?.set(p, l);
     }
     limits.push(l);
@@ -163,31 +178,37 @@ export interface ReadCgroupOptions {
   container?: boolean;
   /** Shared cache of own limits (v2 effective-limit walk). */
   limitCache?: Map<string, number | null | undefined>;
+  /**
+   * Read through these held descriptors (the sampler's, on a real cgroup filesystem:
+   * ProcFiles); default open/read/close. The same text either way.
+   */
+  files?: CgroupFileReader | null;
 }
 
-function readPressureAt(dir: string): Pressure | null {
-  const t = readSmall(join(dir, 'memory.pressure'));
+function readPressureAt(dir: string, files: CgroupFileReader | null | undefined): Pressure | null {
+  const t = readAt(join(dir, 'memory.pressure'), files, false);
   return t === null ? null : parsePressure(t);
 }
 
 function readV2(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCgroupOptions): CgroupMemory {
-  const limitKiB = readOwnLimitKiB(h, path) ?? null;
+  const f = opts.files;
+  const limitKiB = readOwnLimitKiB(h, path, f) ?? null;
   opts.limitCache?.set(path, limitKiB);
-  const highKiB = limitFile(h, path, 'memory.high') ?? null;
-  const swapText = file(h, path, 'memory.swap.current');
+  const highKiB = limitFile(h, path, 'memory.high', f) ?? null;
+  const swapText = file(h, path, 'memory.swap.current', f);
   const swapUsageKiB = swapText === null ? null : parseBytesKiB(swapText);
-  const swapLimitKiB = limitFile(h, path, 'memory.swap.max') ?? null;
-  const stat = parseKeyed(file(h, path, 'memory.stat') ?? '');
+  const swapLimitKiB = limitFile(h, path, 'memory.swap.max', f) ?? null;
+  const stat = parseKeyed(file(h, path, 'memory.stat', f) ?? '');
   const inactiveFileKiB = keyedKiB(stat, 'inactive_file') ?? 0;
-  const eventsText = file(h, path, 'memory.events');
+  const eventsText = file(h, path, 'memory.events', f);
   const events = eventsText === null ? null : parseKeyed(eventsText);
-  const group = file(h, path, 'memory.oom.group');
+  const group = file(h, path, 'memory.oom.group', f);
   return {
     path,
     version: 2,
     usageKiB,
     limitKiB,
-    effectiveLimitKiB: readEffectiveLimitKiB(h, path, opts.limitCache),
+    effectiveLimitKiB: readEffectiveLimitKiB(h, path, opts.limitCache, f),
     highKiB,
     swapUsageKiB,
     swapLimitKiB,
@@ -196,7 +217,7 @@ function readV2(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
     oomKills: events?.get('oom_kill') ?? null,
     oomEvents: events?.get('oom') ?? null,
     underOom: null,
-    pressure: opts.pressure === false ? null : readPressureAt(cgroupDir(h, path)),
+    pressure: opts.pressure === false ? null : readPressureAt(cgroupDir(h, path), f),
     container: null,
     effectiveMemswLimitKiB: null,
     oomKillDisabled: null,
@@ -207,34 +228,37 @@ function readV2(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
 }
 
 function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCgroupOptions): CgroupMemory {
-  const limitKiB = readOwnLimitKiB(h, path) ?? null;
+  const f = opts.files;
+  const limitKiB = readOwnLimitKiB(h, path, f) ?? null;
   opts.limitCache?.set(path, limitKiB);
   // Four keys of memory.stat's forty-odd, looked up in the text (read per cgroup per tick).
-  const stat = file(h, path, 'memory.stat') ?? '';
+  const stat = file(h, path, 'memory.stat', f) ?? '';
   // usage_in_bytes is hierarchical (use_hierarchy is always 1 since 5.x), so is total_*.
   const inactiveFileKiB = keyedTextKiB(stat, 'total_inactive_file') ?? keyedTextKiB(stat, 'inactive_file') ?? 0;
-  const memswText = file(h, path, 'memory.memsw.usage_in_bytes');
+  const memswText = file(h, path, 'memory.memsw.usage_in_bytes', f);
   const memswKiB = memswText === null ? null : parseBytesKiB(memswText);
-  const memswLimit = limitFile(h, path, 'memory.memsw.limit_in_bytes');
-  const oomText = file(h, path, 'memory.oom_control');
+  const memswLimit = limitFile(h, path, 'memory.memsw.limit_in_bytes', f);
+  const oomText = file(h, path, 'memory.oom_control', f);
   const oom = oomText === null ? null : parseKeyed(oomText);
-  const failText = file(h, path, 'memory.failcnt');
+  const failText = file(h, path, 'memory.failcnt', f);
   const fail = failText === null ? null : Number.parseInt(failText, 10);
-  const swText = file(h, path, 'memory.swappiness');
+  const swText = file(h, path, 'memory.swappiness', f);
   const sw = swText === null ? null : Number.parseInt(swText, 10);
   const hierLimit = keyedValue(stat, 'hierarchical_memory_limit') !== undefined ? keyedTextLimitKiB(stat, 'hierarchical_memory_limit') : undefined;
   let pressure: Pressure | null = null;
   if (opts.pressure !== false && h.unifiedRoot !== null) {
     // Hybrid: PSI lives in the v2 tree; systemd mirrors its units there under the same path.
+    // (existsSync first: a failed open throws, and an exception per cgroup per tick costs
+    // more user time than the stat.)
     const dir = path === '/' ? h.unifiedRoot : join(h.unifiedRoot, path);
-    if (existsSync(dir)) pressure = readPressureAt(dir);
+    if (existsSync(dir)) pressure = readPressureAt(dir, f);
   }
   return {
     path,
     version: 1,
     usageKiB,
     limitKiB,
-    effectiveLimitKiB: hierLimit !== undefined ? hierLimit : readEffectiveLimitKiB(h, path, opts.limitCache),
+    effectiveLimitKiB: hierLimit !== undefined ? hierLimit : readEffectiveLimitKiB(h, path, opts.limitCache, f),
     highKiB: null,
     swapUsageKiB: memswKiB === null ? null : Math.max(0, memswKiB - usageKiB),
     // v1 limits memory+swap together: the swap allowance is what memsw adds over memory.
@@ -260,7 +284,7 @@ function readV1(h: MemoryHierarchy, path: string, usageKiB: number, opts: ReadCg
  * no usage file (the v2 root has no memory.current).
  */
 export function readCgroupMemory(h: MemoryHierarchy, path: string, opts: ReadCgroupOptions = {}): CgroupMemory | null {
-  const usageKiB = readCgroupUsageKiB(h, path);
+  const usageKiB = readCgroupUsageKiB(h, path, opts.files);
   if (usageKiB === null) return null;
   const m = h.version === 2 ? readV2(h, path, usageKiB, opts) : readV1(h, path, usageKiB, opts);
   if (opts.container !== false) m.container = recognizeContainer(hierarchyPath(h, path));

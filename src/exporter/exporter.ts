@@ -59,7 +59,17 @@ export class Exporter {
     this.store = createOomtopStore();
     const resolved = opts.hierarchy !== undefined ? { hierarchy: opts.hierarchy, memoryCgroupOf: opts.memoryCgroupOf } : memcgResolver(opts.procRoot, opts.cgroupRoot);
     this.namer = resolved.hierarchy && (opts.containerNames ?? true) ? new ContainerNamer() : null;
-    this.sampler = new Sampler({ procRoot: opts.procRoot, hierarchy: resolved.hierarchy, memoryCgroupOf: resolved.memoryCgroupOf, namer: this.namer, now: opts.now });
+    // It samples when scraped, at a spacing nobody promises (or never again, with Prometheus
+    // down): held cgroup files could keep a removed v1 memory cgroup in the kernel that long,
+    // so they are opened per scrape (a few hundred opens every 15 s or so cost nothing).
+    this.sampler = new Sampler({
+      procRoot: opts.procRoot,
+      hierarchy: resolved.hierarchy,
+      memoryCgroupOf: resolved.memoryCgroupOf,
+      namer: this.namer,
+      now: opts.now,
+      holdCgroupFiles: false,
+    });
     this.kills = new KernelKills(opts.maxCgroups);
     const factories = [...COLLECTORS, ...(opts.guard ? [guardCollector] : []), ...(opts.extra ?? [])];
     this.collectors = factories.map((f) => f(this.registry));

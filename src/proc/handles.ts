@@ -1,18 +1,31 @@
 import { closeSync, openSync, readFileSync, readSync, statfsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ReadBuffer } from './read.js';
 
 /** f_type of procfs (linux/magic.h PROC_SUPER_MAGIC). */
 const PROC_SUPER_MAGIC = 0x9fa0;
-/** Descriptors left for everything else oomtop opens (kmsg, cgroup files, children's pipes). */
+/** f_type of cgroup v1 and v2 (linux/magic.h CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC). */
+const CGROUP_SUPER_MAGICS = [0x27e0eb, 0x63677270];
+/** Descriptors left for everything else oomtop opens (kmsg, children's pipes, sockets). */
 const FD_RESERVE = 512;
+
+function fsType(root: string): number | null {
+  try {
+    return statfsSync(root).type;
+  } catch {
+    return null;
+  }
+}
 
 /** Is `root` a mounted procfs (and not a fixture tree of regular files)? */
 export function isProcfs(root: string): boolean {
-  try {
-    return statfsSync(root).type === PROC_SUPER_MAGIC;
-  } catch {
-    return false;
-  }
+  return fsType(root) === PROC_SUPER_MAGIC;
+}
+
+/** Is `root` a mounted cgroup filesystem, v1 or v2 (and not a fixture tree)? */
+export function isCgroupfs(root: string): boolean {
+  const t = fsType(root);
+  return t !== null && CGROUP_SUPER_MAGICS.includes(t);
 }
 
 /** The soft RLIMIT_NOFILE from /proc/self/limits; null when it cannot be read. */
@@ -42,24 +55,32 @@ interface Held {
 }
 
 /**
- * Per-process /proc files that the sampler reads every tick (statm, oom_score), each opened
- * once and then re-read with pread(fd, 0): the kernel regenerates the text on every read,
- * and the open(2) path walk plus close(2) cost more than the read itself.
+ * The kernel files the sampler reads every tick, each opened once and then re-read with
+ * pread(fd, 0): the kernel regenerates the text on every read, and the open(2) path walk
+ * plus close(2) cost more than the read itself. Two kinds share one descriptor budget:
  *
- * A held descriptor names the process, not the number: once that process is gone a read
- * fails with ESRCH even if the PID was reused. So while a descriptor reads, the process is
- * the one it was opened for, with no start-time check needed.
+ * - per-process /proc files (statm, oom_score: numbers()), held only on a real procfs;
+ * - any other single-record file by absolute path (the memory cgroup files: text()), held
+ *   when the caller asks (the sampler does on a real cgroup filesystem).
  *
- * Held only on a real procfs: a fixture tree of regular files would keep answering from a
- * deleted file. Descriptors are bounded by the soft RLIMIT_NOFILE less a reserve; past
- * that, files are read with open/read/close. Descriptors not read during a tick are closed
- * by endTick(), so exited processes release theirs.
+ * A held /proc/PID descriptor names the process, not the number: once that process is
+ * gone a read fails with ESRCH even if the PID was reused. So while a descriptor reads,
+ * the process is the one it was opened for, with no start-time check needed. A held
+ * cgroup file (kernfs) reads ENODEV once its cgroup is removed, also when a cgroup of the
+ * same path was made since: text() then closes it and opens the path afresh.
+ *
+ * Not held in a fixture tree of regular files: a deleted file would keep answering.
+ * Descriptors are bounded by the soft RLIMIT_NOFILE less a reserve; past that, files are
+ * read with open/read/close. Descriptors not read during a tick are closed by endTick(),
+ * so exited processes and removed cgroups release theirs.
  */
 export class ProcFiles {
   /** file name → pid → descriptor */
   private readonly held = new Map<string, Map<number, Held>>();
+  /** absolute path → descriptor (text()) */
+  private readonly byPath = new Map<string, Held>();
   private count = 0;
-  private readonly buf = Buffer.allocUnsafe(4096);
+  private readonly rb = new ReadBuffer(4096);
   private tick = 0;
   private readonly hold: boolean;
   private readonly budget: number;
@@ -69,7 +90,7 @@ export class ProcFiles {
     opts: { hold?: boolean; maxFds?: number } = {},
   ) {
     this.hold = opts.hold ?? isProcfs(procRoot);
-    this.budget = opts.maxFds ?? (this.hold ? defaultBudget() : 0);
+    this.budget = opts.maxFds ?? defaultBudget();
   }
 
   /** Descriptors held now. */
@@ -85,9 +106,45 @@ export class ProcFiles {
     return this.held.get(name)?.has(pid) === true;
   }
 
-  /** Would a file not held yet be kept open now? */
+  /** Would a /proc/PID file not held yet be kept open now? */
   get canHold(): boolean {
     return this.hold && this.count < this.budget;
+  }
+
+  /** Is this file (by absolute path, text()) held open? */
+  holdsPath(path: string): boolean {
+    return this.byPath.has(path);
+  }
+
+  /**
+   * The text of a small file the kernel builds as one record (a cgroup's memory.current,
+   * memory.stat, memory.oom_control, memory.pressure...: not cgroup.procs), as
+   * readSmall() would return it, or null when it is gone or unreadable. Held open between
+   * ticks while the budget allows. A held descriptor that fails (ENODEV: its cgroup was
+   * removed, perhaps made again under the same path) is closed and the path opened afresh.
+   */
+  text(path: string): string | null {
+    const h = this.byPath.get(path);
+    if (h !== undefined) {
+      h.used = this.tick;
+      const n = this.readAll(h.fd);
+      if (n >= 0) return this.rb.buf.toString('utf8', 0, n);
+      this.dropPath(path, h);
+    }
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return null;
+    }
+    const n = this.readAll(fd);
+    if (n < 0 || this.count >= this.budget) {
+      this.closeFd(fd);
+    } else {
+      this.byPath.set(path, { fd, used: this.tick });
+      this.count++;
+    }
+    return n < 0 ? null : this.rb.buf.toString('utf8', 0, n);
   }
 
   /**
@@ -161,7 +218,10 @@ export class ProcFiles {
     }
   }
 
-  /** Close what was not read since the last call: exited processes, skipped kernel threads. */
+  /**
+   * Close what was not read since the last call: exited processes, skipped kernel threads,
+   * cgroups removed or no longer read.
+   */
   endTick(): void {
     // forEach, not for-of over entries: no [pid, h] array per descriptor (two per process, every tick).
     const tick = this.tick;
@@ -170,17 +230,30 @@ export class ProcFiles {
         if (h.used !== tick) this.drop(byPid, pid, h);
       });
     }
+    this.byPath.forEach((h, path) => {
+      if (h.used !== tick) this.dropPath(path, h);
+    });
     this.tick++;
   }
 
   close(): void {
     for (const byPid of this.held.values()) for (const [pid, h] of byPid) this.drop(byPid, pid, h);
+    for (const [path, h] of this.byPath) this.dropPath(path, h);
   }
 
   /** Bytes read into buf, or -1. These files are one short record: one read returns all of it. */
   private pread(fd: number): number {
     try {
-      return readSync(fd, this.buf, 0, this.buf.length, 0);
+      return readSync(fd, this.rb.buf, 0, this.rb.buf.length, 0);
+    } catch {
+      return -1;
+    }
+  }
+
+  /** The whole single-record file into rb from offset 0, or -1. */
+  private readAll(fd: number): number {
+    try {
+      return this.rb.fill(fd, true, true);
     } catch {
       return -1;
     }
@@ -188,7 +261,7 @@ export class ProcFiles {
 
   /** Space-separated decimal integers (a leading '-' allowed); stops at anything else. */
   private parse(len: number, count: number): number {
-    const b = this.buf;
+    const b = this.rb.buf;
     let k = 0;
     let i = 0;
     while (k < count && i < len) {
@@ -212,6 +285,12 @@ export class ProcFiles {
 
   private drop(byPid: Map<number, Held>, pid: number, h: Held): void {
     byPid.delete(pid);
+    this.count--;
+    this.closeFd(h.fd);
+  }
+
+  private dropPath(path: string, h: Held): void {
+    this.byPath.delete(path);
     this.count--;
     this.closeFd(h.fd);
   }

@@ -1,6 +1,43 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 
-let buf = Buffer.allocUnsafe(64 * 1024);
+/**
+ * A reusable buffer that a whole small kernel file is read into, grown by doubling as
+ * needed (procfs and kernfs report size 0, so there is no fstat to size it by).
+ */
+export class ReadBuffer {
+  buf: Buffer;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  /**
+   * Read the file into buf; returns its length. From the descriptor's offset (a fresh
+   * open) or, `fromStart`, with pread from offset 0 (a held descriptor). `singleRecord`:
+   * a file the kernel builds as one record (single_open, a cgroup value or memory.stat)
+   * gives all of it in one read that leaves room, so a short read is the end; otherwise
+   * read until EOF (multi-record seq files hand out about a page per read). Throws on a
+   * read error.
+   */
+  fill(fd: number, singleRecord: boolean, fromStart = false): number {
+    let len = 0;
+    for (;;) {
+      if (len === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, len);
+        this.buf = bigger;
+      }
+      const room = this.buf.length - len;
+      const n = readSync(fd, this.buf, len, room, fromStart ? len : null);
+      if (n <= 0) break;
+      len += n;
+      if (singleRecord && n < room) break;
+    }
+    return len;
+  }
+}
+
+const shared = new ReadBuffer(64 * 1024);
 
 /**
  * Small-file reader for /proc and /sys: one shared buffer, open/read/close, no fstat
@@ -30,20 +67,8 @@ function readFile(path: string, singleRecord: boolean): string | null {
     return null;
   }
   try {
-    let len = 0;
-    for (;;) {
-      if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
-      const room = buf.length - len;
-      const n = readSync(fd, buf, len, room, null);
-      if (n <= 0) break;
-      len += n;
-      if (singleRecord && n < room) break;
-    }
-    return buf.toString('utf8', 0, len);
+    const len = shared.fill(fd, singleRecord);
+    return shared.buf.toString('utf8', 0, len);
   } catch {
     return null;
   } finally {

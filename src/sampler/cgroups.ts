@@ -1,6 +1,7 @@
 import { compareText } from '../text/compare.js';
 import {
   analyzeCgroups,
+  type CgroupFileReader,
   containerLabel,
   dangerOf,
   nextVictimOf,
@@ -25,7 +26,7 @@ export function sampleCgroups(
   swappiness: number | null,
   systemVictim: ProcessSample | null,
   namer?: ContainerNamer | null,
-  oom: { pageKiB: number; rules: OomRules } = { pageKiB: DEFAULT_PAGE_KIB, rules: MODERN_RULES },
+  oom: { pageKiB: number; rules: OomRules; files?: CgroupFileReader | null } = { pageKiB: DEFAULT_PAGE_KIB, rules: MODERN_RULES },
 ): CgroupSample[] {
   const sysFill = memory ? systemFillPct(memory) : 0;
   // The system domain of each process's danger: no lists or objects per process (every tick).
@@ -48,7 +49,7 @@ export function sampleCgroups(
     paths.add(p.cgroup);
     direct.set(p.cgroup, (direct.get(p.cgroup) ?? 0) + 1);
   }
-  const memories = readCgroupsFor(h, paths);
+  const memories = readCgroupsFor(h, paths, { files: oom.files });
   if (namer) for (const m of memories.values()) if (m.container) m.container = namer.resolve(m.container);
   // The samples themselves serve as CgroupProc (the analysis reads them, keeps none past this call).
   const analysis = analyzeCgroups(

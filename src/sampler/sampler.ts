@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { isKernelThread, listPids, readCmdline, readOomScoreAdj, readProcCgroupText, readStat, readStatus } from '../proc/process.js';
-import { ProcFiles } from '../proc/handles.js';
+import { isCgroupfs, ProcFiles } from '../proc/handles.js';
 import { oomRules, permilleFromScore, processKey, type OomRules } from '../kernel/oom.js';
 import { pickNextVictim } from '../proc/risk.js';
 import { readKernelVersion, readLoadavg, readMeminfo, readOomKillCount, readOomSettings, readPressure, readUptimeSeconds } from '../proc/system.js';
@@ -28,6 +28,13 @@ export interface SamplerOptions {
   refreshEvery?: number;
   /** Hold statm and oom_score open between ticks (default: when procRoot is a procfs). */
   holdFiles?: boolean;
+  /**
+   * Hold the memory cgroup files read every tick open too, in the same descriptor budget
+   * (default: when the hierarchy's root is a cgroup filesystem, not a fixture tree).
+   */
+  holdCgroupFiles?: boolean;
+  /** Descriptors to hold at most (default: the soft RLIMIT_NOFILE less a reserve). */
+  maxFds?: number;
   /** Re-read sysctls every N ticks. */
   settingsEvery?: number;
   now?: () => number;
@@ -50,7 +57,8 @@ interface Entry {
  * processes, for the PIDs the caller asks about (rows on screen, tagged), for last tick's
  * victims, after an exec (comm changed), and round-robin so every process is refreshed at
  * least every `refreshEvery` ticks. Without held files (a fixture tree, past the
- * descriptor budget) stat is read every tick instead of statm.
+ * descriptor budget) stat is read every tick instead of statm. The memory cgroup files
+ * read every tick (about ten per cgroup) are held in the same ProcFiles and budget.
  */
 export class Sampler {
   private readonly cache = new Map<number, Entry>();
@@ -61,11 +69,15 @@ export class Sampler {
   private readonly rules: OomRules;
   private settings: OomSettings | null = null;
   private readonly files: ProcFiles;
+  /** Whether cgroup files are read through `files` (held) or opened each tick. */
+  private readonly holdCgroups: boolean;
   /** Last tick's system and cgroup victims. */
   private readonly victims = new Set<number>();
 
   constructor(private readonly opts: SamplerOptions) {
-    this.files = new ProcFiles(opts.procRoot, { hold: opts.holdFiles });
+    this.files = new ProcFiles(opts.procRoot, { hold: opts.holdFiles, maxFds: opts.maxFds });
+    const h = opts.hierarchy ?? null;
+    this.holdCgroups = h !== null && (opts.holdCgroupFiles ?? (isCgroupfs(h.root) && (h.unifiedRoot === null || isCgroupfs(h.unifiedRoot))));
     this.users = new UserNames(opts.passwdPath);
     this.pageKiB = opts.pageKiB ?? detectPageKiB();
     this.kernel = readKernelVersion(opts.procRoot);
@@ -182,7 +194,6 @@ export class Sampler {
       s.oomScore = score;
       processes.push(s);
     }
-    this.files.endTick();
     // init can never be chosen: it has no share to show.
     for (const s of processes) s.badnessPermille = s.pid === 1 ? null : permilleFromScore(s.oomScore, s.oomScoreAdj, this.rules.scale);
     for (const [pid, e] of this.cache) if (e.seen !== tick) this.cache.delete(pid);
@@ -198,7 +209,11 @@ export class Sampler {
     const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer, {
       pageKiB: this.pageKiB,
       rules: this.rules,
+      files: this.holdCgroups ? this.files : null,
     });
+    // After the cgroup reads: what this tick did not read (exited processes, removed
+    // cgroups: v1 keeps a removed memcg alive while its files are open) is closed now.
+    this.files.endTick();
     // The victims are named in the header and the event log: read them in full next tick.
     this.victims.clear();
     if (victim) this.victims.add(victim.pid);
@@ -265,6 +280,11 @@ export class Sampler {
   /** Whether this process's files are held open (for tests and diagnostics). */
   holdsFilesOf(pid: number): boolean {
     return this.files.holdsStatm(pid);
+  }
+
+  /** Whether this file (an absolute path: a cgroup file) is held open (for tests and diagnostics). */
+  holdsFile(path: string): boolean {
+    return this.files.holdsPath(path);
   }
 
   /** Descriptors held open for the next tick. */

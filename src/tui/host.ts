@@ -46,8 +46,14 @@ export class SamplerHost {
   }
 
   sampleNow(): void {
-    // Paused: the store would throw the snapshot away, so do not take it.
-    if (this.stopped || this.store.getState().view.paused) return;
+    if (this.stopped) return;
+    // Paused: the store would throw the snapshot away, so do not take it. No tick closes
+    // what is gone meanwhile, so let go of the held files (a removed v1 memory cgroup stays
+    // in the kernel while its files are open); the first tick after resuming reopens them.
+    if (this.store.getState().view.paused) {
+      this.sampler.close();
+      return;
+    }
     const snap = this.sampler.sample({ detailPids: this.detailPids(), names: this.store.getState().view.filter !== '' });
     if (this.rules) this.applyRules(snap.processes);
     this.store.getState().applySnapshot(snap);
@@ -96,6 +102,11 @@ export class SamplerHost {
       this.timer = setTimeout(loop, this.intervalMs);
     };
     loop();
+  }
+
+  /** Descriptors the sampler holds open (for tests and diagnostics). */
+  get heldFiles(): number {
+    return this.sampler.heldFiles;
   }
 
   /** Sample right away (after an action) and restart the interval from now. */

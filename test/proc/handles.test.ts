@@ -1,6 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ProcFiles, isProcfs, openFileLimit } from '../../src/proc/handles.js';
+import { ProcFiles, isCgroupfs, isProcfs, openFileLimit } from '../../src/proc/handles.js';
+import { readSmall } from '../../src/proc/read.js';
 import { makeFakeProc, removeFakeProc } from '../helpers/fakeproc.js';
 import { exited, killStarted, startSleeper } from '../helpers/children.js';
 
@@ -101,5 +104,57 @@ describe('ProcFiles', () => {
     expect(openFileLimit('garbage')).toBeNull();
     expect(openFileLimit(null)).toBeNull();
     expect(openFileLimit(readFileSync('/proc/self/limits', 'utf8'))).toBeGreaterThan(0);
+  });
+
+  it('text(): a file by path, held and re-read from offset 0, in the same budget; what a tick did not read is closed', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'oomtop-text-'));
+    try {
+      const big = join(tmp, 'big');
+      // Larger than the first buffer: read on from where a full read ended.
+      const text = Array.from({ length: 900 }, (_, i) => `key_${i} ${i * 4096}`).join('\n') + '\n';
+      expect(text.length).toBeGreaterThan(3 * 4096);
+      writeFileSync(big, text);
+      writeFileSync(join(tmp, 'small'), '42\n');
+      const files = new ProcFiles('/proc', { maxFds: 2 });
+      expect(files.text(big)).toBe(text);
+      expect(files.text(big)).toBe(text);
+      expect(files.holdsPath(big)).toBe(true);
+      expect(files.numbers(process.pid, 'stat', 1)).toBe(1);
+      expect(files.size).toBe(2);
+      // Past the budget (counted with the /proc files): read, not held.
+      expect(files.text(join(tmp, 'small'))).toBe('42\n');
+      expect(files.holdsPath(join(tmp, 'small'))).toBe(false);
+      expect(files.text(join(tmp, 'missing'))).toBeNull();
+      expect(files.size).toBe(2);
+      files.endTick();
+      files.numbers(process.pid, 'stat', 1);
+      files.endTick();
+      expect(files.holdsPath(big)).toBe(false);
+      expect(files.size).toBe(1);
+      expect(files.text(join(tmp, 'small'))).toBe('42\n');
+      expect(files.holdsPath(join(tmp, 'small'))).toBe(true);
+      files.close();
+      expect(files.size).toBe(0);
+    } finally {
+      rmSync(tmp, { recursive: true });
+    }
+  });
+
+  it('text() of real kernel files equals readSmall(); a fixture tree is no cgroupfs', () => {
+    const files = new ProcFiles('/proc');
+    try {
+      for (const p of ['/proc/self/oom_score_adj', '/proc/sys/vm/swappiness', '/proc/self/limits']) {
+        expect(files.text(p)).toBe(readSmall(p));
+        expect(files.text(p)).toBe(readSmall(p));
+      }
+      expect(isCgroupfs('/proc')).toBe(false);
+      expect(isCgroupfs(tmpdir())).toBe(false);
+      for (const root of ['/sys/fs/cgroup/memory', '/sys/fs/cgroup/unified']) {
+        if (readSmall(join(root, 'cgroup.procs')) === null) continue; // not mounted here
+        expect(isCgroupfs(root)).toBe(true);
+      }
+    } finally {
+      files.close();
+    }
   });
 });
