@@ -166,8 +166,8 @@ function parse() {
     .split('\n')
     .filter((l) => /^\d/.test(l))
     .map((l) => {
-      const [time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs] = l.split(',').map(Number);
-      return { time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs };
+      const [time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs, cgroups, held] = l.split(',').map(Number);
+      return { time, ticks, rss, heap, heapTotal, external, fds, processes, histories, retired, events, tickMs, cgroups: cgroups ?? NaN, held: held ?? NaN };
     });
 }
 
@@ -195,7 +195,18 @@ const summary = {
   heapFloorMiB: after.length ? { first: r2(floor(first, 'heap') / MiB), last: r2(floor(last, 'heap') / MiB) } : null,
   heapGrowthMiB: after.length ? r2((floor(last, 'heap') - floor(first, 'heap')) / MiB) : null,
   rssMiB: after.length ? { first: r1(median(first.map((r) => r.rss)) / MiB), last: r1(median(last.map((r) => r.rss)) / MiB), max: r1(Math.max(...rows.map((r) => r.rss)) / MiB) } : null,
-  fds: rows.length ? { max: Math.max(...rows.map((r) => r.fds)), maxOverTwicePerProcess: Math.max(...rows.map((r) => r.fds - 2 * r.processes)) } : null,
+  // Descriptors: the sampler's held files (two per process, and the files of the cgroups it
+  // reads), and the rest (the terminal, the kernel log, sockets, pipes), which must stay flat.
+  fds: rows.length
+    ? {
+        max: Math.max(...rows.map((r) => r.fds)),
+        maxOverTwicePerProcess: Math.max(...rows.map((r) => r.fds - 2 * r.processes)),
+        heldMax: Math.max(...rows.map((r) => r.held)),
+        cgroupsMax: Math.max(...rows.map((r) => r.cgroups)),
+        maxNotHeld: Math.max(...rows.map((r) => r.fds - r.held)),
+        maxHeldOverLive: Math.max(...rows.map((r) => r.held - 2 * r.processes - 16 * (r.cgroups + 1))),
+      }
+    : null,
   processes: rows.length ? { min: Math.min(...rows.map((r) => r.processes)), max: Math.max(...rows.map((r) => r.processes)) } : null,
   historiesMax: rows.length ? Math.max(...rows.map((r) => r.histories)) : null,
   retiredMax: rows.length ? Math.max(...rows.map((r) => r.retired)) : null,

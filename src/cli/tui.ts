@@ -63,7 +63,7 @@ export async function runTui(args: MonitorArgs): Promise<number> {
   if (typeof guard === 'string') throw new UsageError(`--guard-opts: ${guard}`);
   let host: SamplerHost | null = null;
   const statsPath = process.env.OOMTOP_STATS;
-  const stats = statsPath ? new StatsWriter(statsPath, store) : null;
+  const stats = statsPath ? new StatsWriter(statsPath, store, () => host?.heldFiles ?? -1) : null;
   // Container names from the monitor's namer (cached; a miss schedules a refresh).
   const containerName = namer ? (id: string) => namer.lookup({ runtime: 'docker', id, name: null, pod: null }) : undefined;
   const applier = (rs: Rule[]) => new RuleApplier(rs, { procRoot: config.procRoot, hierarchy, users: new UserNames(), containerName });

@@ -2,7 +2,7 @@ import { closeSync, openSync, readdirSync, writeSync } from 'node:fs';
 import type { StoreApi } from 'zustand/vanilla';
 import type { OomtopState } from '../store/store.js';
 
-export const STATS_HEADER = 'time_ms,ticks,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,fds,processes,histories,retired,events,tick_ms';
+export const STATS_HEADER = 'time_ms,ticks,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,fds,processes,histories,retired,events,tick_ms,cgroups,held_files';
 
 /**
  * Self-measurement for soak runs: OOMTOP_STATS=PATH appends one CSV line a second (RSS, V8 heap,
@@ -14,7 +14,8 @@ export class StatsWriter {
   private ticks = 0;
   private last = 0;
 
-  constructor(path: string, private readonly store: StoreApi<OomtopState>) {
+  /** `heldFiles`: the sampler's held descriptors (/proc files and cgroup files), -1 when unknown. */
+  constructor(path: string, private readonly store: StoreApi<OomtopState>, private readonly heldFiles: () => number = () => -1) {
     this.fd = openSync(path, 'a', 0o600);
     writeSync(this.fd, STATS_HEADER + '\n');
   }
@@ -32,7 +33,7 @@ export class StatsWriter {
       /* no /proc/self: leave -1 */
     }
     const s = this.store.getState();
-    const line = [now, this.ticks, m.rss, m.heapUsed, m.heapTotal, m.external, fds, s.snapshot?.processes.length ?? 0, s.history.size, s.history.retired, s.events.length, s.snapshot?.costMs.toFixed(2) ?? ''].join(',');
+    const line = [now, this.ticks, m.rss, m.heapUsed, m.heapTotal, m.external, fds, s.snapshot?.processes.length ?? 0, s.history.size, s.history.retired, s.events.length, s.snapshot?.costMs.toFixed(2) ?? '', s.snapshot?.cgroups.length ?? 0, this.heldFiles()].join(',');
     try {
       writeSync(this.fd, line + '\n');
     } catch {
