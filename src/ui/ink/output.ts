@@ -185,7 +185,8 @@ function place(row: Cell[], x: number, characters: readonly Cell[], c: FrameCach
   let offsetX = x;
   for (const character of characters) {
     row[offsetX] = character;
-    const characterWidth = Math.max(1, c.stringWidth(character.value));
+    const v = character.value;
+    const characterWidth = v.length === 1 && oneCell(v.charCodeAt(0)) ? 1 : Math.max(1, c.stringWidth(v));
     if (characterWidth > 1) {
       for (let index = 1; index < characterWidth; index++) {
         row[offsetX + index] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
@@ -300,15 +301,21 @@ export async function installFastOutput(): Promise<'fast' | 'ink'> {
   return installed;
 }
 
-/** A frame with the shapes oomtop draws: styled lines, a bordered box, clipping, wide text. */
+/**
+ * A frame with the shapes oomtop draws: styled lines, a bordered box, clipping, transformers.
+ * ASCII only: the first non-ASCII character Ink's own path measures makes string-width compile
+ * its Unicode-property regexes (about 50 ms of CPU, measured, before the first frame, whose
+ * rows need none of it). Wide and box-drawing characters are checked against the installed
+ * Ink by the property test (test/ui/ink/output.test.ts).
+ */
 export function sampleOperations(): OutputLike {
-  const line = '\u001b[1m\u001b[36mPID\u001b[39m\u001b[22m  \u001b[7mnode\u001b[27m server.js 日本';
+  const line = '\u001b[1m\u001b[36mPID\u001b[39m\u001b[22m  \u001b[7mnode\u001b[27m server.js x';
   return {
     width: 30,
     height: 6,
     operations: [
       { type: 'write', x: 0, y: 0, text: line, transformers: [] },
-      { type: 'write', x: 0, y: 1, text: '\u001b[32m╭────╮\u001b[39m\n\u001b[32m│\u001b[39m    \u001b[32m│\u001b[39m', transformers: [] },
+      { type: 'write', x: 0, y: 1, text: '\u001b[32m+----+\u001b[39m\n\u001b[32m|\u001b[39m    \u001b[32m|\u001b[39m', transformers: [] },
       { type: 'write', x: 1, y: 2, text: 'ab', transformers: [(l) => `\u001b[31m${l}\u001b[39m`] },
       { type: 'clip', clip: { x1: 2, x2: 8, y1: 3, y2: 5 } },
       { type: 'write', x: 0, y: 3, text: 'clipped line here\nsecond\nthird\nfourth', transformers: [] },
