@@ -67,14 +67,18 @@ const ended = () => /EXITED:(\d+)/.exec(tmux.capture('soak'))?.[1];
 process.stderr.write(`soak: ${seconds} s at --interval ${interval}, churn ${rate} processes/s; stats in ${statsPath}\n`);
 
 // The guard runs for months: the same churn, watched from outside (RSS, descriptors).
-const guard = spawn(process.execPath, ['--max-semi-space-size=1', '--max-old-space-size=64', '--v8-pool-size=1', '--single-threaded-gc', join(repo, 'bin/oomtop.js'), 'guard', '--all-cgroups', '--dry-run'], { stdio: ['ignore', 'ignore', 'ignore'] });
+// Each measures itself too (OOMTOP_STATS: RSS, V8 heap, descriptors, a line a second).
+const selfStats = (name) => ({ env: { ...process.env, OOMTOP_STATS: join(outDir, `soak-${name}.csv`) } });
+for (const name of ['guard', 'exporter', 'recorder']) writeFileSync(join(outDir, `soak-${name}.csv`), '');
+// Through the shebang, as the unit files start them (its V8 flags bound the heap).
+const guard = spawn(join(repo, 'bin/oomtop.js'), ['guard', '--all-cgroups', '--dry-run'], { stdio: ['ignore', 'ignore', 'ignore'], ...selfStats('guard') });
 own(guard.pid);
 onCleanup(() => killOwned(guard.pid, 'SIGTERM'));
 const guardRows = [];
 
 // The exporter runs for months too: scraped every second, as Prometheus would (a scrape 0.5 s
 // after the last one samples afresh), on loopback, on a port the kernel picks.
-const exporter = spawn(process.execPath, [join(repo, 'bin/oomtop.js'), 'exporter', '--listen', '127.0.0.1:0', '--interval', '0.5'], { stdio: ['ignore', 'ignore', 'pipe'] });
+const exporter = spawn(join(repo, 'bin/oomtop.js'), ['exporter', '--listen', '127.0.0.1:0', '--interval', '0.5'], { stdio: ['ignore', 'ignore', 'pipe'], ...selfStats('exporter') });
 own(exporter.pid);
 onCleanup(() => killOwned(exporter.pid, 'SIGTERM'));
 let exporterUrl = null;
@@ -101,7 +105,7 @@ async function scrape() {
 // And the recorder: every tick into a history file of its own.
 const historyDir = mkdtempSync(join(tmpdir(), 'oomtop-soak-history-'));
 onCleanup(() => rmSync(historyDir, { recursive: true, force: true }));
-const recorder = spawn(process.execPath, [join(repo, 'bin/oomtop.js'), 'record', '--history', join(historyDir, 'history.db'), '--interval', '1'], { stdio: ['ignore', 'ignore', 'ignore'] });
+const recorder = spawn(join(repo, 'bin/oomtop.js'), ['record', '--history', join(historyDir, 'history.db'), '--interval', '1'], { stdio: ['ignore', 'ignore', 'ignore'], ...selfStats('recorder') });
 own(recorder.pid);
 onCleanup(() => killOwned(recorder.pid, 'SIGTERM'));
 const recorderRows = [];
@@ -213,10 +217,23 @@ const summary = {
   eventsMax: rows.length ? Math.max(...rows.map((r) => r.events)) : null,
   tickMs: rows.length ? { median: r2(median(rows.map((r) => r.tickMs))), max: r2(Math.max(...rows.map((r) => r.tickMs))) } : null,
   slowTicks: rows.filter((r) => r.tickMs > interval * 1000).length,
-  guard: outside(guardRows),
-  exporter: { ...outside(exporterRows), scrapes, scrapeFailures },
-  recorder: outside(recorderRows),
+  guard: { ...outside(guardRows), ...selfHeap('guard') },
+  exporter: { ...outside(exporterRows), ...selfHeap('exporter'), scrapes, scrapeFailures },
+  recorder: { ...outside(recorderRows), ...selfHeap('recorder') },
 };
+// A headless process's own CSV (src/cli/self-stats.ts): the V8 heap after the full collections
+// it makes every 10 s in soak runs; after warm-up, the lowest in the first and the last tenth.
+function selfHeap(name) {
+  const text = existsSync(join(outDir, `soak-${name}.csv`)) ? readFileSync(join(outDir, `soak-${name}.csv`), 'utf8') : '';
+  const heap = text.split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(',')[6]).filter((v) => v !== undefined && v !== '').map(Number);
+  const after = heap.slice(Math.max(Math.floor(heap.length / 5), Math.min(3, Math.floor(heap.length / 2))));
+  if (after.length < 4) return null;
+  const k = Math.max(2, Math.floor(after.length / 10));
+  const first = Math.min(...after.slice(0, k)) / MiB;
+  const last = Math.min(...after.slice(-k)) / MiB;
+  return { heapFloorMiB: { first: r2(first), last: r2(last) }, heapGrowthMiB: r2(last - first) };
+}
+
 // A process watched from outside: alive throughout, RSS after warm-up (first and last tenth, median), descriptors.
 function outside(all) {
   const g = all.slice(Math.floor(all.length / 5));
@@ -227,7 +244,14 @@ function outside(all) {
     : null;
 }
 writeFileSync(join(outDir, 'soak-latest.json'), JSON.stringify(summary, null, 2) + '\n');
+// The processes watched from outside, one line a second each: RSS (KiB) and descriptors.
+writeFileSync(
+  join(outDir, 'soak-outside.csv'),
+  'time_ms,guard_rss_kib,guard_fds,exporter_rss_kib,exporter_fds,recorder_rss_kib,recorder_fds\n' +
+    guardRows.map((g, i) => [g.time, g.rssKiB, g.fds, exporterRows[i]?.rssKiB ?? '', exporterRows[i]?.fds ?? '', recorderRows[i]?.rssKiB ?? '', recorderRows[i]?.fds ?? ''].join(',')).join('\n') +
+    '\n',
+);
 const ok = !crashed && answersKeys && exitStatus === 0 && summary.guard?.alive === true && summary.exporter?.alive === true && summary.recorder?.alive === true && scrapes > 0 && (maxGrowth === null || (summary.heapGrowthMiB ?? Infinity) <= Number(maxGrowth));
 process.stdout.write(JSON.stringify(summary) + '\n');
-process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}; guard rss ${summary.guard?.rssMiB?.first} → ${summary.guard?.rssMiB?.last} MiB, alive ${summary.guard?.alive}; exporter rss ${summary.exporter?.rssMiB?.first} → ${summary.exporter?.rssMiB?.last} MiB, ${scrapes} scrapes (${scrapeFailures} failed), alive ${summary.exporter?.alive}; recorder rss ${summary.recorder?.rssMiB?.first} → ${summary.recorder?.rssMiB?.last} MiB, alive ${summary.recorder?.alive}\n`);
+process.stderr.write(`soak: ${ok ? 'ok' : 'FAILED'}: ${summary.ticks} ticks, heap floor ${summary.heapFloorMiB?.first} → ${summary.heapFloorMiB?.last} MiB (growth ${summary.heapGrowthMiB} MiB), rss max ${summary.rssMiB?.max} MiB, crashed ${crashed}, exit ${exitStatus}, answers keys ${answersKeys}; guard rss ${summary.guard?.rssMiB?.first} → ${summary.guard?.rssMiB?.last} MiB, heap floor +${summary.guard?.heapGrowthMiB} MiB, alive ${summary.guard?.alive}; exporter rss ${summary.exporter?.rssMiB?.first} → ${summary.exporter?.rssMiB?.last} MiB, heap floor +${summary.exporter?.heapGrowthMiB} MiB, ${scrapes} scrapes (${scrapeFailures} failed), alive ${summary.exporter?.alive}; recorder rss ${summary.recorder?.rssMiB?.first} → ${summary.recorder?.rssMiB?.last} MiB, heap floor +${summary.recorder?.heapGrowthMiB} MiB, alive ${summary.recorder?.alive}\n`);
 process.exit(ok ? 0 : 1); // runs the cleanups (the churn group, the tmux server, leftover cgroups)

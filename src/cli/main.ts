@@ -23,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const [sub, ...rest] = argv;
     if (sub === 'analyze') return await (await import('./analyze.js')).run(rest);
+    // Soak runs measure the long-running headless commands from inside (OOMTOP_STATS=PATH).
+    if ((sub === 'guard' || sub === 'exporter' || sub === 'record') && process.env.OOMTOP_STATS) (await import('./self-stats.js')).startSelfStats(process.env.OOMTOP_STATS);
     if (sub === 'guard') return await (await import('./guard.js')).run(rest);
     if (sub === 'run') return await (await import('./run.js')).run(rest);
     if (sub === 'rules') return await (await import('./rules.js')).run(rest);

@@ -128,7 +128,19 @@ export async function openForRead(path: string): Promise<HistoryDb> {
 }
 
 export class HistoryDb {
-  private readonly ids = new Map<string, number>();
+  /**
+   * Series ids by (kind, key, metric), for the series written this minute and the one before
+   * (rotated at each roll-up): under process churn every new process's series would otherwise
+   * stay cached for as long as the recorder runs (the soak's recorder heap grew 4.4 MiB in two
+   * minutes). A series not cached is found by its unique index.
+   */
+  private ids = new Map<string, number>();
+  private idsBefore = new Map<string, number>();
+
+  /** Series ids cached now (tests: bounded by what the last two minutes wrote). */
+  get cachedSeries(): number {
+    return this.ids.size + this.idsBefore.size;
+  }
   private insertPoint!: Statement;
   private insertSeries!: Statement;
   private findSeries!: Statement;
@@ -186,6 +198,11 @@ export class HistoryDb {
     const k = `${s.kind}\u0000${s.key}\u0000${s.metric}`;
     const known = this.ids.get(k);
     if (known !== undefined) return known;
+    const before = this.idsBefore.get(k);
+    if (before !== undefined) {
+      this.ids.set(k, before);
+      return before;
+    }
     const row = this.findSeries.get(s.kind, s.key, s.metric) as { id: number } | undefined;
     const id = row ? row.id : Number((this.insertSeries.run(s.kind, s.key, s.metric, s.label ?? null, s.cgroup ?? null) as { lastInsertRowid?: number | bigint }).lastInsertRowid);
     this.ids.set(k, id);
@@ -202,13 +219,17 @@ export class HistoryDb {
       this.raw.exec('COMMIT');
     } catch (e) {
       this.raw.exec('ROLLBACK');
-      this.ids.clear(); // an id inserted in the rolled-back transaction is gone
+      // an id inserted in the rolled-back transaction is gone
+      this.ids.clear();
+      this.idsBefore.clear();
       throw e;
     }
   }
 
   /** Roll finished minutes (and quarters) up, drop what aged out, and keep under the cap. Inside writeTick's transaction. */
   private maintain(time: number, minute: number): void {
+    this.idsBefore = this.ids;
+    this.ids = new Map();
     // The step is in the SQL text: a bound number is a REAL to SQLite, and t / 60000.0 would not group.
     const roll = (tier: number, step: number, from: number, to: number) =>
       this.raw
@@ -246,6 +267,7 @@ export class HistoryDb {
       }
       this.raw.prepare('DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM points WHERE sid = series.id)').run();
       this.ids.clear();
+      this.idsBefore.clear();
       this.raw.pragma('incremental_vacuum');
       this.bytes = this.sizeBytes();
     }

@@ -136,6 +136,20 @@ describe('history store', () => {
     }
   });
 
+  it('caches the ids of the series written in the last two minutes only, however many processes came and went', async () => {
+    const dir = tmp();
+    const { db } = await openForWrite(join(dir, 'h.db'));
+    // Ten minutes of one tick a second, each with 20 processes never seen before.
+    for (let t = 0; t < 600; t++) {
+      const time = T0 + t * 1000;
+      db.writeTick(time, [{ id: sys('used'), value: t }, ...Array.from({ length: 20 }, (_, i) => ({ id: { kind: 'proc' as const, key: `${t * 20 + i}:1`, metric: 'rss' }, value: i }))]);
+      expect(db.cachedSeries).toBeLessThanOrEqual(2 * 60 * 21 + 1);
+    }
+    // Still written and found: the points of a series are there under one id.
+    expect(db.readSince(0).filter((x) => x.kind === 'proc')).toHaveLength(600 * 20);
+    db.close();
+  });
+
   it('a report of a missing or unreadable file says so', async () => {
     const dir = tmp();
     await expect(openForRead(join(dir, 'none.db'))).rejects.toThrow(/no history at .*none\.db.*oomtop record/);

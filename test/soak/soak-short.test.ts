@@ -33,16 +33,18 @@ describe.skipIf(!hasTmux || !built)('short soak', () => {
       // no more; everything else (terminal, kernel log, pipes) a bounded base.
       expect(summary.fds.maxHeldOverLive).toBeLessThanOrEqual(0);
       expect(summary.fds.maxNotHeld).toBeLessThan(64);
-      // The guard (dry run, every cgroup) under the same churn: alive, its RSS flat within 8 MiB.
-      expect(summary.guard.alive).toBe(true);
-      expect(summary.guard.rssMiB.last - summary.guard.rssMiB.first).toBeLessThanOrEqual(8);
-      // The exporter, scraped every second, and the recorder: alive, RSS flat within 8 MiB.
-      expect(summary.exporter.alive).toBe(true);
+      // The guard (dry run, every cgroup), the exporter (scraped every second) and the recorder
+      // under the same churn: alive, their heap floors (each measures itself) within 4 MiB. RSS
+      // is only bounded loosely: V8 grows old space for a while before it collects it.
+      for (const name of ['guard', 'exporter', 'recorder'] as const) {
+        const p = summary[name];
+        console.log(`short soak ${name}: heap floor ${p.heapFloorMiB.first} -> ${p.heapFloorMiB.last} MiB, rss ${p.rssMiB.first} -> ${p.rssMiB.last} MiB, fds max ${p.fdsMax}`);
+        expect(p.alive, name).toBe(true);
+        expect(p.heapGrowthMiB, name).toBeLessThanOrEqual(4);
+        expect(p.rssMiB.last - p.rssMiB.first, name).toBeLessThanOrEqual(24);
+      }
       expect(summary.exporter.scrapes).toBeGreaterThan(60);
       expect(summary.exporter.scrapeFailures).toBe(0);
-      expect(summary.exporter.rssMiB.last - summary.exporter.rssMiB.first).toBeLessThanOrEqual(8);
-      expect(summary.recorder.alive).toBe(true);
-      expect(summary.recorder.rssMiB.last - summary.recorder.rssMiB.first).toBeLessThanOrEqual(8);
       expect(r.status).toBe(0);
     } finally {
       rmSync(out, { recursive: true, force: true });
