@@ -272,7 +272,7 @@ async function throttleTrial({ limitMiB, high, hogs, trial }) {
 }
 
 async function throttle() {
-  const plan = (process.env.THROTTLE_PLAN ?? '256:intercept:1:5,256:max:1:3,256:intercept:2:3,1024:intercept:1:3,1024:max:1:2').split(',');
+  const plan = (process.env.THROTTLE_PLAN ?? '256:intercept:1:5,256:max:1:3,256:intercept:2:3,256:intercept:4:2,1024:intercept:1:3,1024:max:1:2,256:5:1:2').split(',');
   const rows = [];
   for (const p of plan) {
     const [limitMiB, high, hogs, trials] = p.split(':');
