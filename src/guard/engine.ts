@@ -291,7 +291,9 @@ export class GuardEngine {
         maxMs: p.maxIntervalMs,
         assumeRateKiBps: p.assumeRateKiBps,
         // v1 only: oom_kill_disable holds a fast fill at the limit. v2's memory.high only
-        // throttles (the kernel still kills at memory.max), so there the full pace stays.
+        // throttles, and per task: measured in the v2 guest (bench/results/guard-v2-idle.md),
+        // ~300 ms for one hog at 256 MiB but next to nothing for four at once, so there the
+        // full pace stays.
         holdBudgetMs: this.holding(rt) ? HOLD_BUDGET_MS : 0,
       });
     }
