@@ -48,7 +48,8 @@ export interface SliceOptions {
 /** Reading per slice of a sliced tick: well under the 50 ms a key may wait (issue 17). */
 export const SLICE_MS = 8;
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** One turn of the event loop: pending input, timers and I/O run before this resolves. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One tick under way: begin() sets it up, step() reads its processes, finish() makes the snapshot. */
 interface TickState {
@@ -119,8 +120,8 @@ export class Sampler {
   }
 
   /**
-   * The same tick as sample(), in slices: after about `sliceMs` of reading (or `slicePids`
-   * processes) it yields to the event loop (`between`, setImmediate by default), so a key
+   * The same tick as sample(), in slices: after listing /proc, after about `sliceMs` of
+   * reading (or `slicePids` processes), and before the snapshot, it yields to the event loop (`between`, setImmediate by default), so a key
    * pressed meanwhile is read, handled and drawn on the previous snapshot, and the tick goes
    * on where it stopped. Same reads, same snapshot. One tick at a time: sample() throws
    * while one is in progress. Null when `cancelled()` said so between two slices (the
@@ -131,14 +132,18 @@ export class Sampler {
     const t = this.begin(req);
     this.busy = true;
     try {
-      for (;;) {
-        const sliceStart = performance.now();
-        const done = this.step(t, slicing.slicePids ?? t.pids.length, slicing.slicePids === undefined ? (slicing.sliceMs ?? SLICE_MS) : Infinity);
-        t.workMs += performance.now() - sliceStart;
-        if (done) break;
+      // Listing /proc, each slice of processes, and the snapshot (victims, cgroups) each run
+      // between two turns of the event loop.
+      let done = false;
+      do {
         await between();
         if (slicing.cancelled?.() === true) return null;
-      }
+        const sliceStart = performance.now();
+        done = this.step(t, slicing.slicePids ?? t.pids.length, slicing.slicePids === undefined ? (slicing.sliceMs ?? SLICE_MS) : Infinity);
+        t.workMs += performance.now() - sliceStart;
+      } while (!done);
+      await between();
+      if (slicing.cancelled?.() === true) return null;
       return this.finish(t);
     } finally {
       this.busy = false;

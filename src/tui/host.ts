@@ -1,6 +1,6 @@
 import type { StoreApi } from 'zustand/vanilla';
 import { parseProcessKey } from '../kernel/oom.js';
-import { Sampler, type SamplerOptions, type SliceOptions } from '../sampler/sampler.js';
+import { Sampler, yieldToEventLoop, type SamplerOptions, type SliceOptions } from '../sampler/sampler.js';
 import type { OomtopState } from '../store/store.js';
 import type { Snapshot } from '../sampler/types.js';
 import type { RuleApplier } from '../rules/applier.js';
@@ -85,7 +85,10 @@ export class SamplerHost {
     this.running = true;
     try {
       const snap = await this.sampler.sampleSliced(this.request(), { ...this.slicing, cancelled: () => this.stopped });
-      if (snap !== null && !this.stopped) this.apply(snap);
+      if (snap === null) return;
+      // The store's share of the tick (histories, events, rows) after one more turn of the loop.
+      await (this.slicing.between ?? yieldToEventLoop)();
+      if (!this.stopped) this.apply(snap);
     } finally {
       this.running = false;
     }
