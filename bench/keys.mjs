@@ -23,10 +23,10 @@
 // OOMTOP_BENCH_ROOT=DIR measures another checkout's build as this one.) Writes
 // bench/results/keys-latest.json and keys-latest.md; bench/run.mjs runs it as part `keys`.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { countProcesses, ensureProcessCount, killAll, machine, makeTmux, median, own, pct, r1, sleep } from './lib.mjs';
+import { countProcesses, ensureProcessCount, killAll, machine, makeTmux, median, own, pct, procMem, r1, sleep } from './lib.mjs';
 
 const ROOT = process.env.OOMTOP_BENCH_ROOT ?? fileURLToPath(new URL('..', import.meta.url));
 
@@ -208,22 +208,14 @@ async function measureTool(tmux, name, tool, { samples, phaseMs, warmupMs, timeo
       pos = now;
       if (pos < 0) pos = tool.position(await ctl.capture());
     }
-    const cpu = readStatTicks(pid);
+    const mem = procMem(pid);
+    const died = mem.gone === true;
+    if (died) log(`  ${name} exited during the run; its last screen:\n${(await ctl.capture()).replace(/\u001b\[[0-9;]*m/g, '')}`);
     log(`  ${name}: median ${r1(median(ms))} ms, p95 ${r1(pct(ms, 95))}, max ${r1(Math.max(...ms))} (${ms.length} keys${timeouts ? `, ${timeouts} timed out` : ''})`);
-    return { command: tool.command, windowSize: size, keys: ms.length, timeouts, resynced, medianMs: r1(median(ms)), p95Ms: r1(pct(ms, 95)), maxMs: r1(Math.max(...ms)), ms: ms.map(r1), cpuTicks: cpu };
+    return { command: tool.command, windowSize: size, keys: ms.length, timeouts, resynced, medianMs: r1(median(ms)), p95Ms: r1(pct(ms, 95)), maxMs: r1(Math.max(...ms)), ms: ms.map(r1), rssMiB: r1(mem.rssKiB / 1024), hwmMiB: r1(mem.hwmKiB / 1024), died };
   } finally {
     ctl.close();
     tmux.kill(session);
-  }
-}
-
-function readStatTicks(pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return null;
   }
 }
 
@@ -344,10 +336,10 @@ export function keysMarkdown(k) {
   md.push('## Key-to-screen latency through tmux (issue 17)', '', `Method: ${k.method}.`, '');
   for (const row of k.sizes) {
     md.push(`### ${row.processes} processes`, '');
-    md.push('| tool | keys | median ms | p95 ms | max ms | median − floor | p95 − floor | max − floor | ratio to htop (median / p95 / max) |', '|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    md.push('| tool | keys | median ms | p95 ms | max ms | median − floor | p95 − floor | max − floor | ratio to htop (median / p95 / max) | RSS MiB (peak) |', '|---|---:|---:|---:|---:|---:|---:|---:|---|---:|');
     for (const [name, r] of Object.entries(row.tools)) {
       const rv = r.ratioVsHtop ? `${f(r.ratioVsHtop.median, 2)} / ${f(r.ratioVsHtop.p95, 2)} / ${f(r.ratioVsHtop.max, 2)}` : name === 'htop' ? '1.00' : '–';
-      md.push(`| ${name} | ${r.keys}${r.timeouts ? ` (${r.timeouts} timed out)` : ''} | ${f(r.medianMs)} | ${f(r.p95Ms)} | ${f(r.maxMs)} | ${f(r.medianLessFloorMs)} | ${f(r.p95LessFloorMs)} | ${f(r.maxLessFloorMs)} | ${rv} |`);
+      md.push(`| ${name}${r.died ? ' (**exited**)' : ''} | ${r.keys}${r.timeouts ? ` (${r.timeouts} timed out)` : ''} | ${f(r.medianMs)} | ${f(r.p95Ms)} | ${f(r.maxMs)} | ${f(r.medianLessFloorMs)} | ${f(r.p95LessFloorMs)} | ${f(r.maxLessFloorMs)} | ${rv} | ${f(r.rssMiB)} (${f(r.hwmMiB)}) |`);
     }
     md.push('', '| oomtop build | tick wall ms | tick CPU ms (user + system) | longest stretch without yielding, ms (median, max) | stretches per tick | store applySnapshot ms |', '|---|---:|---:|---:|---:|---:|');
     for (const [name, t] of Object.entries(row.ticks)) md.push(`| ${name} | ${f(t.wallMsMedian)} | ${f(t.cpuMsMedian)} (${f(t.userMsMedian)} + ${f(t.systemMsMedian)}) | ${f(t.longestBlockMsMedian)}, ${f(t.longestBlockMsMax)} | ${t.slicesMedian} | ${f(t.storeApplyMsMedian)} |`);
