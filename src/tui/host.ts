@@ -11,11 +11,12 @@ import { sanitize } from '../text/sanitize.js';
  * slices (Sampler.sampleSliced: about 8 ms of reading each, then the event loop runs), so a
  * key pressed during a long tick (10,000 processes: 100 ms and more) is read, handled and
  * drawn on the previous snapshot at once instead of after the tick; the finished snapshot
- * goes to the store in one piece, as before. (The samples are shared between ticks, so a
- * row drawn mid-tick may already show the memory and score re-read this tick; the set of
- * rows, the victims and the cgroups are the previous snapshot's until it lands.) One tick at a time: a kick (after an action, a
- * filter typed) that comes during a tick takes another tick as soon as that one is applied,
- * since the one under way may have read the process before the action.
+ * goes to the store in one piece, as before. The samples are shared between ticks, so a row
+ * drawn mid-tick may already show values re-read this tick (memory, score, and in the last
+ * turn before the store takes the snapshot its victim marks); which rows there are, their
+ * order and the events stay the previous snapshot's until it lands. One tick at a time: a
+ * kick (after an action, a filter typed) that comes during a tick takes another tick as soon
+ * as that one is applied, since the one under way may have read the process before the action.
  */
 export class SamplerHost {
   private timer: NodeJS.Timeout | null = null;
