@@ -13,8 +13,8 @@ import { sanitize } from '../text/sanitize.js';
  * drawn on the previous snapshot at once instead of after the tick; the finished snapshot
  * goes to the store in one piece, as before. The samples are shared between ticks, so a row
  * drawn mid-tick may already show values re-read this tick (memory, score, and in the last
- * turn before the store takes the snapshot its victim marks); which rows there are, their
- * order and the events stay the previous snapshot's until it lands. One tick at a time: a
+ * turn before the store takes the snapshot its victim marks; a key that re-sorts sorts by
+ * them); which processes are listed and the events stay the previous snapshot's until it lands. One tick at a time: a
  * kick (after an action, a filter typed) that comes during a tick takes another tick as soon
  * as that one is applied, since the one under way may have read the process before the action.
  */
