@@ -18,7 +18,7 @@
 // wall and CPU time of a tick, and its longest stretch without yielding to the event loop
 // (what a key waits at most for, before its own handling and drawing).
 //
-// Usage: npm run build && node bench/keys.mjs [--sizes=1000,10000] [--samples=60] [--base=DIR]
+// Usage: npm run build && node bench/keys.mjs [--sizes=1000,10000] [--samples=60] [--base=DIR] [--tools=floor,oomtop,htop]
 // (--base, or OOMTOP_BENCH_BASE: another checkout's build measured beside this one, as "before";
 // OOMTOP_BENCH_ROOT=DIR measures another checkout's build as this one.) Writes
 // bench/results/keys-latest.json and keys-latest.md; bench/run.mjs runs it as part `keys`.
@@ -140,8 +140,10 @@ function control(tmux, session) {
       } else if (cur) cur.push(line);
     }
   });
-  const cmd = (s) => new Promise((resolve) => {
-    waiting.push(resolve);
+  // A command tmux never answers (seen once with htop) fails the tool's run instead of hanging the bench.
+  const cmd = (s) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tmux control mode: no answer to "${s}" in 10 s`)), 10_000);
+    waiting.push((r) => (clearTimeout(timer), resolve(r)));
     c.stdin.write(s + '\n');
   });
   return {
@@ -286,7 +288,7 @@ export async function tickBlocks({ root = ROOT, ticks = 12, warmup = 3, pageSize
 }
 
 // ---------------------------------------------------------------- the whole part
-export async function benchKeys({ sizes = [1000, 10000], samples = 60, warmupS = 3, base = process.env.OOMTOP_BENCH_BASE ?? null, log = console.error } = {}) {
+export async function benchKeys({ sizes = [1000, 10000], samples = 60, warmupS = 3, base = process.env.OOMTOP_BENCH_BASE ?? null, only = null, log = console.error } = {}) {
   const out = { method: '', sizes: [] };
   out.method =
     'each tool alone in tmux 120×40 (its own server); a tmux control-mode client sends Down/Up after a random 0–1000 ms wait and polls capture-pane -e every ~1 ms until the highlighted row is the one the key asks for; ms from send-keys to that capture. Floor: a bash loop reading the key bytes and printing a counter. Ticks: the TUI host of each build in the bench process on the real /proc (wall, CPU, longest stretch without yielding to the event loop)';
@@ -300,7 +302,13 @@ export async function benchKeys({ sizes = [1000, 10000], samples = 60, warmupS =
       const tmux = makeTmux('oomtop-bench-keys');
       try {
         for (const [name, tool] of Object.entries(tools(tmux.dir, base))) {
-          row.tools[name] = await measureTool(tmux, name, tool, { samples, phaseMs: 1000, warmupMs: warmupS * 1000, log });
+          if (only && !only.includes(name)) continue;
+          try {
+            row.tools[name] = await measureTool(tmux, name, tool, { samples, phaseMs: 1000, warmupMs: warmupS * 1000, log });
+          } catch (e) {
+            log(`  ${name}: not measured: ${e.message}`);
+            row.tools[name] = { command: tool.command, error: e.message, keys: 0 };
+          }
         }
       } finally {
         tmux.close();
@@ -351,7 +359,7 @@ export function keysMarkdown(k) {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arg = (k) => process.argv.find((a) => a.startsWith(`--${k}=`))?.slice(k.length + 3);
   const sizes = (arg('sizes') ?? '1000,10000').split(',').map(Number);
-  const res = { date: new Date().toISOString(), machine: machine(), ...(await benchKeys({ sizes, samples: Number(arg('samples') ?? 60), base: arg('base') ?? process.env.OOMTOP_BENCH_BASE ?? null })) };
+  const res = { date: new Date().toISOString(), machine: machine(), ...(await benchKeys({ sizes, samples: Number(arg('samples') ?? 60), base: arg('base') ?? process.env.OOMTOP_BENCH_BASE ?? null, only: arg('tools')?.split(',') ?? null })) };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const md = `# oomtop key-to-screen latency — ${res.date}\n\nMachine: Linux ${res.machine.kernel}, ${res.machine.cores} × ${res.machine.cpu}, ${res.machine.ramGiB} GiB RAM, Node ${res.machine.node}; ${res.machine.tools.htop}, ${res.machine.tools.tmux}. Load at start: ${res.machine.loadavg}.\n\n${keysMarkdown(res)}\n`;
