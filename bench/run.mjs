@@ -3,7 +3,9 @@
 // --quick (or QUICK=1) shortens every part (for a smoke run); --only=part,part (or ONLY=)
 // re-runs some parts and keeps the others from the last latest.json. Parts: sampler, pair
 // (oomtop beside one peer at a time: the figure that counts), start, guard (idle beside
-// earlyoom), tui (all four tools at once: a second view), oom, profile.
+// earlyoom), tui (all four tools at once: a second view), oom, profile, keys (key-to-screen
+// latency through tmux at 1,000 and 10,000 processes beside htop; OOMTOP_BENCH_BASE=DIR adds
+// another build as "before"; also written to results/keys-latest.*).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { benchSampler } from './sampler.mjs';
@@ -12,12 +14,13 @@ import { benchFirstFrame, benchOomKill } from './latency.mjs';
 import { benchPairs } from './pair.mjs';
 import { benchGuardIdle } from './guard-idle.mjs';
 import { profileTui, SHEBANG } from './profile.mjs';
+import { benchKeys, keysMarkdown } from './keys.mjs';
 import { machine, countProcesses, ensurePackages } from './lib.mjs';
 
 const argv = process.argv.slice(2);
 const quick = process.env.QUICK === '1' || argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? process.env.ONLY;
-const only = (onlyArg ?? 'sampler,pair,start,guard,tui,oom,profile').split(',');
+const only = (onlyArg ?? 'sampler,pair,start,guard,tui,oom,profile,keys').split(',');
 const log = (s) => process.stderr.write(`${s}\n`);
 // The peers measured side by side, from Debian's packages (installed when missing, as root).
 ensurePackages({ top: 'procps', htop: 'htop', btop: 'btop', tmux: 'tmux', earlyoom: 'earlyoom' });
@@ -54,6 +57,14 @@ if (only.includes('oom')) {
 if (only.includes('profile')) {
   log('(e) profile: V8 flag variants side by side, --cpu-prof by component');
   res.profile = await profileTui({ seconds: quick ? 15 : 60, cpuProfEnv: SHEBANG, log });
+}
+if (only.includes('keys')) {
+  log('(g) key-to-screen latency through tmux, beside htop and the tmux floor');
+  // 10,000 sleepers take about 4 GiB and need pid_max and threads-max above that.
+  res.keys = await benchKeys({ sizes: quick ? [1000] : [1000, 10000], samples: quick ? 20 : 60, log });
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${dir}keys-latest.json`, JSON.stringify({ date: res.date, machine: res.machine, ...res.keys }, null, 2) + '\n');
+  writeFileSync(`${dir}keys-latest.md`, `# oomtop key-to-screen latency — ${res.date}\n\n${keysMarkdown(res.keys)}\n`);
 }
 
 const f = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
@@ -139,6 +150,7 @@ if (res.profile) {
   }
   md.push('');
 }
+if (res.keys) md.push(keysMarkdown(res.keys), '');
 
 mkdirSync(dir, { recursive: true });
 writeFileSync(`${dir}latest.json`, JSON.stringify(res, null, 2) + '\n');

@@ -4,7 +4,7 @@ import { isCgroupfs, ProcFiles } from '../proc/handles.js';
 import { oomRules, permilleFromScore, processKey, type OomRules } from '../kernel/oom.js';
 import { pickNextVictim } from '../proc/risk.js';
 import { readKernelVersion, readLoadavg, readMeminfo, readOomKillCount, readOomSettings, readPressure, readUptimeSeconds } from '../proc/system.js';
-import type { KernelVersion, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
+import type { KernelVersion, MemInfo, OomSettings, ProcStat, ProcStatus } from '../proc/types.js';
 import { UserNames } from '../proc/users.js';
 import { detectPageKiB } from '../proc/pagesize.js';
 import type { ProcessSample, Snapshot } from './types.js';
@@ -40,6 +40,41 @@ export interface SamplerOptions {
   now?: () => number;
 }
 
+/** How sampleSliced() cuts a tick. */
+export interface SliceOptions {
+  /** Yield after about this much reading, ms (default SLICE_MS). */
+  sliceMs?: number;
+  /** Yield after this many processes instead (tests: a deterministic cut). */
+  slicePids?: number;
+  /** Run between two slices (default: setImmediate, so pending input and timers run first). */
+  between?: () => Promise<void> | void;
+  /** Looked at after each yield: true drops the tick (the host stopped). */
+  cancelled?: () => boolean;
+}
+
+/** Reading per slice of a sliced tick: well under the 50 ms a key may wait (issue 17). */
+export const SLICE_MS = 8;
+
+/** One turn of the event loop: pending input, timers and I/O run before this resolves. */
+export const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One tick under way: begin() sets it up, step() reads its processes, finish() makes the snapshot. */
+interface TickState {
+  tick: number;
+  req: ReadRequest;
+  refreshEvery: number;
+  pids: number[];
+  /** Index in pids of the next process to read. */
+  next: number;
+  time: number;
+  memory: MemInfo | null;
+  totalKiB: number;
+  processes: ProcessSample[];
+  warnings: string[];
+  /** Time spent reading so far (the slices, not the yields between them). */
+  workMs: number;
+}
+
 interface Entry {
   sample: ProcessSample;
   seen: number;
@@ -73,6 +108,8 @@ export class Sampler {
   private readonly holdCgroups: boolean;
   /** Last tick's system and cgroup victims. */
   private readonly victims = new Set<number>();
+  /** A sliced tick is between two of its slices. */
+  private busy = false;
 
   constructor(private readonly opts: SamplerOptions) {
     this.files = new ProcFiles(opts.procRoot, { hold: opts.holdFiles, maxFds: opts.maxFds });
@@ -84,116 +121,198 @@ export class Sampler {
     this.rules = oomRules(this.kernel);
   }
 
+  /**
+   * One tick, synchronously: --once, the guard's history, the exporter and the recorder.
+   * The TUI takes the same tick in slices (sampleSliced).
+   */
   sample(req: ReadRequest = {}): Snapshot {
+    const t = this.begin(req);
+    this.step(t, t.pids.length);
+    return this.finish(t);
+  }
+
+  /**
+   * The same tick as sample(), in slices: after listing /proc, after about `sliceMs` of
+   * reading (or `slicePids` processes), and before the snapshot, it yields to the event loop (`between`, setImmediate by default), so a key
+   * pressed meanwhile is read, handled and drawn on the previous snapshot, and the tick goes
+   * on where it stopped. Same reads, same snapshot. One tick at a time: sample() throws
+   * while one is in progress. Null when `cancelled()` said so between two slices (the
+   * sampler stays usable; the next tick starts over).
+   */
+  async sampleSliced(req: ReadRequest = {}, slicing: SliceOptions = {}): Promise<Snapshot | null> {
+    const between = slicing.between ?? yieldToEventLoop;
+    const t = this.begin(req);
+    this.busy = true;
+    try {
+      // Listing /proc, each slice of processes, and the snapshot (victims, cgroups) each run
+      // between two turns of the event loop.
+      let done = false;
+      do {
+        await between();
+        if (slicing.cancelled?.() === true) return null;
+        const sliceStart = performance.now();
+        done = this.step(t, slicing.slicePids ?? t.pids.length, slicing.slicePids === undefined ? (slicing.sliceMs ?? SLICE_MS) : Infinity);
+        t.workMs += performance.now() - sliceStart;
+      } while (!done);
+      await between();
+      if (slicing.cancelled?.() === true) return null;
+      return this.finish(t);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A sliced tick is under way (between two of its slices). */
+  get sampling(): boolean {
+    return this.busy;
+  }
+
+  private begin(req: ReadRequest): TickState {
+    if (this.busy) throw new Error('a sliced sample is in progress: one tick at a time');
     const now = this.opts.now ?? Date.now;
     const started = performance.now();
     const tick = ++this.tick;
     const { procRoot } = this.opts;
-    const refreshEvery = this.opts.refreshEvery ?? 30;
     const warnings: string[] = [];
-
     const pids = listPids(procRoot);
     if (pids.length === 0) warnings.push(`cannot list processes in ${procRoot}`);
     const time = now();
-    const processes: ProcessSample[] = [];
     const memory = readMeminfo(procRoot);
     if (memory === null) warnings.push(`cannot read ${join(procRoot, 'meminfo')}`);
-    const totalKiB = memory ? memory.totalKiB + memory.swapTotalKiB : 0;
+    return {
+      tick,
+      req,
+      refreshEvery: this.opts.refreshEvery ?? 30,
+      pids,
+      next: 0,
+      time,
+      memory,
+      totalKiB: memory ? memory.totalKiB + memory.swapTotalKiB : 0,
+      processes: [],
+      warnings,
+      workMs: performance.now() - started,
+    };
+  }
 
-    const files = this.files;
-    for (const pid of pids) {
-      let entry = this.cache.get(pid);
-      const plan = planTick(entry, pid, tick, req, this.victims.has(pid), refreshEvery);
-      if (plan.skip) {
-        entry!.seen = tick;
-        continue;
-      }
-      // A known process whose statm is held costs two held reads a tick (statm, oom_score):
-      // the descriptor names that very process, so stat (name, state, start time) is read
-      // only for new processes and detail reads.
-      let size = -1;
-      let resident = -1;
-      if (entry !== undefined && !entry.kernelThread && files.holdsStatm(pid)) {
-        if (files.statm(pid)) {
-          size = files.statmPages.size;
-          resident = files.statmPages.resident;
-        } else {
-          // That process is gone; the PID may already name a new one.
-          files.forget(pid);
-          this.cache.delete(pid);
-          entry = undefined;
-        }
-      }
-      let stat: ProcStat | null = null;
-      if (resident < 0 || plan.asked) {
-        stat = readStat(procRoot, pid);
-        if (stat === null) continue; // vanished between listing and reading: normal
-        if (isKernelThread(stat)) {
-          files.forget(pid);
-          this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
-          continue;
-        }
-        if (stat.state === 'Z' || stat.state === 'X') continue; // zombies hold no memory and cannot be chosen
-      }
-
-      let fresh = false;
-      if (!entry || entry.kernelThread || (stat !== null && entry.sample.startTimeTicks !== stat.startTimeTicks)) {
-        // Unknown here means stat was read above.
-        if (entry && !entry.kernelThread) files.forget(pid);
-        entry = { sample: this.blank(pid, stat!.startTimeTicks), seen: tick, kernelThread: false };
-        this.cache.set(pid, entry);
-        fresh = true;
-        size = resident = -1;
-      }
-      entry.seen = tick;
-      const s = entry.sample;
-      let exec = false;
-      if (stat !== null) {
-        exec = !fresh && s.name !== stat.comm;
-        s.name = stat.comm;
-        s.state = stat.state;
-        s.ppid = stat.ppid;
-        s.pgrp = stat.pgrp;
-      }
-      if (resident < 0) {
-        // Open statm now, to be held from the next tick on; without a held file (a fixture
-        // tree, past the descriptor budget) stat's RSS serves, read every tick.
-        if (files.canHold && files.statm(pid)) {
-          size = files.statmPages.size;
-          resident = files.statmPages.resident;
-        } else {
-          size = 1;
-          resident = stat!.rssPages;
-        }
-      }
-      if (size === 0) continue; // no mm any more: exiting, or a zombie not yet seen as one
-      const rssBefore = s.rssKiB;
-      s.rssKiB = resident * this.pageKiB;
-
-      // On screen last tick too, not a victim, memory unchanged: nothing in status moved.
-      const onScreen = req.detailPids?.has(pid) === true;
-      const settled =
-        onScreen && !fresh && !exec && entry.askedTick === tick - 1 && entry.sizePages === size && s.rssKiB === rssBefore && !this.victims.has(pid);
-      if (onScreen) entry.askedTick = tick;
-      entry.sizePages = size;
-      const what = planDetails(plan, { fresh, exec, hasDetails: s.detailTime !== 0, tick, settled }, req);
-      if (what.status) {
-        const status = readStatus(procRoot, pid);
-        if (status === null) continue;
-        if (!status.hasMm) continue;
-        this.applyStatus(s, status, time);
-      }
-      if (what.adj) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
-      if (what.cmdline) s.cmdline = readCmdline(procRoot, pid) ?? '';
-      if (what.cgroup) this.readCgroup(s);
-      const score = files.oomScore(pid);
-      if (score === null) continue;
-      // The score moved while the memory did not: oom_score_adj changed (another tool, or
-      // the process itself). Read it now rather than at the next round.
-      if (!what.adj && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
-      s.oomScore = score;
-      processes.push(s);
+  /**
+   * Read the next processes of the tick: at most `count`, and stop after `ms` (looked at
+   * every few processes). True when every listed process has been read.
+   */
+  private step(t: TickState, count: number, ms = Infinity): boolean {
+    const { pids } = t;
+    const end = Math.min(pids.length, t.next + Math.max(1, count));
+    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    let i = t.next;
+    while (i < end) {
+      this.readProcess(t, pids[i]!);
+      i++;
+      if ((i & 15) === 0 && deadline !== Infinity && performance.now() >= deadline) break;
     }
+    t.next = i;
+    return i >= pids.length;
+  }
+
+  private readProcess(t: TickState, pid: number): void {
+    const { tick, req, time, processes } = t;
+    const { procRoot } = this.opts;
+    const files = this.files;
+    let entry = this.cache.get(pid);
+    const plan = planTick(entry, pid, tick, req, this.victims.has(pid), t.refreshEvery);
+    if (plan.skip) {
+      entry!.seen = tick;
+      return;
+    }
+    // A known process whose statm is held costs two held reads a tick (statm, oom_score):
+    // the descriptor names that very process, so stat (name, state, start time) is read
+    // only for new processes and detail reads.
+    let size = -1;
+    let resident = -1;
+    if (entry !== undefined && !entry.kernelThread && files.holdsStatm(pid)) {
+      if (files.statm(pid)) {
+        size = files.statmPages.size;
+        resident = files.statmPages.resident;
+      } else {
+        // That process is gone; the PID may already name a new one.
+        files.forget(pid);
+        this.cache.delete(pid);
+        entry = undefined;
+      }
+    }
+    let stat: ProcStat | null = null;
+    if (resident < 0 || plan.asked) {
+      stat = readStat(procRoot, pid);
+      if (stat === null) return; // vanished between listing and reading: normal
+      if (isKernelThread(stat)) {
+        files.forget(pid);
+        this.cache.set(pid, { sample: entry?.sample ?? this.blank(pid, stat.startTimeTicks), seen: tick, kernelThread: true });
+        return;
+      }
+      if (stat.state === 'Z' || stat.state === 'X') return; // zombies hold no memory and cannot be chosen
+    }
+
+    let fresh = false;
+    if (!entry || entry.kernelThread || (stat !== null && entry.sample.startTimeTicks !== stat.startTimeTicks)) {
+      // Unknown here means stat was read above.
+      if (entry && !entry.kernelThread) files.forget(pid);
+      entry = { sample: this.blank(pid, stat!.startTimeTicks), seen: tick, kernelThread: false };
+      this.cache.set(pid, entry);
+      fresh = true;
+      size = resident = -1;
+    }
+    entry.seen = tick;
+    const s = entry.sample;
+    let exec = false;
+    if (stat !== null) {
+      exec = !fresh && s.name !== stat.comm;
+      s.name = stat.comm;
+      s.state = stat.state;
+      s.ppid = stat.ppid;
+      s.pgrp = stat.pgrp;
+    }
+    if (resident < 0) {
+      // Open statm now, to be held from the next tick on; without a held file (a fixture
+      // tree, past the descriptor budget) stat's RSS serves, read every tick.
+      if (files.canHold && files.statm(pid)) {
+        size = files.statmPages.size;
+        resident = files.statmPages.resident;
+      } else {
+        size = 1;
+        resident = stat!.rssPages;
+      }
+    }
+    if (size === 0) return; // no mm any more: exiting, or a zombie not yet seen as one
+    const rssBefore = s.rssKiB;
+    s.rssKiB = resident * this.pageKiB;
+
+    // On screen last tick too, not a victim, memory unchanged: nothing in status moved.
+    const onScreen = req.detailPids?.has(pid) === true;
+    const settled =
+      onScreen && !fresh && !exec && entry.askedTick === tick - 1 && entry.sizePages === size && s.rssKiB === rssBefore && !this.victims.has(pid);
+    if (onScreen) entry.askedTick = tick;
+    entry.sizePages = size;
+    const what = planDetails(plan, { fresh, exec, hasDetails: s.detailTime !== 0, tick, settled }, req);
+    if (what.status) {
+      const status = readStatus(procRoot, pid);
+      if (status === null) return;
+      if (!status.hasMm) return;
+      this.applyStatus(s, status, time);
+    }
+    if (what.adj) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+    if (what.cmdline) s.cmdline = readCmdline(procRoot, pid) ?? '';
+    if (what.cgroup) this.readCgroup(s);
+    const score = files.oomScore(pid);
+    if (score === null) return;
+    // The score moved while the memory did not: oom_score_adj changed (another tool, or
+    // the process itself). Read it now rather than at the next round.
+    if (!what.adj && score !== s.oomScore && s.rssKiB === rssBefore) s.oomScoreAdj = readOomScoreAdj(procRoot, pid);
+    s.oomScore = score;
+    processes.push(s);
+  }
+
+  private finish(t: TickState): Snapshot {
+    const started = performance.now();
+    const { tick, processes, pids, memory, warnings, time } = t;
+    const { procRoot } = this.opts;
     // init can never be chosen: it has no share to show.
     for (const s of processes) s.badnessPermille = s.pid === 1 ? null : permilleFromScore(s.oomScore, s.oomScoreAdj, this.rules.scale);
     for (const [pid, e] of this.cache) if (e.seen !== tick) this.cache.delete(pid);
@@ -204,7 +323,7 @@ export class Sampler {
     if (pids.length > 0 && !pids.includes(1) && existsSync(join(procRoot, 'self'))) {
       warnings.push('only own processes are visible (/proc mounted with hidepid?): run as root to see all');
     }
-    const victim = pickNextVictim(processes, { totalKiB, pageKiB: this.pageKiB }, this.rules);
+    const victim = pickNextVictim(processes, { totalKiB: t.totalKiB, pageKiB: this.pageKiB }, this.rules);
     for (const p of processes) p.nextVictim = p === victim;
     const cgroups = sampleCgroups(this.opts.hierarchy ?? null, processes, memory, this.settings.swappiness, victim, this.opts.namer, {
       pageKiB: this.pageKiB,
@@ -218,24 +337,25 @@ export class Sampler {
     this.victims.clear();
     if (victim) this.victims.add(victim.pid);
     for (const c of cgroups) if (c.nextVictimPid !== null) this.victims.add(c.nextVictimPid);
+    const system = {
+      kernel: this.kernel,
+      scale: this.rules.scale,
+      memory,
+      pressure: readPressure(procRoot),
+      oomKills: readOomKillCount(procRoot),
+      settings: this.settings,
+      load: readLoadavg(procRoot),
+      uptimeSec: readUptimeSeconds(procRoot),
+    };
     return {
       seq: tick,
       time,
-      system: {
-        kernel: this.kernel,
-        scale: this.rules.scale,
-        memory,
-        pressure: readPressure(procRoot),
-        oomKills: readOomKillCount(procRoot),
-        settings: this.settings,
-        load: readLoadavg(procRoot),
-        uptimeSec: readUptimeSeconds(procRoot),
-      },
+      system,
       // The cached objects themselves: they change in place on the next tick (see ProcessSample).
       processes,
       nextVictimPid: victim?.pid ?? null,
       cgroups,
-      costMs: performance.now() - started,
+      costMs: t.workMs + (performance.now() - started),
       warnings,
     };
   }
