@@ -29,9 +29,10 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * (test/text/format.test.ts checks every one): Latin-1 but the soft hyphen, punctuation
  * (… – — ‰), arrows, math operators, ⌊⌋, box drawing, blocks and geometric shapes but ◽◾.
  * What the header and the table draw besides ASCII; string-width segments graphemes with
- * Intl.Segmenter, which cost more than the rest of the header's layout, every frame.
+ * Intl.Segmenter, which cost more than the rest of the header's layout, every frame. The fast
+ * Output (src/ui/ink/output.ts) builds rows of such characters without cells on the same test.
  */
-function narrowCell(c: number): boolean {
+export function narrowCell(c: number): boolean {
   if (c >= 0x20 && c <= 0x7e) return true;
   if (c < 0xa0) return false;
   if (c <= 0xff) return c !== 0xad;

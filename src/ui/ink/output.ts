@@ -17,6 +17,7 @@
  */
 import { ansiCodesToString, diffAnsiCodes, reduceAnsiCodesIncremental, styledCharsFromTokens, styledCharsToString, tokenize, type AnsiCode, type StyledChar } from '@alcalzone/ansi-tokenize';
 import sliceAnsi from 'slice-ansi';
+import { narrowCell } from '../../text/format.js';
 import stringWidth from 'string-width';
 
 type Transformer = (line: string, index: number) => string;
@@ -130,11 +131,6 @@ function codesOf(seq: string): AnsiCode[] {
   return codes;
 }
 
-/** One cell per code unit: printable ASCII, Latin-1, punctuation, arrows, box drawing, blocks (src/text/format.ts's narrow set). */
-function oneCell(c: number): boolean {
-  return (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xff && c !== 0xad) || (c >= 0x2010 && c <= 0x2027) || (c >= 0x2030 && c <= 0x205e) || (c >= 0x2190 && c <= 0x22ff) || (c >= 0x2500 && c <= 0x259f);
-}
-
 /**
  * The row Ink would build from one line written at x, without a cell or a token per
  * character: runs of text between SGR sequences carry one style list each, and the same
@@ -163,7 +159,7 @@ export function runRow(x: number, line: string, width: number): string | null {
     }
     let j = i;
     while (j < line.length && line.charCodeAt(j) !== 0x1b) {
-      if (!oneCell(line.charCodeAt(j))) return null;
+      if (!narrowCell(line.charCodeAt(j))) return null;
       j++;
     }
     cells += j - i;
@@ -186,7 +182,7 @@ function place(row: Cell[], x: number, characters: readonly Cell[], c: FrameCach
   for (const character of characters) {
     row[offsetX] = character;
     const v = character.value;
-    const characterWidth = v.length === 1 && oneCell(v.charCodeAt(0)) ? 1 : Math.max(1, c.stringWidth(v));
+    const characterWidth = v.length === 1 && narrowCell(v.charCodeAt(0)) ? 1 : Math.max(1, c.stringWidth(v));
     if (characterWidth > 1) {
       for (let index = 1; index < characterWidth; index++) {
         row[offsetX + index] = { type: 'char', value: '', fullWidth: false, styles: character.styles };
