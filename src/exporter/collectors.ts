@@ -180,7 +180,7 @@ export const kernelLogCollector: CollectorFactory = (r) => {
   const kills = counter(r, 'oomtop_kernel_oom_kills_total', 'OOM kills read from the kernel log since the exporter started, by constraint (none: system-wide, memcg: a cgroup limit) and the cgroup whose limit was hit.', ['constraint', 'cgroup']);
   const lastTime = gauge(r, 'oomtop_last_oom_kill_timestamp_seconds', 'When the last OOM kill in the kernel log happened (Unix time), including kills from before the exporter started.');
   const last = gauge(r, 'oomtop_last_oom_kill_info', 'The victim of the last OOM kill in the kernel log (one series, replaced by the next kill).', ['constraint', 'cgroup', 'task_cgroup', 'container', 'pid', 'comm', 'oom_score_adj']);
-  const up = gauge(r, 'oomtop_kernel_log_up', '1 when the kernel log (/dev/kmsg, dmesg or journalctl) is readable, so kills are seen.');
+  const up = gauge(r, 'oomtop_kernel_log_up', '1 when the kernel log (/dev/kmsg, dmesg or journalctl) is followed and readable, so kills are seen; 0 when it cannot be read or is not followed (--no-kernel-log, --once).');
   return {
     update({ kills: k, cgroups, kernelLogUp }) {
       kills.reset();
@@ -248,19 +248,22 @@ export const exporterCollector: CollectorFactory = (r) => {
  * The store's live forecast (src/store/forecast.ts, the figures behind the TUI's ETAs and L
  * badge): time to exhaustion per scope with a confident shrinking trend, and the growth of
  * each leak suspect. Bounded: scopes are the system and the exported cgroups; suspects are
- * live processes whose memory floor rises steadily.
+ * live processes whose memory floor rises steadily, at most --top of them (the fastest).
  */
 export const forecastCollector: CollectorFactory = (r) => {
   const eta = gauge(r, 'oomtop_memory_exhaustion_eta_seconds', 'Time until the scope runs out at its current trend ("system": MemAvailable + free swap; a cgroup: limit − working set); no series when there is no confident shrinking trend.', ['scope']);
   const growth = gauge(r, 'oomtop_process_growth_bytes_per_second', "A leak suspect's growth: the robust slope of its resident memory's rising floor.", ['pid', 'comm', 'cgroup']);
   return {
-    update({ state, snapshot, cgroups }) {
+    update({ state, snapshot, cgroups, top }) {
       eta.reset();
       growth.reset();
       const g = forecastGauges(state.forecast, snapshot.processes);
       const exported = new Set(cgroups.kept.map((c) => c.memory.path));
       for (const e of g.eta) if (e.scope === 'system' || exported.has(e.scope)) eta.set({ scope: labelValue(e.scope) }, e.seconds);
-      for (const p of g.growth) growth.set({ pid: String(p.pid), comm: labelValue(p.comm), cgroup: labelValue(p.cgroup) }, p.bytesPerSecond);
+      // Bounded like the process series: the --top fastest growers (a box where every worker
+      // grows at once must not grow one series per process).
+      const fastest = [...g.growth].sort((a, b) => b.bytesPerSecond - a.bytesPerSecond || a.pid - b.pid).slice(0, top);
+      for (const p of fastest) growth.set({ pid: String(p.pid), comm: labelValue(p.comm), cgroup: labelValue(p.cgroup) }, p.bytesPerSecond);
     },
   };
 };

@@ -117,7 +117,9 @@ export class Exporter {
       pressureLevel: st.pressureLevel,
       cgroups: selectCgroups(snapshot, this.opts.maxCgroups),
       kills: this.kills,
-      kernelLogUp: st.kernelLog === null || st.kernelLog.source !== 'none',
+      // Not followed (--no-kernel-log, --once) is not seen either: 0, so the alerts fall back
+      // on the kernel's own counters (OomtopOomKillUnlogged).
+      kernelLogUp: this.follower !== null && (st.kernelLog === null || st.kernelLog.source !== 'none'),
       guard: this.opts.guard ? this.opts.guard() : null,
       top: this.opts.top,
       state: st,

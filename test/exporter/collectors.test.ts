@@ -7,7 +7,7 @@ import { parseProcCgroup } from '../../src/cgroup/proccgroup.js';
 import { Exporter } from '../../src/exporter/exporter.js';
 import { labelValue, workloadLabels } from '../../src/exporter/labels.js';
 import type { OomEvent } from '../../src/kernel/types.js';
-import { makeFakeProc, removeFakeProc, type FakeProcess } from '../helpers/fakeproc.js';
+import { makeFakeProc, removeFakeProc, writeFakeProcess, type FakeProcess } from '../helpers/fakeproc.js';
 import { parseLabels, sampleValue } from '../helpers/exporter.js';
 import { promtool, promtoolSkipReason } from '../helpers/prometheus.js';
 import { FIXTURES } from '../cgroup/fixtures.js';
@@ -28,7 +28,7 @@ afterEach(() => {
   for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
 });
 
-function setup(processes: FakeProcess[], opts: { top?: number; maxCgroups?: number } = {}) {
+function setup(processes: FakeProcess[], opts: { top?: number; maxCgroups?: number; now?: () => number } = {}) {
   const cg = mkdtempSync(join(tmpdir(), 'oomtop-exp-cg-'));
   roots.push(cg);
   cpSync(join(FIXTURES, 'v2', 'sys', 'fs', 'cgroup'), cg, { recursive: true });
@@ -48,6 +48,7 @@ function setup(processes: FakeProcess[], opts: { top?: number; maxCgroups?: numb
     containerNames: false,
     hierarchy,
     memoryCgroupOf: (text) => parseProcCgroup(text, 2),
+    now: opts.now,
   });
   return { exporter, proc, cg };
 }
@@ -202,6 +203,28 @@ describe('exporter collectors on fixture trees', () => {
     }
     expect(k.counted().map((c) => c.cgroup)).toEqual(['/pod7', '/pod8', '/pod9']);
     expect(k.last?.pid).toBe(9);
+  });
+
+  it('growth series stay bounded: six processes leaking at once, --top 2, only the two fastest get oomtop_process_growth_bytes_per_second', async () => {
+    // Six processes whose resident memory rises steadily, at 1..6 MiB per second of the
+    // exporter's clock, sampled once a second for 40 s (the forecast runs every 5 s).
+    let t = 1_700_000_000_000;
+    const leakers: FakeProcess[] = [1, 2, 3, 4, 5, 6].map((i) => ({ pid: 1000 + i, comm: `leak${i}`, rssPages: 10_000 }));
+    const { exporter, proc } = setup([{ pid: 1, comm: 'init', rssPages: 100 }, ...leakers], { top: 2, now: () => t });
+    let text = '';
+    for (let s = 0; s < 40; s++) {
+      for (const [i, p] of leakers.entries()) writeFakeProcess(proc, { ...p, rssPages: 10_000 + s * (i + 1) * 256 });
+      text = await exporter.scrape();
+      t += 1000;
+    }
+    exporter.stop();
+    const growth = text.split('\n').filter((l) => l.startsWith('oomtop_process_growth_bytes_per_second{'));
+    expect(growth.map((l) => parseLabels(l).comm)).toEqual(['leak6', 'leak5']);
+    // Each near its true rate (256 pages of 4 KiB per second per step of i).
+    for (const l of growth) {
+      const i = Number(parseLabels(l).comm!.slice(4));
+      expect(Number(l.split(' ').pop())).toBeCloseTo(i * 1024 * 1024, -5);
+    }
   });
 
   it('workload labels: a unit, a pod with its namespace, a bare container', () => {

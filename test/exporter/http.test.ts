@@ -1,5 +1,5 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,45 @@ describe('oomtop exporter options', () => {
     expect(sampleValue(text, 'oomtop_memory_total_bytes')).toBe(memTotalBytes());
     expect(readdirSync(dir)).toEqual(['oomtop.prom']);
     if (promtoolSkipReason === null) expect(promtool(['check', 'metrics'], text).status).toBe(0);
+  });
+
+  it('--textfile PATH without --once: rewritten every --interval by rename (a reader never sees half a file), no port, nothing left but the file after SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-textfile-'));
+    dirs.push(dir);
+    const path = join(dir, 'oomtop.prom');
+    const child = spawn(process.execPath, [resolve(repo, 'bin/oomtop.js'), 'exporter', '--textfile', path, '--interval', '0.1', '--top', '3', '--no-kernel-log'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await pollFor(async () => (stderr.includes(`writing ${path} every 0.1 s`) ? true : undefined), 20_000, 'the exporter to start writing');
+      expect(stderr).not.toContain('listening on');
+      const whole = (text: string) => text.endsWith('\n') && sampleValue(text, 'oomtop_memory_total_bytes') === memTotalBytes() && sampleValue(text, 'oomtop_exporter_sample_timestamp_seconds') !== undefined;
+      // An open descriptor keeps the file it opened: after rewrites by rename it still reads
+      // that whole file, and the path names a new inode (a rewrite in place would truncate it).
+      const fd = openSync(path, 'r');
+      const firstIno = fstatSync(fd).ino;
+      const stamps = new Set<number>();
+      const until = Date.now() + 2500;
+      let reads = 0;
+      while (Date.now() < until) {
+        const text = readFileSync(path, 'utf8');
+        reads++;
+        expect(whole(text), `read ${reads}: ${text.length} bytes`).toBe(true);
+        stamps.add(sampleValue(text, 'oomtop_exporter_sample_timestamp_seconds')!);
+        for (const f of readdirSync(dir)) expect(f === 'oomtop.prom' || /^\.oomtop\.prom\.\d+\.tmp$/.test(f), f).toBe(true);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      expect(stamps.size).toBeGreaterThan(3);
+      expect(statSync(path).ino).not.toBe(firstIno);
+      expect(whole(readFileSync(fd, 'utf8'))).toBe(true);
+      closeSync(fd);
+    } finally {
+      if (child.exitCode === null) process.kill(child.pid!, 'SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(readdirSync(dir)).toEqual(['oomtop.prom']);
+    if (promtoolSkipReason === null) expect(promtool(['check', 'metrics'], readFileSync(path, 'utf8')).status).toBe(0);
   });
 
   it.skipIf(nodeExporterSkipReason !== null)('a real node_exporter serves the textfile: its textfile collector reads it without error', async () => {
