@@ -85,11 +85,32 @@ function sameLength(a: Length, b: Length): boolean {
   return a.unit === b.unit && (a.value === b.value || (Number.isNaN(a.value) && Number.isNaN(b.value)));
 }
 
-type CacheEntry = { aw: number; ah: number; wm: number; hm: number; ow: number; oh: number; w: number; h: number };
-const same = (a: number, b: number): boolean => a === b || (Number.isNaN(a) && Number.isNaN(b));
-function hit(e: CacheEntry, aw: number, ah: number, wm: number, hm: number, ow: number, oh: number): boolean {
-  return e.wm === wm && e.hm === hm && same(e.aw, aw) && same(e.ah, ah) && same(e.ow, ow) && same(e.oh, oh);
+/** Yoga's CachedMeasurement: the inputs of a measure or layout and the size it gave. */
+type CacheEntry = { aw: number; ah: number; wm: number; hm: number; cw: number; ch: number };
+const emptyEntry = (): CacheEntry => ({ aw: -1, ah: -1, wm: MAX_CONTENT, hm: MAX_CONTENT, cw: -1, ch: -1 });
+const MAX_CACHED_MEASUREMENTS = 8;
+/** Yoga's gCurrentGenerationCount: one more for each calculateLayout, over all trees. */
+let generation = 0;
+
+// Yoga's algorithm/Cache.cpp: when a measure function's earlier answer still holds.
+function sizeIsExactAndMatchesOldMeasuredSize(mode: number, size: number, lastComputed: number): boolean {
+  return mode === STRETCH_FIT && inexactEquals(size, lastComputed);
 }
+function oldSizeIsMaxContentAndStillFits(mode: number, size: number, lastMode: number, lastComputed: number): boolean {
+  return mode === FIT_CONTENT && lastMode === MAX_CONTENT && (size >= lastComputed || inexactEquals(size, lastComputed));
+}
+function newSizeIsStricterAndStillValid(mode: number, size: number, lastMode: number, lastSize: number, lastComputed: number): boolean {
+  return lastMode === FIT_CONTENT && mode === FIT_CONTENT && isDefined(lastSize) && isDefined(size) && isDefined(lastComputed) && lastSize > size && (lastComputed <= size || inexactEquals(size, lastComputed));
+}
+function canUseCachedMeasurement(wm: number, aw: number, hm: number, ah: number, e: CacheEntry, marginRow: number, marginColumn: number): boolean {
+  if ((isDefined(e.ch) && e.ch < 0) || (isDefined(e.cw) && e.cw < 0)) return false;
+  const sameW = e.wm === wm && inexactEquals(roundToPixelGrid(e.aw, false, false), roundToPixelGrid(aw, false, false));
+  const sameH = e.hm === hm && inexactEquals(roundToPixelGrid(e.ah, false, false), roundToPixelGrid(ah, false, false));
+  const widthOk = sameW || sizeIsExactAndMatchesOldMeasuredSize(wm, aw - marginRow, e.cw) || oldSizeIsMaxContentAndStillFits(wm, aw - marginRow, e.wm, e.cw) || newSizeIsStricterAndStillValid(wm, aw - marginRow, e.wm, e.aw, e.cw);
+  const heightOk = sameH || sizeIsExactAndMatchesOldMeasuredSize(hm, ah - marginColumn, e.ch) || oldSizeIsMaxContentAndStillFits(hm, ah - marginColumn, e.hm, e.ch) || newSizeIsStricterAndStillValid(hm, ah - marginColumn, e.hm, e.ah, e.ch);
+  return widthOk && heightOk;
+}
+const sameInputs = (e: CacheEntry, aw: number, ah: number, wm: number, hm: number): boolean => inexactEquals(e.aw, aw) && inexactEquals(e.ah, ah) && e.wm === wm && e.hm === hm;
 
 export class Node {
   parent: Node | null = null;
@@ -124,13 +145,11 @@ export class Node {
   private readonly lMargin = new Float64Array(4);
   private readonly lPadding = new Float64Array(4);
   private readonly lBorder = new Float64Array(4);
-  private cached: CacheEntry[] = [];
-  private cachedLayout: CacheEntry | null = null;
-  // rounded results, what the getters answer
-  private rLeft = 0;
-  private rTop = 0;
-  private rWidth = 0;
-  private rHeight = 0;
+  private generationCount = 0;
+  private visitedLtr = false;
+  private cachedMeasurements: CacheEntry[] = [];
+  private nextCachedIndex = 0;
+  private cachedLayout: CacheEntry = emptyEntry();
 
   static create(_config?: unknown): Node {
     return new Node();
@@ -158,7 +177,7 @@ export class Node {
     if (i < 0) return;
     this.children.splice(i, 1);
     child.parent = null;
-    child.zeroOut();
+    child.resetLayout();
     this.markDirtyAndPropagate();
   }
   getChildCount(): number {
@@ -198,15 +217,7 @@ export class Node {
     if (this.dirty) return;
     this.dirty = true;
     this.computedFlexBasis = NaN;
-    this.cached = [];
-    this.cachedLayout = null;
     this.parent?.markDirtyAndPropagate();
-  }
-  /** After a layout pass: the caches now describe this state. */
-  private clean(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
-    for (const c of this.children) c.clean();
   }
   private touch<T>(current: T, next: T, equal = (a: T, b: T) => a === b || (typeof a === 'number' && Number.isNaN(a) && Number.isNaN(b as number))): boolean {
     if (equal(current, next)) return false;
@@ -362,25 +373,25 @@ export class Node {
     return this.flexDirection;
   }
   getComputedLeft(): number {
-    return this.rLeft;
+    return this.posLeft;
   }
   getComputedTop(): number {
-    return this.rTop;
+    return this.posTop;
   }
   getComputedRight(): number {
-    return this.parent ? this.parent.rWidth - this.rLeft - this.rWidth : 0;
+    return this.parent ? this.parent.layoutW - this.posLeft - this.layoutW : 0;
   }
   getComputedBottom(): number {
-    return this.parent ? this.parent.rHeight - this.rTop - this.rHeight : 0;
+    return this.parent ? this.parent.layoutH - this.posTop - this.layoutH : 0;
   }
   getComputedWidth(): number {
-    return this.rWidth;
+    return this.layoutW;
   }
   getComputedHeight(): number {
-    return this.rHeight;
+    return this.layoutH;
   }
   getComputedLayout(): { left: number; top: number; width: number; height: number; right: number; bottom: number } {
-    return { left: this.rLeft, top: this.rTop, width: this.rWidth, height: this.rHeight, right: this.getComputedRight(), bottom: this.getComputedBottom() };
+    return { left: this.posLeft, top: this.posTop, width: this.layoutW, height: this.layoutH, right: this.getComputedRight(), bottom: this.getComputedBottom() };
   }
   getComputedMargin(edge: number): number {
     return this.physical(this.lMargin, edge);
@@ -503,44 +514,99 @@ export class Node {
       h = ownerH;
       hm = isDefined(h) ? STRETCH_FIT : MAX_CONTENT;
     }
-    this.layoutInternal(w, h, wm, hm, ownerW, ownerH, true);
+    generation++;
+    if (!this.layoutInternal(w, h, wm, hm, ownerW, ownerH, true)) return;
     this.posLeft = this.marginEdge(EDGE_LEFT);
     this.posTop = this.marginEdge(EDGE_TOP);
     this.round(0, 0);
-    this.clean();
   }
 
-  private layoutInternal(aw: number, ah: number, wm: number, hm: number, ow: number, oh: number, performLayout: boolean): void {
-    if (performLayout) {
-      const c = this.cachedLayout;
-      if (c && hit(c, aw, ah, wm, hm, ow, oh)) {
-        this.measuredW = c.w;
-        this.measuredH = c.h;
-        this.layoutW = c.w;
-        this.layoutH = c.h;
-        return;
+  /** Yoga's calculateLayoutInternal: the caches, then the layout. True when it laid out anew. */
+  private layoutInternal(aw: number, ah: number, wm: number, hm: number, ow: number, oh: number, performLayout: boolean): boolean {
+    aw = f(aw);
+    ah = f(ah);
+    const needToVisitNode = (this.dirty && this.generationCount !== generation) || !this.visitedLtr;
+    if (needToVisitNode) {
+      this.nextCachedIndex = 0;
+      this.cachedLayout = emptyEntry();
+    }
+    let cached: CacheEntry | null = null;
+    if (this.measureFunc) {
+      const marginRow = this.marginForAxis(FLEX_DIRECTION_ROW);
+      const marginColumn = this.marginForAxis(FLEX_DIRECTION_COLUMN);
+      if (canUseCachedMeasurement(wm, aw, hm, ah, this.cachedLayout, marginRow, marginColumn)) cached = this.cachedLayout;
+      else {
+        for (let i = 0; i < this.nextCachedIndex; i++) {
+          if (canUseCachedMeasurement(wm, aw, hm, ah, this.cachedMeasurements[i]!, marginRow, marginColumn)) {
+            cached = this.cachedMeasurements[i]!;
+            break;
+          }
+        }
       }
+    } else if (performLayout) {
+      if (sameInputs(this.cachedLayout, aw, ah, wm, hm)) cached = this.cachedLayout;
     } else {
-      for (const c of this.cached) {
-        if (hit(c, aw, ah, wm, hm, ow, oh)) {
-          this.measuredW = c.w;
-          this.measuredH = c.h;
-          return;
+      for (let i = 0; i < this.nextCachedIndex; i++) {
+        if (sameInputs(this.cachedMeasurements[i]!, aw, ah, wm, hm)) {
+          cached = this.cachedMeasurements[i]!;
+          break;
         }
       }
     }
-    this.layoutImpl(aw, ah, wm, hm, ow, oh, performLayout);
-    this.measuredW = f(this.measuredW);
-    this.measuredH = f(this.measuredH);
-    const entry = { aw, ah, wm, hm, ow, oh, w: this.measuredW, h: this.measuredH };
+    if (!needToVisitNode && cached !== null) {
+      this.measuredW = cached.cw;
+      this.measuredH = cached.ch;
+    } else {
+      this.layoutImpl(aw, ah, wm, hm, ow, oh, performLayout);
+      this.measuredW = f(this.measuredW);
+      this.measuredH = f(this.measuredH);
+      this.visitedLtr = true;
+      if (cached === null) {
+        if (this.nextCachedIndex === MAX_CACHED_MEASUREMENTS) this.nextCachedIndex = 0;
+        let entry: CacheEntry;
+        if (performLayout) entry = this.cachedLayout;
+        else {
+          entry = this.cachedMeasurements[this.nextCachedIndex] ??= emptyEntry();
+          this.nextCachedIndex++;
+        }
+        entry.aw = aw;
+        entry.ah = ah;
+        entry.wm = wm;
+        entry.hm = hm;
+        entry.cw = this.measuredW;
+        entry.ch = this.measuredH;
+      }
+    }
     if (performLayout) {
       this.layoutW = this.measuredW;
       this.layoutH = this.measuredH;
-      this.cachedLayout = entry;
-    } else {
-      if (this.cached.length >= 16) this.cached.shift();
-      this.cached.push(entry);
+      this.dirty = false;
     }
+    this.generationCount = generation;
+    return needToVisitNode || cached === null;
+  }
+
+  /** Yoga's `setLayout(LayoutResults{})` on a removed child: no size, no caches. */
+  private resetLayout(): void {
+    this.posLeft = 0;
+    this.posTop = 0;
+    this.layoutW = NaN;
+    this.layoutH = NaN;
+    this.measuredW = NaN;
+    this.measuredH = NaN;
+    this.lMargin.fill(0);
+    this.lPadding.fill(0);
+    this.lBorder.fill(0);
+    this.resetCaches();
+  }
+
+  private resetCaches(): void {
+    this.cachedLayout = emptyEntry();
+    this.cachedMeasurements = [];
+    this.nextCachedIndex = 0;
+    this.generationCount = 0;
+    this.visitedLtr = false;
+    this.computedFlexBasis = NaN;
   }
 
   private zeroOut(): void {
@@ -553,9 +619,7 @@ export class Node {
     this.lMargin.fill(0);
     this.lPadding.fill(0);
     this.lBorder.fill(0);
-    this.cachedLayout = null;
-    this.cached = [];
-    this.computedFlexBasis = NaN;
+    this.resetCaches();
     for (const c of this.children) c.zeroOut();
   }
 
@@ -571,7 +635,7 @@ export class Node {
     const COL = FLEX_DIRECTION_COLUMN;
 
     if (this.measureFunc) {
-      this.measureWithMeasureFunc(aw - marginAxisRow, ah - marginAxisColumn, wm, hm, ownerW, ownerH);
+      this.measureWithMeasureFunc(f(aw - marginAxisRow), f(ah - marginAxisColumn), wm, hm, ownerW, ownerH);
       return;
     }
     if (this.children.length === 0) {
@@ -623,10 +687,10 @@ export class Node {
       if (child.display === DISPLAY_NONE) continue;
       const leadingGap = items.length === 0 ? 0 : gap;
       const fb = child.boundWithinMin(mainAxis, child.computedFlexBasis, mainAxisOwnerSize);
-      sizeConsumed += fb + child.marginForAxis(mainAxis) + leadingGap;
+      sizeConsumed = f(sizeConsumed + f(f(fb + child.marginForAxis(mainAxis)) + leadingGap));
       if (child.isNodeFlexible()) {
-        totalGrow += child.resolveFlexGrow();
-        totalShrink += -child.resolveFlexShrink() * child.computedFlexBasis;
+        totalGrow = f(totalGrow + child.resolveFlexGrow());
+        totalShrink = f(totalShrink + f(-child.resolveFlexShrink() * child.computedFlexBasis));
       }
       items.push(child);
     }
@@ -645,7 +709,7 @@ export class Node {
         sizeBasedOnContent = true;
       }
     }
-    if (!sizeBasedOnContent && isDefined(availInnerMain)) line.remaining = availInnerMain - line.sizeConsumed;
+    if (!sizeBasedOnContent && isDefined(availInnerMain)) line.remaining = f(availInnerMain - line.sizeConsumed);
     else if (line.sizeConsumed < 0) line.remaining = -line.sizeConsumed;
 
     if (!canSkipFlex) this.resolveFlexibleLength(line, items, mainAxis, crossAxis, mainAxisOwnerSize, availInnerMain, availInnerCross, availInnerW, availInnerH, modeCross, performLayout);
@@ -712,8 +776,8 @@ export class Node {
     if (hm === MAX_CONTENT) ah = NaN;
     const pbRow = this.lPadding[EDGE_LEFT]! + this.lPadding[EDGE_RIGHT]! + this.lBorder[EDGE_LEFT]! + this.lBorder[EDGE_RIGHT]!;
     const pbCol = this.lPadding[EDGE_TOP]! + this.lPadding[EDGE_BOTTOM]! + this.lBorder[EDGE_TOP]! + this.lBorder[EDGE_BOTTOM]!;
-    const innerW = Number.isNaN(aw) ? aw : maxOrDefined(0, aw - pbRow);
-    const innerH = Number.isNaN(ah) ? ah : maxOrDefined(0, ah - pbCol);
+    const innerW = Number.isNaN(aw) ? aw : maxOrDefined(0, f(aw - pbRow));
+    const innerH = Number.isNaN(ah) ? ah : maxOrDefined(0, f(ah - pbCol));
     if (wm === STRETCH_FIT && hm === STRETCH_FIT) {
       this.measuredW = this.boundAxis(ROW, aw, ownerW);
       this.measuredH = this.boundAxis(COL, ah, ownerH);
@@ -743,6 +807,7 @@ export class Node {
     for (const child of this.children) {
       if (child.display === DISPLAY_NONE) {
         child.zeroOut();
+        child.dirty = false;
         continue;
       }
       if (performLayout) {
@@ -826,28 +891,28 @@ export class Node {
     for (const child of items) {
       const childFlexBasis = child.boundWithinMin(mainAxis, child.computedFlexBasis, mainAxisOwnerSize);
       if (line.remaining < 0) {
-        const scaled = -child.resolveFlexShrink() * childFlexBasis;
+        const scaled = f(-child.resolveFlexShrink() * childFlexBasis);
         if (isDefined(scaled) && scaled !== 0) {
-          const base = childFlexBasis + (line.remaining / line.totalShrink) * scaled;
+          const base = f(childFlexBasis + f(f(line.remaining / line.totalShrink) * scaled));
           const bound = child.boundAxis(mainAxis, base, availInnerMain);
           if (isDefined(base) && isDefined(bound) && base !== bound) {
-            delta += bound - childFlexBasis;
-            line.totalShrink -= -child.resolveFlexShrink() * child.computedFlexBasis;
+            delta = f(delta + f(bound - childFlexBasis));
+            line.totalShrink = f(line.totalShrink - f(-child.resolveFlexShrink() * child.computedFlexBasis));
           }
         }
       } else if (isDefined(line.remaining) && line.remaining > 0) {
         const grow = child.resolveFlexGrow();
         if (isDefined(grow) && grow !== 0) {
-          const base = childFlexBasis + (line.remaining / line.totalGrow) * grow;
+          const base = f(childFlexBasis + f(f(line.remaining / line.totalGrow) * grow));
           const bound = child.boundAxis(mainAxis, base, availInnerMain);
           if (isDefined(base) && isDefined(bound) && base !== bound) {
-            delta += bound - childFlexBasis;
-            line.totalGrow -= grow;
+            delta = f(delta + f(bound - childFlexBasis));
+            line.totalGrow = f(line.totalGrow - grow);
           }
         }
       }
     }
-    line.remaining -= delta;
+    line.remaining = f(line.remaining - delta);
 
     // second pass: sizes of the flexible items, then each laid out at its size
     const isMainAxisRow = isRow(mainAxis);
@@ -856,23 +921,23 @@ export class Node {
       const childFlexBasis = child.boundWithinMin(mainAxis, child.computedFlexBasis, mainAxisOwnerSize);
       let updatedMainSize = childFlexBasis;
       if (isDefined(line.remaining) && line.remaining < 0) {
-        const scaled = -child.resolveFlexShrink() * childFlexBasis;
+        const scaled = f(-child.resolveFlexShrink() * childFlexBasis);
         if (scaled !== 0) {
-          const childSize = isDefined(line.totalShrink) && line.totalShrink === 0 ? childFlexBasis + scaled : childFlexBasis + (line.remaining / line.totalShrink) * scaled;
+          const childSize = isDefined(line.totalShrink) && line.totalShrink === 0 ? f(childFlexBasis + scaled) : f(childFlexBasis + f(f(line.remaining / line.totalShrink) * scaled));
           updatedMainSize = child.boundAxis(mainAxis, childSize, availInnerMain);
         }
       } else if (isDefined(line.remaining) && line.remaining > 0) {
         const grow = child.resolveFlexGrow();
-        if (!Number.isNaN(grow) && grow !== 0) updatedMainSize = child.boundAxis(mainAxis, childFlexBasis + (line.remaining / line.totalGrow) * grow, availInnerMain);
+        if (!Number.isNaN(grow) && grow !== 0) updatedMainSize = child.boundAxis(mainAxis, f(childFlexBasis + f(f(line.remaining / line.totalGrow) * grow)), availInnerMain);
       }
       updatedMainSize = f(updatedMainSize);
-      distributed += updatedMainSize - childFlexBasis;
+      distributed = f(distributed + f(updatedMainSize - childFlexBasis));
 
       const marginMain = child.marginForAxis(mainAxis);
       const marginCross = child.marginForAxis(crossAxis);
       let childCrossSize: number;
       let crossMode: number;
-      const childMainSize = updatedMainSize + marginMain;
+      const childMainSize = f(updatedMainSize + marginMain);
       const stretch = this.alignOf(child) === ALIGN_STRETCH;
       if (!Number.isNaN(availInnerCross) && !child.hasDefiniteLength(crossAxis, availInnerCross) && modeCross === STRETCH_FIT && stretch) {
         childCrossSize = availInnerCross;
@@ -891,7 +956,7 @@ export class Node {
       const isLayoutPass = performLayout && !requiresStretchLayout;
       child.layoutInternal(cw, ch, isMainAxisRow ? STRETCH_FIT : crossMode, isMainAxisRow ? crossMode : STRETCH_FIT, availInnerW, availInnerH, isLayoutPass);
     }
-    line.remaining = originalFreeSpace - distributed;
+    line.remaining = f(originalFreeSpace - distributed);
   }
 
   private justifyMainAxis(
@@ -976,7 +1041,11 @@ export class Node {
     return (isRow(axis) ? this.minWidth : this.minHeight).unit !== UNIT_UNDEFINED;
   }
 
-  /** Yoga's roundLayoutResultsToPixelGrid at a point scale factor of 1. */
+  /**
+   * Yoga's roundLayoutResultsToPixelGrid at a point scale factor of 1. Like Yoga, it writes the
+   * rounded values over the layout: a subtree that the next pass takes from the cache is
+   * rounded again from them (which is what Yoga draws after a resize, so it is mimicked).
+   */
   private round(absoluteLeft: number, absoluteTop: number): void {
     const nodeLeft = this.posLeft;
     const nodeTop = this.posTop;
@@ -987,12 +1056,12 @@ export class Node {
     const absRight = absLeft + nodeWidth;
     const absBottom = absTop + nodeHeight;
     const text = this.measureFunc !== null;
-    this.rLeft = roundToPixelGrid(nodeLeft, false, text);
-    this.rTop = roundToPixelGrid(nodeTop, false, text);
+    this.posLeft = roundToPixelGrid(nodeLeft, false, text);
+    this.posTop = roundToPixelGrid(nodeTop, false, text);
     const fracW = !inexactEquals(nodeWidth % 1, 0) && !inexactEquals(nodeWidth % 1, 1);
     const fracH = !inexactEquals(nodeHeight % 1, 0) && !inexactEquals(nodeHeight % 1, 1);
-    this.rWidth = roundToPixelGrid(absRight, text && fracW, text && !fracW) - roundToPixelGrid(absLeft, false, text);
-    this.rHeight = roundToPixelGrid(absBottom, text && fracH, text && !fracH) - roundToPixelGrid(absTop, false, text);
+    this.layoutW = roundToPixelGrid(absRight, text && fracW, text && !fracW) - roundToPixelGrid(absLeft, false, text);
+    this.layoutH = roundToPixelGrid(absBottom, text && fracH, text && !fracH) - roundToPixelGrid(absTop, false, text);
     for (const c of this.children) c.round(absLeft, absTop);
   }
 }
