@@ -10,8 +10,9 @@
  *   between two passes.
  * A process is keyed by PID and start time. A rule is applied once per process (and again
  * after its comm changed at exec); oomtop does not fight a later manual change. A process
- * the caller may not change (EACCES below the floor, EPERM) is reported once and never
- * retried. Every write goes through src/actions (identity checked by start time).
+ * the caller may not change (EACCES below the floor, EPERM) is reported once and not
+ * retried; an exec that changes its comm makes it another program, looked at afresh (once).
+ * Every write goes through src/actions (identity checked by start time).
  */
 import { setOomScoreAdj } from '../actions/adjust.js';
 import type { ActionError } from '../actions/types.js';
@@ -51,8 +52,6 @@ interface Known {
   gen: number;
   /** The rule that matched it last, if any. */
   rule: string | null;
-  /** Failed once: never retried. */
-  failed: boolean;
 }
 
 export class RuleApplier {
@@ -89,12 +88,13 @@ export class RuleApplier {
       if (stat === null) continue;
       const same = k !== undefined && k.start === stat.startTimeTicks ? k : null;
       if (same !== null && same.comm === stat.comm) continue;
+      // Evaluated once per (process, comm): a change or a refusal is not repeated until an exec
+      // renames the process (a refused shell that execs a job gets the job's rule).
       const entry: Known = same !== null
         ? { ...same, comm: stat.comm }
         : // Running before the first pass: not young (it is not about to exec as far as we know).
-          { start: stat.startTimeTicks, comm: stat.comm, firstSeen: gen === 1 ? -Infinity : now, gen, rule: null, failed: false };
+          { start: stat.startTimeTicks, comm: stat.comm, firstSeen: gen === 1 ? -Infinity : now, gen, rule: null };
       this.known.set(pid, entry);
-      if (entry.failed) continue;
       this.evaluate(stat, entry, out);
     }
     for (const [pid, k] of this.known) if (k.gen !== gen) this.known.delete(pid);
@@ -127,7 +127,6 @@ export class RuleApplier {
     }
     // Gone between the listing and the write: nothing to say.
     if (r.error.code === 'ESRCH' || r.error.code === 'REUSED') return;
-    entry.failed = true;
     out.changes.push({ kind: 'failed', ...base, target: rule.adj, error: r.error });
   }
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,10 @@ describe.skipIf(skip !== null)('a real rootful Podman', () => {
       if (!ev) await new Promise((r) => setTimeout(r, 200));
     }
     expect(ev?.container).toMatchObject({ runtime: 'podman', id, name: 'pod-victim', image: 'localhost/oomtop-test:latest' });
+    // conmon marks the OOM event with an empty file "oom" in its working directory: the
+    // helper's private directory, not the checkout the tests run from (where it once landed).
+    await waitFor(() => existsSync(join(p.dir, 'oom')), 10_000, "conmon's oom file in the podman directory");
+    for (const d of new Set([process.cwd(), repo])) expect(existsSync(join(d, 'oom'))).toBe(false);
   }, 120_000);
 
   it('guard --container wins the race in a 256 MiB podman container at full speed', async () => {

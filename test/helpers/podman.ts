@@ -10,6 +10,11 @@ import { buildRootfs, dockerSkipReason, IMAGE, removeRuntimeDir, which } from '.
  * private socket for the Docker-compatible API. The image is imported from the same static
  * tarball as the Docker tests. stop() removes its containers, stops the service by PID,
  * resets the storage and removes the directory.
+ *
+ * Every podman runs in that directory: conmon, which podman starts in its own working
+ * directory, creates an empty file named `oom` there when a container's memory cgroup
+ * reports an OOM event (conmon 2.1's open("oom", O_CREAT) beside the persist path's). Run
+ * from the checkout, that left an empty `oom` at the repository root.
  */
 
 export function podmanSkipReason(): string | null {
@@ -42,8 +47,8 @@ export class TestPodman {
     const p = new TestPodman();
     try {
       const rootfs = buildRootfs(p.dir);
-      execFileSync('sh', ['-c', `r="$1"; shift; tar -C "$r" -c . | podman "$@" import - ${IMAGE}`, 'sh', rootfs, ...p.flags], { stdio: 'pipe', env: { ...process.env, TMPDIR: p.dir } });
-      const child = spawn('podman', [...p.flags, 'system', 'service', '--time=0', p.host], { stdio: 'ignore' });
+      execFileSync('sh', ['-c', `r="$1"; shift; tar -C "$r" -c . | podman "$@" import - ${IMAGE}`, 'sh', rootfs, ...p.flags], { stdio: 'pipe', cwd: p.dir, env: { ...process.env, TMPDIR: p.dir } });
+      const child = spawn('podman', [...p.flags, 'system', 'service', '--time=0', p.host], { stdio: 'ignore', cwd: p.dir });
       p.service = child;
       p.serviceExit = new Promise((r) => child.once('exit', () => r()));
       const deadline = Date.now() + 20_000;
@@ -74,7 +79,7 @@ export class TestPodman {
 
   podman(args: string[], opts: { timeoutMs?: number } = {}): Promise<string> {
     return new Promise((res, rej) => {
-      execFile('podman', [...this.flags, ...args], { timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
+      execFile('podman', [...this.flags, ...args], { timeout: opts.timeoutMs ?? 60_000, cwd: this.dir }, (err, stdout, stderr) => {
         if (err) rej(Object.assign(new Error(`podman ${args.join(' ')}: ${stderr || err.message}`), { exitCode: typeof err.code === 'number' ? err.code : null }));
         else res(stdout);
       });

@@ -114,6 +114,26 @@ describe('RuleApplier on real processes', () => {
     expect(adjOf(c.pid!)).toBe(0);
   });
 
+  it.skipIf(hasSysResource)('a refused process that execs another program is looked at afresh: the job gets its rule', async () => {
+    const R2 = rules('[[rule]]\nname = "low shell"\ncomm = "^bar_rule_lowsh$"\nadj = -100\n\n[[rule]]\nname = "batch jobs go first"\ncomm = "^bar_rule_target$"\nadj = 700\n');
+    const shell = join(dir, 'bar_rule_lowsh');
+    if (!existsSync(shell)) copyFileSync('/bin/sh', shell);
+    const target = named('bar_rule_target');
+    const applier = new RuleApplier(R2, { ...ctx, youngMs: 60_000, sweepMs: 1e12 });
+    applier.pass();
+    const sh = spawn(shell, ['-c', `read x; exec '${target}' 60`], { stdio: ['pipe', 'ignore', 'ignore'] });
+    children.push(sh);
+    await until(() => commOf(sh.pid!) === 'bar_rule_lowsh');
+    const refused = applier.pass().changes.filter((c) => c.pid === sh.pid);
+    expect(refused.map((c) => [c.kind, c.rule])).toEqual([['failed', 'low shell']]);
+    expect(applier.pass().changes.filter((c) => c.pid === sh.pid)).toEqual([]); // not retried
+    sh.stdin!.write('\n');
+    await until(() => commOf(sh.pid!) === 'bar_rule_target');
+    expect(applier.pass().changes.filter((c) => c.pid === sh.pid).map((c) => [c.kind, c.rule])).toEqual([['set', 'batch jobs go first']]);
+    expect(adjOf(sh.pid!)).toBe(700);
+    expect(applier.pass().changes.filter((c) => c.pid === sh.pid)).toEqual([]);
+  });
+
   it('a hostile name is matched as the kernel gives it', async () => {
     const h = rules(`[[rule]]\nname = "hostile"\ncomm = ${JSON.stringify(`^${HOSTILE.replace(/[()[\]]/g, '\\$&')}$`)}\nadj = 300\n`);
     const c = start(HOSTILE);

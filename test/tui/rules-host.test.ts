@@ -28,12 +28,14 @@ afterEach(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function start(): Promise<ChildProcess> {
-  const c = spawn(target, ['60'], { stdio: 'ignore' });
+async function start(exe = target): Promise<ChildProcess> {
+  const c = spawn(exe, ['60'], { stdio: 'ignore' });
   children.push(c);
-  await until(() => readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim() === 'bar_rule_target');
+  await until(() => readFileSync(`/proc/${c.pid}/comm`, 'utf8').trim() === exe.slice(exe.lastIndexOf('/') + 1));
   return c;
 }
+const capEff = BigInt(`0x${/^CapEff:\s+([0-9a-f]+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`);
+const hasSysResource = ((capEff >> 24n) & 1n) === 1n;
 
 describe('SamplerHost with --rules', () => {
   it('sets the adj of an existing and a new process, marks their rows R, logs each change once', async () => {
@@ -63,5 +65,24 @@ describe('SamplerHost with --rules', () => {
     host.sampleNow();
     expect(rowOf(a.pid!)).toMatchObject({ rule: null, oomScoreAdj: 800 });
     expect(badge(rowOf(a.pid!)!)).not.toBe('R');
+  });
+
+  it.skipIf(hasSysResource)('a rule below the floor: one warning in the event log with the CAP_SYS_RESOURCE reason, not one per refresh; no R', async () => {
+    const parsed = parseRules('[[rule]]\nname = "keep it"\ncomm = "^bar_rule_lowtui$"\nadj = -300\n');
+    if (!parsed.ok) throw new Error('bad rules');
+    const low = join(dir, 'bar_rule_lowtui');
+    copyFileSync('/bin/sleep', low);
+    const store = createOomtopStore();
+    const host = new SamplerHost(store, { procRoot: '/proc' }, 60_000, undefined, new RuleApplier(parsed.rules, { procRoot: '/proc', hierarchy: null, users: new UserNames() }));
+    hosts.push(host);
+    host.sampleNow();
+    const c = await start(low);
+    for (let i = 0; i < 4; i++) host.sampleNow();
+    const logged = store.getState().events.filter((e) => e.text.startsWith('rule "keep it"'));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.severity).toBe('warn');
+    expect(logged[0]!.text).toMatch(new RegExp(`^rule "keep it": PID ${c.pid} \\(bar_rule_lowtui\\): lowering oom_score_adj from 0 to -300 needs CAP_SYS_RESOURCE, which oomtop \\(root\\) lacks .*OOMScoreAdjust=.*\\(not retried\\)$`));
+    expect(store.getState().rows.find((r) => r.pid === c.pid)).toMatchObject({ rule: null, oomScoreAdj: 0 });
+    expect(adjOf(c.pid!)).toBe(0);
   });
 });

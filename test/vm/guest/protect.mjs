@@ -3,8 +3,8 @@
 // oomtop protect and oomtop rules against a real systemd (PID 1) on cgroup v2: a real
 // unit, its real processes, its restart. Writes what it saw to $OOMTOP_VM_OUT/SCENARIO.json
 // for test/vm/protect.test.ts. Only units this script made are started, stopped and removed.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const OUT = process.env.OOMTOP_VM_OUT ?? '/mnt/vmout';
@@ -40,6 +40,27 @@ async function startUnit() {
   return Number(prop('MainPID'));
 }
 
+/** The example of issue 14, as written (the file contrib/oomtop-rules.service reads). */
+const EXAMPLE = `[[rule]]
+name = "batch jobs go first"
+comm = "^bar_rule_target$"
+adj = 700
+
+[[rule]]
+name = "keep the database"
+cmdline = "postgres: .*checkpointer"
+adj = -900
+`;
+
+/** Processes this script starts for the rules service; killed at the end, by PID. */
+const started = [];
+function startProc(cmd, args) {
+  const c = spawn(cmd, args, { stdio: 'ignore' });
+  started.push(c);
+  return c;
+}
+const journal = (unit) => sh(`journalctl -u ${unit} -o cat --no-pager`);
+
 const scenarios = {
   /**
    * oomtop protect --unit on a real unit: the drop-in, daemon-reload, the running process set
@@ -60,6 +81,99 @@ const scenarios = {
     const pid2 = await startUnit();
     const unprotected = { pid: pid2, adj: adjOf(pid2), OOMScoreAdjust: prop('OOMScoreAdjust') };
     return { pid0, before, protect: { ...r, json: JSON.parse(r.stdout) }, running, props, dropIn, restarted, unprotect: u, unprotected };
+  },
+
+  /**
+   * --managed-oom and --managed-oom-preference under a real systemd: the ManagedOOM*= settings
+   * of the drop-in as systemctl show reports them; --unprotect takes them away.
+   */
+  async managed() {
+    writeFileSync(UNIT_FILE, '[Unit]\nDescription=oomtop protect demo\n[Service]\nExecStart=/bin/sleep 600\n');
+    // From the unit alone: an earlier scenario (tuidropin) leaves its drop-in.
+    rmSync(`/etc/systemd/system/${UNIT}.d`, { recursive: true, force: true });
+    sh('systemctl daemon-reload');
+    const keys = ['OOMScoreAdjust', 'ManagedOOMMemoryPressure', 'ManagedOOMMemoryPressureLimit', 'ManagedOOMPreference'];
+    const props = () => Object.fromEntries(keys.map((k) => [k, prop(k)]));
+    const before = props();
+    const r = oomtop('protect', '--unit', UNIT, '--adj', '250', '--managed-oom', 'kill', '--managed-oom-limit', '60', '--managed-oom-preference', 'omit');
+    const dropIn = readFileSync(`/etc/systemd/system/${UNIT}.d/50-oomtop.conf`, 'utf8');
+    const during = props();
+    const u = oomtop('protect', '--unit', UNIT, '--unprotect');
+    return { before, protect: r, dropIn, during, unprotect: u, after: props() };
+  },
+
+  /**
+   * contrib/oomtop-rules.service installed and run by systemd with the example of issue 14
+   * in /etc/oomtop/rules.toml: a process running before it starts and new ones after (and one
+   * whose comm changes at exec) get 700, the database-like one -900 (lowering works: the unit
+   * keeps CAP_SYS_RESOURCE), each change one line in the journal; reload (SIGHUP) puts an
+   * edited file in force and refuses a broken one; stop is clean; a broken file at start
+   * fails the unit once, with PATH:LINE in the journal.
+   */
+  async rulesservice() {
+    // The "global install" in the guest's overlay, as for the guard's unit (test/vm/guest/v2.mjs):
+    // the unit's PrivateTmp= would hide a checkout under /tmp.
+    sh('rm -rf /opt/oomtop && mkdir -p /opt/oomtop/dist && cp -a bin package.json /opt/oomtop/ && cp -a dist/bundle /opt/oomtop/dist/');
+    sh('ln -sf /opt/oomtop/bin/oomtop.js /usr/local/bin/oomtop && cp contrib/oomtop-rules.service /etc/systemd/system/');
+    mkdirSync('/etc/oomtop', { recursive: true });
+    writeFileSync('/etc/oomtop/rules.toml', EXAMPLE);
+    mkdirSync('/run/oomtop-vm', { recursive: true });
+    const target = '/run/oomtop-vm/bar_rule_target';
+    copyFileSync('/bin/sleep', target);
+    copyFileSync('/bin/sleep', '/run/oomtop-vm/bar_rule_late');
+    const early = startProc(target, ['600']);
+    const db = startProc('bash', ['-c', 'exec -a "postgres: checkpointer" sleep 600']);
+    await until(() => readFileSync(`/proc/${early.pid}/comm`, 'utf8') === 'bar_rule_target\n' && readFileSync(`/proc/${db.pid}/cmdline`, 'utf8').startsWith('postgres: checkpointer'), 10_000, 'the processes');
+    sh('systemctl daemon-reload && systemctl start oomtop-rules');
+    await until(() => journal('oomtop-rules').includes('watching /etc/oomtop/rules.toml'), 60_000, 'the watch line in the journal');
+    await until(() => adjOf(early.pid) === '700' && adjOf(db.pid) === '-900', 20_000, 'the running processes set');
+    const mainPid = Number(sh('systemctl show -P MainPID oomtop-rules').trim());
+    const service = { active: sh('systemctl show -P ActiveState oomtop-rules').trim(), mainPid, adj: adjOf(mainPid), cmdline: readFileSync(`/proc/${mainPid}/cmdline`, 'utf8').split('\0').filter(Boolean) };
+    // A new process, after the first pass: within an interval (1 s) plus the guest's slowness.
+    const t0 = Date.now();
+    const late = startProc(target, ['600']);
+    await until(() => adjOf(late.pid) === '700', 20_000, 'the new process set');
+    const newMs = Date.now() - t0;
+    // A shell that execs the job a moment later: the comm changes at exec.
+    const sh1 = startProc('sh', ['-c', `sleep 1; exec ${target} 600`]);
+    await until(() => readFileSync(`/proc/${sh1.pid}/comm`, 'utf8') === 'bar_rule_target\n', 20_000, 'the exec');
+    const t1 = Date.now();
+    await until(() => adjOf(sh1.pid) === '700', 20_000, 'the exec\'d process set');
+    const execMs = Date.now() - t1;
+    // An edited file, reloaded.
+    writeFileSync('/etc/oomtop/rules.toml', `${EXAMPLE}\n[[rule]]\nname = "late"\ncomm = "^bar_rule_late$"\nadj = 500\n`);
+    sh('systemctl reload oomtop-rules');
+    await until(() => journal('oomtop-rules').includes('reloaded /etc/oomtop/rules.toml: 3 rules'), 30_000, 'the reload line');
+    const l = startProc('/run/oomtop-vm/bar_rule_late', ['600']);
+    await until(() => adjOf(l.pid) === '500', 20_000, 'the reloaded rule applied');
+    // A broken file: the reload is refused, the rules in force stay, the unit stays active.
+    writeFileSync('/etc/oomtop/rules.toml', '[[rule]]\nname = "x"\ncomm = "("\nadj = 5\n');
+    sh('systemctl reload oomtop-rules');
+    await until(() => journal('oomtop-rules').includes('reload refused'), 30_000, 'the refused reload');
+    const l2 = startProc('/run/oomtop-vm/bar_rule_late', ['600']);
+    await until(() => adjOf(l2.pid) === '500', 20_000, 'the rules in force after a refused reload');
+    const afterBadReload = sh('systemctl show -P ActiveState oomtop-rules').trim();
+    sh('systemctl stop oomtop-rules');
+    const stopped = { active: sh('systemctl show -P ActiveState oomtop-rules').trim(), result: sh('systemctl show -P Result oomtop-rules').trim() };
+    // Started with the broken file: `rules apply` exits 2 with PATH:LINE, and the unit fails
+    // once (RestartPreventExitStatus=2) rather than restarting every RestartSec=2.
+    const badStart = spawnSync('systemctl', ['start', 'oomtop-rules'], { encoding: 'utf8' });
+    await until(() => journal('oomtop-rules').includes('/etc/oomtop/rules.toml:3: rule "x": comm is not a valid regular expression'), 30_000, 'the PATH:LINE of the broken file');
+    await sleep(6000); // three RestartSec= later
+    const failed = {
+      status: badStart.status,
+      active: sh('systemctl show -P ActiveState oomtop-rules').trim(),
+      result: sh('systemctl show -P Result oomtop-rules').trim(),
+      exitStatus: sh('systemctl show -P ExecMainStatus oomtop-rules').trim(),
+      restarts: sh('systemctl show -P NRestarts oomtop-rules').trim(),
+    };
+    const log = journal('oomtop-rules');
+    spawnSync('systemctl', ['stop', 'oomtop-rules']);
+    spawnSync('systemctl', ['reset-failed', 'oomtop-rules']);
+    return {
+      pids: { early: early.pid, db: db.pid, late: late.pid, exec: sh1.pid, reloaded: l.pid, kept: l2.pid },
+      service, newMs, execMs, afterBadReload, stopped, failed, journal: log.slice(-6000),
+    };
   },
 
   /** oomtop rules apply: the unit matcher on a real v2 service cgroup; check lists it first. */
@@ -127,6 +241,11 @@ for (const name of process.argv.slice(2)) {
   }
   log(`${name}: ${Date.now() - t0} ms`);
 }
+for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+spawnSync('systemctl', ['stop', 'oomtop-rules']);
+rmSync('/etc/systemd/system/oomtop-rules.service', { force: true });
+rmSync('/etc/oomtop', { recursive: true, force: true });
+rmSync('/run/oomtop-vm', { recursive: true, force: true });
 spawnSync('systemctl', ['stop', UNIT]);
 rmSync(UNIT_FILE, { force: true });
 rmSync(`/etc/systemd/system/${UNIT}.d`, { recursive: true, force: true });
