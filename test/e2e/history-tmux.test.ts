@@ -28,6 +28,11 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux 
     // The badge column: C (its cgroup's next victim) and L, before the PID.
     const screen = await s.waitFor((t) => new RegExp(`\\bC?L[RNPE]?\\s+${pid}\\b`).test(t), 40_000, 'the L badge on the leaker');
     for (const line of screen.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    // The slope on the leaking row at 80 columns: GROW/s is kept while a leak suspect is listed.
+    const row = await s.waitFor((t) => t.includes('GROW/s') && new RegExp(`\\b${pid}\\b.*\\+[0-9.]+M\\s`).test(t), 20_000, "the leaker's slope on its row");
+    const growth = Number(new RegExp(`\\b${pid}\\b.*?\\+([0-9.]+)M\\s`).exec(row)![1]);
+    expect(growth).toBeGreaterThan(1);
+    expect(growth).toBeLessThan(3.5);
     await s.waitFor((t) => new RegExp(`cgroup ${cg.path}: OOM in ~\\d+ (s|min)`).test(t), 20_000, 'the ETA warning in the event log');
     await s.keys('c');
     const view = await s.waitFor((t) => t.includes('Memory cgroups') && new RegExp(`${cg.path}.*~\\d+ (s|min)`).test(t), 15_000, 'the ETA in the cgroup view');
