@@ -38,7 +38,8 @@ Monitor options:
   --rules PATH         apply the rules file to running and new processes while the
                        monitor runs (badge R: a rule set the adj; see oomtop rules --help)
   --history PATH       record while the monitor runs, as oomtop record does (read it with
-                       oomtop report --history PATH); --history-max-mib N caps it (64)
+                       oomtop report --history PATH); --history-max-mib N caps it (64);
+                       the process pane (Enter) then shows its recorded RSS, up to 7 days
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
                        (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openForWrite } from '../../src/history/db.js';
+import { killStarted, startSleeper, startTimeOf } from '../helpers/children.js';
 import { canMakeMemcg, TestMemcg } from '../helpers/memcg.js';
 import { hasTmux, TmuxSession } from '../helpers/tmux.js';
 import { until } from '../helpers/wait.js';
@@ -12,6 +14,7 @@ const built = existsSync(resolve(import.meta.dirname, '../../dist/cli/main.js'))
 const cleanup: (() => unknown)[] = [];
 afterAll(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
+  killStarted();
 });
 
 describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux at 80x24', () => {
@@ -60,5 +63,39 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux 
     const rep = JSON.parse(r.stdout) as { from: string; to: string; scopes: { scope: string }[] };
     expect(rep.scopes[0]!.scope).toBe('system');
     expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+  }, 60_000);
+});
+
+describe.skipIf(!hasTmux || !built)('the process pane of a recording monitor, in tmux at 80x24', () => {
+  it('shows the long history that the file holds for that process (PID and start time) as a sparkline', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-tui-recorded-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'h.db');
+    const child = startSleeper(120);
+    const pid = child.pid!;
+    const key = `${pid}:${startTimeOf(pid)}`;
+    // Three hours of this process's RSS recorded before the monitor starts (a point a minute,
+    // 10 MiB rising to 70 MiB), as an earlier oomtop record would have left them.
+    const { db } = await openForWrite(path);
+    const end = Date.now() - 60_000;
+    for (let i = 0; i <= 180; i++) db.writeTick(end - (180 - i) * 60_000, [{ id: { kind: 'proc', key, metric: 'rss', label: 'sleep', cgroup: null }, value: 10_240 + (61_440 * i) / 180 }]);
+    db.close();
+    const s = new TmuxSession(`node ${bin} --filter pid:${pid} --interval 0.5 --read-only --history ${path}; echo "EXITED:$?"; sleep 60`, 80, 24);
+    cleanup.push(() => s.kill());
+    await s.waitFor((t) => new RegExp(`\\b${pid}\\b.*sleep`).test(t), 20_000, 'the sleeper listed');
+    await s.keys('Enter');
+    await s.waitFor((t) => t.includes('Process details'), 10_000, 'the process pane');
+    // The section is the pane's last: scrolled to (PgDn again until it shows, lines may still come in).
+    const seen = (t: string) => /Recorded history \(--history\): 3\.\d h, \d+ points/.test(t) && /RSS ▁\S*█\S*\s+\S+ … 70M, now \S+/.test(t);
+    for (let i = 0; i < 8 && !seen(s.capture()); i++) {
+      await s.keys('PgDn');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // The sparkline from 10 MiB up to 70 MiB (the recorded range), oldest left.
+    const pane = await s.waitFor(seen, 10_000, 'the recorded history in the pane');
+    for (const line of pane.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    await s.keys('Escape');
+    await s.keys('q');
+    await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
   }, 60_000);
 });
