@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,10 +45,11 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux 
     await s.waitFor((t) => t.includes('EXITED:0'), 10_000, 'the exit');
   }, 120_000);
 
-  it('--history records while the monitor runs; oomtop report reads it', async () => {
+  it('--history records while the monitor runs, even into a path that held a corrupt file (moved aside); oomtop report reads it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oomtop-tui-history-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 'h.db');
+    writeFileSync(path, 'SQLite format 3\u0000'.padEnd(8192, 'x'));
     const s = new TmuxSession(`node ${bin} --interval 0.25 --read-only --history ${path}; echo "EXITED:$?"; sleep 60`, 80, 24);
     cleanup.push(() => s.kill());
     // The database file is the witness that it records (the notice in the event log can be
@@ -63,6 +64,8 @@ describe.skipIf(!hasTmux || !built || !canMakeMemcg)('the live forecast in tmux 
     const rep = JSON.parse(r.stdout) as { from: string; to: string; scopes: { scope: string }[] };
     expect(rep.scopes[0]!.scope).toBe('system');
     expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThan(1000);
+    // The corrupt file is kept beside it, as it was.
+    expect(readdirSync(dir).filter((n) => n.startsWith('h.db.bad-'))).toHaveLength(1);
   }, 60_000);
 });
 

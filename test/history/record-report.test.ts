@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -225,6 +225,24 @@ describe('oomtop exporter --history', () => {
     await Promise.all([new Promise((r) => ex2.once('exit', r)), new Promise((r) => holder.once('exit', r))]);
     expect(ex2.exitCode).toBe(0);
   }, 90_000);
+});
+
+describe('a history file that cannot be used', () => {
+  it('record, given a corrupt file, says so in one line, moves it aside, records into a new one, and the report reads that', () => {
+    const path = join(dir, 'corrupt.db');
+    writeFileSync(path, 'SQLite format 3\u0000'.padEnd(8192, 'x'));
+    const rec = cli(['record', '--history', path, '--duration', '1.5', '-d', '0.5']);
+    expect(rec.status, rec.stderr).toBe(0);
+    const notice = rec.stderr.split('\n').filter((l) => l.includes('moved aside'));
+    expect(notice, rec.stderr).toHaveLength(1);
+    expect(notice[0]).toMatch(new RegExp(`^oomtop record: history ${path} could not be used \\(.+\\): moved aside to ${path}\\.bad-\\S+, recording into a new file$`));
+    const aside = readdirSync(dir).filter((n) => n.startsWith('corrupt.db.bad-') && !/-(wal|shm)$/.test(n));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), 'utf8').startsWith('SQLite format 3')).toBe(true);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as ReportJson).scopes[0]!.scope).toBe('system');
+  });
 });
 
 describe('oomtop record / report: bad input', () => {
