@@ -4,7 +4,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stepSeconds } from '../../src/history/prometheus.js';
+import { PROMETHEUS_METRICS, stepSeconds } from '../../src/history/prometheus.js';
+import { ExporterProcess, parseLabels } from '../helpers/exporter.js';
+import { memcgSkipReason, TestMemcg } from '../helpers/memcg.js';
 
 const bin = resolve(import.meta.dirname, '../../bin/oomtop.js');
 const has = (cmd: string) => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
@@ -55,6 +57,33 @@ function openMetrics(endS: number): string {
     '',
   ].join('\n');
 }
+
+describe.skipIf(memcgSkipReason !== null)(`the series report --prometheus reads are the ones oomtop exporter serves${memcgSkipReason ? ` (skipped: ${memcgSkipReason})` : ''}`, () => {
+  const exporter = new ExporterProcess();
+  let cg: TestMemcg | null = null;
+  afterAll(async () => {
+    await exporter.stop();
+    await cg?.remove();
+  });
+
+  it('every metric name it queries is in a real scrape, with the labels it keys on (cgroup; pid, comm, cgroup)', async () => {
+    cg = new TestMemcg(64);
+    const child = cg.spawn('sleep 60');
+    await exporter.start(['exporter', '--listen', '127.0.0.1:0', '--top', '5000', '--max-cgroups', '5000', '--no-kernel-log']);
+    // The sleeper joins its cgroup before exec: wait until its comm is sleep.
+    await new Promise((r) => setTimeout(r, 300));
+    const text = await exporter.scrape();
+    const samples = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
+        .map((l) => parseLabels(/\{(.*)\}/.exec(l)?.[1] ?? ''));
+    for (const name of [PROMETHEUS_METRICS.total, PROMETHEUS_METRICS.available, PROMETHEUS_METRICS.swapFree]) expect(samples(name), name).toHaveLength(1);
+    for (const name of [PROMETHEUS_METRICS.cgroupLimit, PROMETHEUS_METRICS.cgroupWorkingSet]) expect(samples(name).map((l) => l['cgroup']), name).toContain(cg.path);
+    const mine = samples(PROMETHEUS_METRICS.processResident).find((l) => l['pid'] === String(child.pid));
+    expect(mine).toMatchObject({ pid: String(child.pid), comm: 'sleep', cgroup: cg.path });
+  }, 60_000);
+});
 
 describe('stepSeconds', () => {
   it('at least 15 s, at most ~1100 points', () => {
