@@ -33,6 +33,8 @@ Monitor options:
   --protect-adj N      p sets oom_score_adj to N (default -500)
   --expendable-adj N   x sets oom_score_adj to N (default 500)
   --kill-grace DUR     wait this long after SIGTERM (default 5 s)
+  --eta-warn DUR       log a warning when the system's or a cgroup's time to OOM falls
+                       under DUR (15m, 900, 1h; default 15m; 0: never)
   --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
   --no-color           no colours (also NO_COLOR=1)
   --rules PATH         apply the rules file to running and new processes while the

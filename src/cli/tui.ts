@@ -41,7 +41,7 @@ function attempt(fn: () => void): void {
  */
 export async function runTui(args: MonitorArgs): Promise<number> {
   const { config } = args;
-  const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter });
+  const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter }, { etaWarnS: config.etaWarnS });
   const { memoryCgroupOf, hierarchy } = memcgResolver(config.procRoot, config.cgroupRoot);
   if (hierarchy === null) store.getState().log('info', 'warn', 'no memory cgroup controller found: per-cgroup headroom is not shown');
   // Container names come from runtimes in the background; the table shows short IDs until then.

@@ -137,10 +137,11 @@ export interface RecordedRss {
 /** A process charged this much (‰ of RAM+swap) is kept longer after it exits. */
 const NOTABLE_PERMILLE = 10;
 
-export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
+/** `etaWarnS`: an ETA under it logs a warning event (--eta-warn; default 15 min, 0: never). */
+export function createOomtopStore(initial: Partial<ViewState> = {}, opts: { etaWarnS?: number } = {}): StoreApi<OomtopState> {
   let detectState = DETECT_START;
   let nextId = 1;
-  const forecaster = new Forecaster();
+  const forecaster = new Forecaster(undefined, opts.etaWarnS);
 
   return createStore<OomtopState>()((set, get) => {
     const refreshRows = (view: ViewState, snap = get().snapshot, fromSample = false): Partial<OomtopState> => {

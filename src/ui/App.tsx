@@ -300,6 +300,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
         theme={theme}
         now={now}
         systemEta={state.forecast.system?.etaSeconds ?? null}
+        etaWarnS={config.etaWarnS}
       />
       {body}
       <Lines lines={footer} width={width} />
