@@ -227,6 +227,41 @@ describe('oomtop exporter --history', () => {
   }, 90_000);
 });
 
+// nobody must be able to run this checkout (bin, dist, the SQLite binding): a clone under a
+// private home is not, and the test skips there.
+const nobodyRuns =
+  process.getuid?.() === 0 &&
+  /no history at/.test(spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, 'report', '--history', '/nonexistent/oomtop-probe.db'], { encoding: 'utf8', timeout: 30_000 }).stderr ?? '');
+if (!nobodyRuns) console.warn('default history paths: skipping the non-root case (needs root, runuser, and a checkout nobody can read)');
+describe.skipIf(!nobodyRuns)('default history paths (root: /var/lib/oomtop, others: $XDG_STATE_HOME/oomtop)', () => {
+  it('a user other than root records into and reports from $XDG_STATE_HOME/oomtop/history.db without --history', () => {
+    const home = mkdtempSync(join(tmpdir(), 'oomtop-xdg-'));
+    try {
+      spawnSync('chmod', ['777', home]);
+      const state = join(home, 'state');
+      const asNobody = (args: string[]) =>
+        spawnSync('runuser', ['-u', 'nobody', '--', 'env', '-i', 'PATH=/usr/bin:/bin', 'HOME=/nonexistent', `XDG_STATE_HOME=${state}`, process.execPath, bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+      const rec = asNobody(['record', '--duration', '1.5', '-d', '0.5']);
+      expect(rec.status, rec.stderr).toBe(0);
+      expect(rec.stderr).toContain(`recording to ${state}/oomtop/history.db`);
+      expect(existsSync(join(state, 'oomtop', 'history.db'))).toBe(true);
+      const r = asNobody(['report', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { source: string }).source).toBe(`${state}/oomtop/history.db`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe.skipIf(process.getuid?.() !== 0)('the default history path for root', () => {
+  it.skipIf(existsSync('/var/lib/oomtop/history.db'))('root reads /var/lib/oomtop/history.db without --history (none here: the message names it)', () => {
+    const r = cli(['report']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no history at /var/lib/oomtop/history.db');
+  });
+});
+
 describe('a history file that cannot be used', () => {
   it('record, given a corrupt file, says so in one line, moves it aside, records into a new one, and the report reads that', () => {
     const path = join(dir, 'corrupt.db');
