@@ -13,6 +13,8 @@ export interface AppConfig {
   killGraceMs: number;
   killEscalation: Escalation;
   color: boolean;
+  /** An ETA (system or a cgroup) under this many seconds logs a warning event; 0: never (--eta-warn). */
+  etaWarnS: number;
 }
 
 export const DEFAULT_CONFIG: AppConfig = {
@@ -27,6 +29,7 @@ export const DEFAULT_CONFIG: AppConfig = {
   killGraceMs: 5000,
   killEscalation: 'ask',
   color: true,
+  etaWarnS: 15 * 60,
 };
 
 /** Signals offered by the kill dialog, SIGTERM first. */

@@ -31,6 +31,15 @@ export function parseDuration(flag: string, text: string, minMs: number, maxMs: 
   return Math.round(ms);
 }
 
+/** --eta-warn: "15m", "900" or "900s", "1h"; 0 never warns. */
+export function parseEtaWarn(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(text.trim());
+  if (!m) throw new UsageError(`--eta-warn: "${text}" is not a duration (examples: 15m, 900, 90s, 1h; 0: never)`);
+  const s = Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+  if (s > 7 * 86_400) throw new UsageError(`--eta-warn: ${text} is out of range (0 to 7 days)`);
+  return Math.round(s);
+}
+
 export function parseIntFlag(flag: string, text: string, min: number, max: number): number {
   if (!/^[+-]?\d+$/.test(text.trim())) throw new UsageError(`${flag}: "${text}" is not a whole number`);
   const n = Number(text);
@@ -62,6 +71,7 @@ const MONITOR_OPTIONS = {
   'expendable-adj': { type: 'string', number: true },
   'kill-grace': { type: 'string', number: true },
   'kill-escalation': { type: 'string' },
+  'eta-warn': { type: 'string', number: true },
   'no-color': { type: 'boolean' },
   'guard-opts': { type: 'string' },
   rules: { type: 'string' },
@@ -90,6 +100,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     if (e !== 'ask' && e !== 'auto' && e !== 'never') throw new UsageError(`--kill-escalation: "${e}" is not one of ask, auto, never`);
     config.killEscalation = e;
   }
+  if (v['eta-warn'] !== undefined) config.etaWarnS = parseEtaWarn(v['eta-warn']);
   config.color = !(v['no-color'] ?? false) && !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') && env['TERM'] !== 'dumb';
   let sort: SortKey = 'risk';
   if (v.sort !== undefined) {

@@ -25,6 +25,10 @@ pressure, and the OOM kills in the kernel log.
   --interval SEC          a scrape within SEC (or e.g. 250ms) of the last sample reuses it;
                           with --textfile, how often the file is written (default 5)
   --no-kernel-log         do not follow the kernel log (no oomtop_kernel_oom_kills_total)
+  --history PATH          also record every second into PATH, as oomtop record does (read it
+                          with oomtop report --history PATH)
+  --history-max-mib N     cap that file at N MiB (default 64)
+  --no-history            do not record (the default; said explicitly)
   --proc-root DIR --cgroup-root DIR
 `;
 
@@ -40,6 +44,8 @@ export interface ExporterArgs {
   kernelLog: boolean;
   procRoot: string;
   cgroupRoot: string | null;
+  /** --history PATH: record beside the exporter (src/cli/history-beside.ts); null: not recording. */
+  history: { path: string; maxBytes: number } | null;
 }
 
 const EXPORTER_OPTIONS = {
@@ -53,6 +59,11 @@ const EXPORTER_OPTIONS = {
   'no-kernel-log': { type: 'boolean' },
   'proc-root': { type: 'string' },
   'cgroup-root': { type: 'string' },
+  // The history flags as src/cli/history-args.ts spells them (not imported: that module
+  // names the history's default path, and the exporter records only into a PATH it is given).
+  history: { type: 'string' },
+  'no-history': { type: 'boolean' },
+  'history-max-mib': { type: 'string', number: true },
 } as const satisfies OptionSpecs;
 
 export function parseExporterArgs(argv: string[]): ExporterArgs {
@@ -64,6 +75,12 @@ export function parseExporterArgs(argv: string[]): ExporterArgs {
   const listen = values.listen !== undefined ? parseListen(values.listen) : textfile === null ? { host: DEFAULT_HOST, port: DEFAULT_PORT } : null;
   const intervalMs = values.interval === undefined ? 5000 : parseDuration('--interval', values.interval, 50, 3600_000);
   const int = (flag: string, v: string | undefined, max: number, dflt: number) => (v === undefined ? dflt : parseIntFlag(flag, v, 0, max));
+  const historyPath = values.history;
+  if (historyPath !== undefined && values['no-history']) throw new UsageError('--history and --no-history contradict each other');
+  if (historyPath !== undefined && historyPath.trim() === '') throw new UsageError('--history: empty path');
+  if (values['history-max-mib'] !== undefined && historyPath === undefined) throw new UsageError('--history-max-mib needs --history PATH');
+  if (historyPath !== undefined && values.once) throw new UsageError('--once writes the textfile and exits: it records no --history (use oomtop record)');
+  const historyMiB = values['history-max-mib'] === undefined ? 64 : parseIntFlag('--history-max-mib', values['history-max-mib'], 1, 1_048_576);
   return {
     help: values.help === true,
     listen,
@@ -75,5 +92,6 @@ export function parseExporterArgs(argv: string[]): ExporterArgs {
     kernelLog: values['no-kernel-log'] !== true,
     procRoot: values['proc-root'] ?? '/proc',
     cgroupRoot: values['cgroup-root'] ?? null,
+    history: historyPath === undefined ? null : { path: historyPath, maxBytes: historyMiB * 1024 * 1024 },
   };
 }

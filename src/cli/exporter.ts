@@ -92,12 +92,25 @@ export async function run(argv: string[]): Promise<number> {
     timer = setInterval(() => void writeFile().catch(() => (failed = true)), args.intervalMs);
   }
   for (const w of exporter.warnings()) say(w);
+  // --history: recorded beside the exporter on its own 1 s timer (loaded only then: SQLite).
+  // A file that cannot be used is told and the exporter goes on serving.
+  let history: { stop(): void } | null = null;
+  if (args.history !== null) {
+    try {
+      const { startHistory } = await import('./history-beside.js');
+      history = await startHistory({ ...args.history, procRoot: args.procRoot, cgroupRoot: args.cgroupRoot, onNotice: say });
+      say(`recording to ${args.history.path} every 1 s (oomtop report --history ${args.history.path})`);
+    } catch (e) {
+      say(`history: not recording: ${(e as Error).message}`);
+    }
+  }
 
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(s, stop);
   });
   if (timer) clearInterval(timer);
+  history?.stop();
   if (server) {
     const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
     server.closeAllConnections();

@@ -73,6 +73,7 @@ Rules (oom_score_adj that lasts; see oomtop rules --help)
 History (see oomtop record --help; read it with oomtop report --history PATH)
   --history PATH          record every second while guarding, as oomtop record does
   --history-max-mib N     cap the file at N MiB (default 64)
+  --no-history            do not record (the default; said explicitly)
 `;
 
 /** --rules: the rules file applied to new processes inside the guard (src/rules). */
@@ -81,7 +82,7 @@ export interface GuardRulesArgs {
   intervalMs: number;
 }
 
-/** --history PATH: record while guarding, as oomtop record does (src/cli/guard-history.ts). */
+/** --history PATH: record while guarding, as oomtop record does (src/cli/history-beside.ts). */
 export interface GuardHistoryArgs {
   path: string;
   maxBytes: number;
@@ -139,6 +140,7 @@ const GUARD_OPTIONS = {
   // The history flags as src/cli/history-args.ts spells them (not imported: that module
   // reaches the SQLite store, which the guard loads only with --history).
   history: { type: 'string' },
+  'no-history': { type: 'boolean' },
   'history-max-mib': { type: 'string', number: true },
 } as const satisfies OptionSpecs;
 
@@ -279,6 +281,8 @@ export function parseGuardArgs(argv: string[]): GuardArgs {
   const historyMiB = num('history-max-mib', s('history-max-mib'), 1, 1_048_576);
   if (historyMiB !== null && historyPath === undefined) throw new UsageError('--history-max-mib needs --history PATH');
   if (historyPath !== undefined && historyPath.trim() === '') throw new UsageError('--history: empty path');
+  // --no-history: what the guard does without --history, said explicitly (as every command takes it).
+  if (historyPath !== undefined && values['no-history']) throw new UsageError('--history and --no-history contradict each other');
   const history = historyPath === undefined ? null : { path: historyPath, maxBytes: Math.round(historyMiB ?? 64) * 1024 * 1024 };
   return { help: false, policy, rules, listen, history };
 }

@@ -173,7 +173,7 @@ export async function run(argv: string[]): Promise<number> {
   let history: { stop(): void } | null = null;
   if (parsed.history !== null) {
     try {
-      const { startHistory } = await import('./guard-history.js');
+      const { startHistory } = await import('./history-beside.js');
       history = await startHistory({ ...parsed.history, procRoot: policy.procRoot, cgroupRoot: policy.cgroupRoot === '/sys/fs/cgroup' ? null : policy.cgroupRoot, onNotice: (m) => note('history', m) });
       note('history', `recording to ${parsed.history.path} every 1 s (oomtop report --history ${parsed.history.path})`);
     } catch (e) {

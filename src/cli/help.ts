@@ -33,12 +33,15 @@ Monitor options:
   --protect-adj N      p sets oom_score_adj to N (default -500)
   --expendable-adj N   x sets oom_score_adj to N (default 500)
   --kill-grace DUR     wait this long after SIGTERM (default 5 s)
+  --eta-warn DUR       log a warning when the system's or a cgroup's time to OOM falls
+                       under DUR (15m, 900, 1h; default 15m; 0: never)
   --kill-escalation M  after the grace period: ask (default), auto (SIGKILL), never
   --no-color           no colours (also NO_COLOR=1)
   --rules PATH         apply the rules file to running and new processes while the
                        monitor runs (badge R: a rule set the adj; see oomtop rules --help)
   --history PATH       record while the monitor runs, as oomtop record does (read it with
-                       oomtop report --history PATH); --history-max-mib N caps it (64)
+                       oomtop report --history PATH); --history-max-mib N caps it (64);
+                       the process pane (Enter) then shows its recorded RSS, up to 7 days
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
                        (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)

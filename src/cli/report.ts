@@ -1,5 +1,6 @@
 import { openForRead } from '../history/db.js';
 import { buildReport, renderReport, reportJson, type ReportSeries } from '../history/report.js';
+import { parseDuration } from './args.js';
 import { UsageError } from './errors.js';
 import { HISTORY_OPTIONS, parseHistoryArgs, parseSince } from './history-args.js';
 import { parseOptions } from './options.js';
@@ -18,6 +19,8 @@ Options:
   --history PATH        the history file (default as for oomtop record)
   --prometheus URL      read the exporter's series from Prometheus instead (query_range;
                         default --since 1d): a fleet's report, scopes named by instance
+  --step SEC            with --prometheus: the query step (default: the range / 1100, at
+                        least 15 s); as fine as the scrape interval, not finer
   -h, --help            this help
 `;
 
@@ -25,6 +28,7 @@ const OPTIONS = {
   ...HISTORY_OPTIONS,
   since: { type: 'string' },
   prometheus: { type: 'string' },
+  step: { type: 'string', number: true },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -36,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   let sinceMs: number | null;
   let json: boolean;
   let prometheus: string | null = null;
+  let step: number | null = null;
   try {
     const { values: v } = parseOptions(argv, OPTIONS);
     if (v.help) {
@@ -51,6 +56,10 @@ export async function run(argv: string[]): Promise<number> {
       if (!/^https?:\/\/[^\s/]+/.test(v.prometheus)) throw new UsageError(`--prometheus: "${v.prometheus}" is not an http(s) URL (example: http://127.0.0.1:9090)`);
       prometheus = v.prometheus;
     }
+    if (v.step !== undefined) {
+      if (prometheus === null) throw new UsageError('--step is for --prometheus (the history file has its own tiers)');
+      step = parseDuration('--step', v.step, 1000, 86_400_000) / 1000;
+    }
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     err(e.message);
@@ -61,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     try {
       const { prometheusSeries } = await import('../history/prometheus.js');
       const now = Date.now();
-      const series: ReportSeries[] = await prometheusSeries(prometheus, now - (sinceMs ?? 86_400_000), now);
+      const series: ReportSeries[] = await prometheusSeries(prometheus, now - (sinceMs ?? 86_400_000), now, fetch, step);
       if (series.length === 0) throw new Error(`Prometheus at ${prometheus} has no oomtop series in that span (is oomtop exporter scraped?)`);
       report = buildReport(series, prometheus);
     } catch (e) {

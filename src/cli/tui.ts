@@ -22,6 +22,10 @@ import type { Rule } from '../rules/parse.js';
 import { RuleApplier } from '../rules/applier.js';
 import { UserNames } from '../proc/users.js';
 
+/** With --history, the process pane's recorded history: how far back, and how often it is read again. */
+const RECORDED_SPAN_MS = 7 * 86_400_000;
+const RECORDED_EVERY_MS = 10_000;
+
 function attempt(fn: () => void): void {
   try {
     fn();
@@ -37,7 +41,7 @@ function attempt(fn: () => void): void {
  */
 export async function runTui(args: MonitorArgs): Promise<number> {
   const { config } = args;
-  const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter });
+  const store = createOomtopStore({ sort: args.sort, inverted: args.inverted, filter: args.filter }, { etaWarnS: config.etaWarnS });
   const { memoryCgroupOf, hierarchy } = memcgResolver(config.procRoot, config.cgroupRoot);
   if (hierarchy === null) store.getState().log('info', 'warn', 'no memory cgroup controller found: per-cgroup headroom is not shown');
   // Container names come from runtimes in the background; the table shows short IDs until then.
@@ -75,7 +79,11 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     store.getState().log('info', 'info', `rules: ${loaded.rules.length} from ${args.rulesPath}, applied to running and new processes (badge R)`);
   }
   // --history: record every snapshot as oomtop record does (better-sqlite3 is loaded only then).
-  let recorder: { record(snap: NonNullable<ReturnType<typeof store.getState>['snapshot']>): boolean; close(): void } | null = null;
+  let recorder: {
+    record(snap: NonNullable<ReturnType<typeof store.getState>['snapshot']>): boolean;
+    readSeries(kind: 'proc', key: string, metric: string, sinceMs: number): { times: number[]; values: number[] } | null;
+    close(): void;
+  } | null = null;
   if (args.history !== null) {
     const { HistoryWriter } = await import('../history/recorder.js');
     const warn = (m: string) => store.getState().log('error', 'warn', m);
@@ -93,8 +101,33 @@ export async function runTui(args: MonitorArgs): Promise<number> {
     if (recorder && snap && snap !== recorded) {
       recorded = snap;
       recorder.record(snap);
+      readRecorded(Date.now());
     }
   };
+  // The process pane shows the long history of its process from the file being recorded:
+  // read when the pane opens on a process, then every RECORDED_EVERY_MS while it stays open.
+  const readRecorded = (now: number) => {
+    const st = store.getState();
+    const key = st.view.screen === 'process' ? st.view.detailKey : null;
+    if (key === null) {
+      if (st.recorded !== null) st.setRecorded(null);
+      return;
+    }
+    if (st.recorded?.key === key && now - st.recorded.readAt < RECORDED_EVERY_MS) return;
+    try {
+      const s = recorder!.readSeries('proc', key, 'rss', now - RECORDED_SPAN_MS);
+      st.setRecorded({ key, times: s?.times ?? [], rssKiB: s?.values ?? [], readAt: now });
+    } catch (e) {
+      st.setRecorded({ key, times: [], rssKiB: [], readAt: now });
+      st.log('error', 'warn', `history: cannot read ${args.history!.path}: ${(e as Error).message}`);
+    }
+  };
+  // Opening the pane (or another process in it) reads at once, not at the next tick (or never, paused).
+  if (recorder) {
+    store.subscribe((s, prev) => {
+      if (s.view.detailKey !== prev.view.detailKey || s.view.screen !== prev.view.screen) readRecorded(Date.now());
+    });
+  }
   // R saves a rule to the --rules file (or the default one) and puts that file in force.
   const rulesPath = args.rulesPath ?? DEFAULT_RULES_PATH;
   const commands = new Commands(store, config, () => host?.kick(), {

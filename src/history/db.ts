@@ -335,6 +335,36 @@ export class HistoryDb {
     return [...byId.values()];
   }
 
+  /**
+   * One series since `sinceMs`, finest tier first as readSince merges them (raw points where
+   * they exist, minutes before those, quarters before those); null when it was never recorded.
+   * For the monitor's process pane: the long history of the process it shows.
+   */
+  readSeries(kind: SeriesId['kind'], key: string, metric: string, sinceMs: number): { times: number[]; values: number[] } | null {
+    const row = this.raw.prepare('SELECT id FROM series WHERE kind = ? AND key = ? AND metric = ?').get(kind, key, metric) as { id: number } | undefined;
+    if (!row) return null;
+    const times: number[] = [];
+    const values: number[] = [];
+    let curTier = -1;
+    const rows = this.raw.prepare('SELECT tier, t, v FROM points WHERE sid = ? AND t >= ? ORDER BY tier DESC, t').raw(true);
+    for (const [tier, t, v] of rows.iterate(row.id, Math.round(sinceMs)) as IterableIterator<[number, number, number]>) {
+      if (tier !== curTier) {
+        if (curTier !== -1) {
+          // Where a finer tier starts, the coarser points whose span reaches into it go.
+          const coarserStep = TIERS[curTier]!.stepMs;
+          let keep = times.length;
+          while (keep > 0 && times[keep - 1]! + coarserStep > t) keep--;
+          times.length = keep;
+          values.length = keep;
+        }
+        curTier = tier;
+      }
+      times.push(t);
+      values.push(v);
+    }
+    return times.length === 0 ? null : { times, values };
+  }
+
   /** The last point's time, ms; null when empty. */
   lastTime(): number | null {
     const r = this.raw.prepare('SELECT max(t) AS t FROM points').get() as { t: number | null };

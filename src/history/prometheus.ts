@@ -20,8 +20,13 @@ interface Matrix {
   values: [number, string][];
 }
 
-/** The step for a range: at most ~1100 points a series (Prometheus allows 11,000), at least 15 s. */
-export function stepSeconds(rangeMs: number): number {
+/**
+ * The step for a range: at most ~1100 points a series (Prometheus allows 11,000), at least 15 s
+ * (Prometheus's default scrape interval: a finer step only repeats samples). `--step SEC` for a
+ * finer scrape interval: that step, kept within Prometheus's 11,000 points.
+ */
+export function stepSeconds(rangeMs: number, step: number | null = null): number {
+  if (step !== null) return Math.max(step, Math.ceil(rangeMs / 1000 / 11_000));
   return Math.max(15, Math.ceil(rangeMs / 1000 / 1100));
 }
 
@@ -67,10 +72,10 @@ function combine(a: ReportSeries, b: ReportSeries | undefined, op: (x: number, y
 }
 
 /** Every series the report needs, from `sinceMs` to `untilMs`. */
-export async function prometheusSeries(base: string, sinceMs: number, untilMs: number, fetchImpl: typeof fetch = fetch): Promise<ReportSeries[]> {
+export async function prometheusSeries(base: string, sinceMs: number, untilMs: number, fetchImpl: typeof fetch = fetch, stepS: number | null = null): Promise<ReportSeries[]> {
   const startS = Math.floor(sinceMs / 1000);
   const endS = Math.ceil(untilMs / 1000);
-  const step = stepSeconds(untilMs - sinceMs);
+  const step = stepSeconds(untilMs - sinceMs, stepS);
   const q = (name: string) => queryRange(base, name, startS, endS, step, fetchImpl);
   const [total, avail, swap, limit, ws, rss] = await Promise.all(Object.values(PROMETHEUS_METRICS).map(q));
   const instances = new Set([...total!, ...limit!, ...rss!].map((m) => m.metric['instance'] ?? ''));

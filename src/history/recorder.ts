@@ -1,5 +1,5 @@
 import type { Snapshot } from '../sampler/types.js';
-import { openForWrite, type HistoryDb } from './db.js';
+import { openForWrite, type HistoryDb, type SeriesId } from './db.js';
 import { DEFAULT_SELECT, TickSelector, type SelectOptions } from './select.js';
 
 /**
@@ -42,6 +42,11 @@ export class HistoryWriter {
     } finally {
       this.lastWriteMs = performance.now() - started;
     }
+  }
+
+  /** One recorded series (HistoryDb.readSeries): the monitor's process pane reads its process's. */
+  readSeries(kind: SeriesId['kind'], key: string, metric: string, sinceMs: number): { times: number[]; values: number[] } | null {
+    return this.db.readSeries(kind, key, metric, sinceMs);
   }
 
   close(): void {

@@ -56,6 +56,8 @@ export interface ProcessDetailModel {
   history: { times: number[]; rssKiB: number[]; oomScore: number[]; long: { times: number[]; rssKiB: number[] } } | null;
   /** RSS growth (KiB/s, the GROW/s column) and the samples and seconds it spans; null below 3 samples. */
   growth: { kibPerSec: number; samples: number; seconds: number } | null;
+  /** With --history: its RSS as recorded in the file (hours or days), oldest first; null without. */
+  recorded: { times: number[]; rssKiB: number[] } | null;
 }
 
 let pageKiBCache: number | null = null;
@@ -98,7 +100,13 @@ export function cgroupChain(path: string | null, cgroups: readonly CgroupSample[
   return out;
 }
 
-export function processDetail(row: Row, snap: Snapshot | null, history: HistoryLookup, pk: number = pageKiB()): ProcessDetailModel {
+export function processDetail(
+  row: Row,
+  snap: Snapshot | null,
+  history: HistoryLookup,
+  pk: number = pageKiB(),
+  recorded: { key: string; times: number[]; rssKiB: number[] } | null = null,
+): ProcessDetailModel {
   const mem = snap?.system.memory ?? null;
   const rules = oomRules(snap?.system.kernel ?? null);
   const system = mem ? arithmetic(row, 'system', mem.totalKiB + mem.swapTotalKiB, pk, rules, true) : null;
@@ -143,5 +151,6 @@ export function processDetail(row: Row, snap: Snapshot | null, history: HistoryL
     chain: cgroupChain(row.cgroup, snap?.cgroups ?? []),
     detailAgeS: snap ? Math.max(0, Math.round((snap.time - row.detailTime) / 1000)) : 0,
     history: h ? { times: h.rssKiB.times, rssKiB: h.rssKiB.values, oomScore: h.oomScore.values, long: { times: h.rssLong.times, rssKiB: h.rssLong.values } } : null,
+    recorded: recorded && recorded.key === row.key && recorded.times.length >= 2 ? { times: recorded.times, rssKiB: recorded.rssKiB } : null,
   };
 }

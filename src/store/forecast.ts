@@ -9,7 +9,7 @@ import { exhaustion, fmtEta, leakOf, type Exhaustion, type Growth } from '../his
 import { HISTORY_LENGTH, pushSeries, type HistoryLookup, type Series } from './history.js';
 
 export const FORECAST_EVERY_MS = 5000;
-/** An ETA under this logs a warning (once, until it is back above). */
+/** By default an ETA under this logs a warning (once, until it is back above); --eta-warn sets another. */
 export const ETA_WARN_S = 15 * 60;
 /** A process must have grown at least this much over its history to be analysed, KiB. */
 const MIN_RISE_KIB = 1024;
@@ -32,11 +32,15 @@ export class Forecaster {
   private readonly warned = new Set<string>();
   forecast: Forecast = NO_FORECAST;
 
-  constructor(private readonly everyMs = FORECAST_EVERY_MS) {}
+  /** `warnS`: an ETA under it logs a warning (--eta-warn; 0: never). */
+  constructor(
+    private readonly everyMs = FORECAST_EVERY_MS,
+    private readonly warnS = ETA_WARN_S,
+  ) {}
 
   /**
    * One snapshot: record the headrooms; when due, recompute and return the warnings of ETAs
-   * that fell under ETA_WARN_S (each scope once until its ETA is back above).
+   * that fell under `warnS` (each scope once until its ETA is back above).
    */
   observe(snap: Snapshot, history: HistoryLookup): string[] {
     const m = snap.system.memory;
@@ -69,7 +73,7 @@ export class Forecaster {
 
     const warnings: string[] = [];
     const check = (scope: string, e: Exhaustion | null | undefined, what: string) => {
-      const low = e?.etaSeconds !== null && e?.etaSeconds !== undefined && e.etaSeconds < ETA_WARN_S;
+      const low = e?.etaSeconds !== null && e?.etaSeconds !== undefined && e.etaSeconds < this.warnS;
       if (low && !this.warned.has(scope)) {
         this.warned.add(scope);
         warnings.push(what);

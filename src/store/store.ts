@@ -104,6 +104,11 @@ export interface OomtopState {
   lastOomKill: { time: number; name: string; cgroup: string | null } | null;
   /** Live leak suspects and times to exhaustion (src/store/forecast.ts), every few seconds. */
   forecast: Forecast;
+  /**
+   * With --history: the recorded RSS of the process in the detail pane (its long history, read
+   * back from the file the monitor records into); null otherwise.
+   */
+  recorded: RecordedRss | null;
 
   applySnapshot(snap: Snapshot): void;
   log(kind: LogKind, severity: LogSeverity, text: string, extra?: Partial<LogEntry>): LogEntry;
@@ -118,15 +123,25 @@ export interface OomtopState {
   selectedRow(): Row | null;
   /** The tagged processes that still run, or else the selected one. */
   targets(): Target[];
+  setRecorded(r: RecordedRss | null): void;
+}
+
+/** A process's recorded RSS (process key, times in epoch ms, KiB), and when it was read. */
+export interface RecordedRss {
+  key: string;
+  times: number[];
+  rssKiB: number[];
+  readAt: number;
 }
 
 /** A process charged this much (‰ of RAM+swap) is kept longer after it exits. */
 const NOTABLE_PERMILLE = 10;
 
-export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<OomtopState> {
+/** `etaWarnS`: an ETA under it logs a warning event (--eta-warn; default 15 min, 0: never). */
+export function createOomtopStore(initial: Partial<ViewState> = {}, opts: { etaWarnS?: number } = {}): StoreApi<OomtopState> {
   let detectState = DETECT_START;
   let nextId = 1;
-  const forecaster = new Forecaster();
+  const forecaster = new Forecaster(undefined, opts.etaWarnS);
 
   return createStore<OomtopState>()((set, get) => {
     const refreshRows = (view: ViewState, snap = get().snapshot, fromSample = false): Partial<OomtopState> => {
@@ -171,6 +186,7 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
       kernelLog: null,
       lastOomKill: null,
       forecast: NO_FORECAST,
+      recorded: null,
       view: {
         sort: 'risk',
         inverted: false,
@@ -294,6 +310,10 @@ export function createOomtopStore(initial: Partial<ViewState> = {}): StoreApi<Oo
         if (view.tagged.size > 0) return rows.filter((r) => view.tagged.has(r.key)).map(toTarget);
         const sel = get().selectedRow();
         return sel ? [toTarget(sel)] : [];
+      },
+
+      setRecorded(recorded) {
+        set({ recorded });
       },
     };
   });

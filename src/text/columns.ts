@@ -209,7 +209,15 @@ export interface ProcessColumnsOptions {
   selfPid?: number;
   /** Tree view: the prefix drawn before each process's name. */
   treePrefix?: ReadonlyMap<string, string> | null;
+  /**
+   * A leak suspect (badge L) is among the rows: GROW/s then outranks ADJ, so the slope shows
+   * on the leaking row at 80 columns (the badge still says P or E for a set oom_score_adj).
+   */
+  leaking?: boolean;
 }
+
+/** GROW/s's priority: below ADJ (6) normally, above it when a leak suspect is listed. */
+export const GROWTH_PRIORITY = { normal: 5, leaking: 6.5 } as const;
 
 /** The process table's columns, in screen order. */
 export function processColumns(opts: ProcessColumnsOptions = {}): ColumnDef<Row>[] {
@@ -226,7 +234,7 @@ export function processColumns(opts: ProcessColumnsOptions = {}): ColumnDef<Row>
     { key: 'rss', title: 'RSS', width: 6, align: 'right', priority: 7, sort: 'rss', value: (r) => fmtKiB(r.rssKiB), tone: self },
     { key: 'anon', title: 'ANON', width: 6, align: 'right', priority: 1, value: (r) => fmtKiB(r.anonKiB), tone: self },
     { key: 'swap', title: 'SWAP', width: 6, align: 'right', priority: 4, value: (r) => fmtKiB(r.swapKiB), tone: self },
-    { key: 'growth', title: 'GROW/s', width: 7, align: 'right', priority: 5, sort: 'growth', value: (r) => fmtGrowth(r.growthKiBps), tone: (r) => (r.leakKiBps ? 'bad' : (r.growthKiBps ?? 0) > 1024 ? 'warn' : self(r)) },
+    { key: 'growth', title: 'GROW/s', width: 7, align: 'right', priority: opts.leaking ? GROWTH_PRIORITY.leaking : GROWTH_PRIORITY.normal, sort: 'growth', value: (r) => fmtGrowth(r.growthKiBps), tone: (r) => (r.leakKiBps ? 'bad' : (r.growthKiBps ?? 0) > 1024 ? 'warn' : self(r)) },
     {
       key: 'limit',
       title: '%LIM',

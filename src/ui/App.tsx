@@ -260,7 +260,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
     }
     if (state.view.screen === 'process') {
       const row = detailRow(state);
-      return <ProcessDetail model={row ? processDetail(row, state.snapshot, state.history) : null} scroll={state.view.processScroll} width={width} height={h} theme={theme} />;
+      return <ProcessDetail model={row ? processDetail(row, state.snapshot, state.history, undefined, state.recorded) : null} scroll={state.view.processScroll} width={width} height={h} theme={theme} />;
     }
     if (state.view.screen === 'event') {
       return <EventDetail events={state.events} index={state.view.eventIndex} scroll={state.view.detailScroll} width={width} height={h} theme={theme} />;
@@ -300,6 +300,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
         theme={theme}
         now={now}
         systemEta={state.forecast.system?.etaSeconds ?? null}
+        etaWarnS={config.etaWarnS}
       />
       {body}
       <Lines lines={footer} width={width} />
@@ -316,6 +317,6 @@ function detailRow(s: OomtopState) {
 /** The last first line of the process detail pane at this size (its title takes a line). */
 function processScrollMax(s: OomtopState, width: number, height: number): number {
   const row = detailRow(s);
-  const lines = row ? processDetailLines(processDetail(row, s.snapshot, s.history), width).length : 0;
+  const lines = row ? processDetailLines(processDetail(row, s.snapshot, s.history, undefined, s.recorded), width).length : 0;
   return Math.max(0, lines - (height - 1));
 }

@@ -39,6 +39,8 @@ export interface HeaderProps {
   now: number;
   /** Seconds until MemAvailable + free swap run out at the current rate (src/store/forecast.ts); null: no trend. */
   systemEta?: number | null;
+  /** Under this the ETA shows as bad, else as a warning (--eta-warn; default 15 min). */
+  etaWarnS?: number;
 }
 
 /** "3d 04:12", "04:12:09": as htop shows uptime. */
@@ -126,7 +128,7 @@ export function Header(props: HeaderProps): React.ReactElement {
   const line3: Segment[] = [{ variants: [commitLine, commitLine.replace(/ \(.*/, '')], priority: 1 }];
   if (props.systemEta !== null && props.systemEta !== undefined) {
     const eta = fmtEta(props.systemEta);
-    line3.push({ variants: [`system: ${eta}`, eta], priority: 0, style: (t) => bold(paint(t, theme.severity(props.systemEta! < 15 * 60 ? 'bad' : 'warn'))) });
+    line3.push({ variants: [`system: ${eta}`, eta], priority: 0, style: (t) => bold(paint(t, theme.severity(props.systemEta! < (props.etaWarnS ?? 15 * 60) ? 'bad' : 'warn'))) });
   }
   if (props.kernelLog) line3.push({ variants: [`klog: ${props.kernelLog.source}`], priority: 2 });
 

@@ -18,7 +18,7 @@ export function toneColor(theme: Theme): (t: Tone | undefined) => string | undef
   };
 }
 
-export function processColumns(tagged: ReadonlySet<string>, opts: { selfPid?: number; treePrefix?: ReadonlyMap<string, string> | null } = {}): Column<Row>[] {
+export function processColumns(tagged: ReadonlySet<string>, opts: { selfPid?: number; treePrefix?: ReadonlyMap<string, string> | null; leaking?: boolean } = {}): Column<Row>[] {
   return columnDefs({ tagged, ...opts });
 }
 
@@ -35,7 +35,8 @@ export interface ProcessTableProps {
 
 export function ProcessTable({ rows, view, width, height, theme, treePrefix = null, selfPid = process.pid }: ProcessTableProps): React.ReactElement {
   const visible = rows.slice(view.scroll, view.scroll + Math.max(0, height - 1));
-  const columns = processColumns(view.tagged, { selfPid, treePrefix });
+  // Any leak suspect among the rows (not only the visible ones: the layout does not change as one scrolls by).
+  const columns = processColumns(view.tagged, { selfPid, treePrefix, leaking: rows.some((r) => r.leakKiBps) });
   return (
     <Box flexDirection="column" height={height}>
       <Table

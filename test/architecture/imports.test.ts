@@ -158,9 +158,9 @@ describe('architecture', () => {
   // guard (--rules) and `oomtop rules` also the TOML parser of the rules file.
   for (const [sub, allowed] of [['guard', ['smol-toml']], ['run', []], ['protect', []]] as const) {
     it(`oomtop ${sub} loads no package${allowed.length ? ` but ${allowed.join(', ')}` : ''}, no view and no store, directly or transitively`, () => {
-      // The guard's --listen (src/cli/guard-exporter.ts) and --history (src/cli/guard-history.ts)
+      // The guard's --listen (src/cli/guard-exporter.ts) and --history (src/cli/history-beside.ts)
       // are imported only then: checked below.
-      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), sub === 'guard' ? ['/src/cli/guard-exporter.ts', '/src/cli/guard-history.ts'] : []);
+      const g = moduleGraph(resolve(repo, `src/cli/${sub}.ts`), sub === 'guard' ? ['/src/cli/guard-exporter.ts', '/src/cli/history-beside.ts'] : []);
       expect(g.local.size).toBeGreaterThan(10);
       for (const p of g.packages) expect(p.startsWith('node:') || (allowed as readonly string[]).includes(p), `${sub} loads package ${p}`).toBe(true);
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui|store)\//);
@@ -179,7 +179,8 @@ describe('architecture', () => {
   // `oomtop exporter`: headless; prom-client and the store's zustand are its only packages, and
   // of the TUI it reaches the kernel-log follower alone (no host, no commands, no view).
   it('oomtop exporter stays headless: no ink or react, packages prom-client, zustand (the store), execa and string-width (readers, text) only, no view', () => {
-    const g = moduleGraph(resolve(repo, 'src/cli/exporter.ts'));
+    // Its --history recorder (src/cli/history-beside.ts, SQLite) is imported only then: checked below.
+    const g = moduleGraph(resolve(repo, 'src/cli/exporter.ts'), ['/src/cli/history-beside.ts']);
     expect(g.local.size).toBeGreaterThan(10);
     // (A kernel log line quoted in a comment can look like `... from 'text'`: not a package name.)
     const names = [...g.packages].filter((p) => !/\s/.test(p));
@@ -211,13 +212,17 @@ describe('architecture', () => {
       for (const f of g.local) expect(f).not.toMatch(/\/src\/(ui|tui)\/|\/src\/store\/store\.ts$/);
     });
   }
-  it('oomtop guard reaches its --history recorder (the sampler, SQLite) only by a dynamic import', () => {
-    const text = readFileSync(join(src, 'cli/guard.ts'), 'utf8');
-    expect(text).toMatch(/await import\('\.\/guard-history\.js'\)/);
-    expect(text).not.toMatch(/^import[^(]*guard-history/m);
-    const users = files.filter((f) => /guard-history\.js/.test(readFileSync(f, 'utf8')));
-    expect(users.map((f) => relative(repo, f))).toEqual(['src/cli/guard.ts']);
-    expect(moduleGraph(resolve(repo, 'src/cli/guard-history.ts')).packages).toContain('better-sqlite3');
+  it('oomtop guard and oomtop exporter reach their --history recorder (the sampler, SQLite) only by a dynamic import', () => {
+    for (const cmd of ['guard', 'exporter']) {
+      const text = readFileSync(join(src, `cli/${cmd}.ts`), 'utf8');
+      expect(text, cmd).toMatch(/await import\('\.\/history-beside\.js'\)/);
+      expect(text, cmd).not.toMatch(/^import[^(]*history-beside/m);
+    }
+    const users = files.filter((f) => /history-beside\.js/.test(readFileSync(f, 'utf8')));
+    expect(users.map((f) => relative(repo, f)).sort()).toEqual(['src/cli/exporter.ts', 'src/cli/guard.ts']);
+    expect(moduleGraph(resolve(repo, 'src/cli/history-beside.ts')).packages).toContain('better-sqlite3');
+    // Without --history, the exporter's graph has no SQLite.
+    expect(moduleGraph(resolve(repo, 'src/cli/exporter.ts'), ['/src/cli/history-beside.ts']).packages).not.toContain('better-sqlite3');
   });
 
   it('the store reaches src/history only for its pure analysis (never the SQLite store)', () => {
@@ -232,7 +237,7 @@ describe('architecture', () => {
     expect(users.map((f) => relative(repo, f))).toEqual(['src/history/db.ts']);
     expect(readFileSync(join(src, 'history/db.ts'), 'utf8')).not.toMatch(/^import[^(]*['"]better-sqlite3['"]/m);
     // The guard without --history (its recorder is imported only then, checked below), --once.
-    expect(moduleGraph(resolve(repo, 'src/cli/guard.ts'), ['/src/cli/guard-history.ts']).packages).not.toContain('better-sqlite3');
+    expect(moduleGraph(resolve(repo, 'src/cli/guard.ts'), ['/src/cli/history-beside.ts']).packages).not.toContain('better-sqlite3');
     expect(moduleGraph(resolve(repo, 'src/cli/once.ts')).packages).not.toContain('better-sqlite3');
   });
 

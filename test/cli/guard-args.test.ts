@@ -14,6 +14,18 @@ function err(argv: string[]): string {
 }
 
 describe('parseGuardArgs', () => {
+  it('history: none by default and with --no-history; --history PATH with its cap; --no-history beside --history refused', () => {
+    for (const argv of [[], ['--no-history']]) {
+      const r = parseGuardArgs(argv);
+      if (r.help) throw new Error('help');
+      expect(r.history, argv.join(' ')).toBeNull();
+    }
+    const r = parseGuardArgs(['--history', '/tmp/g.db', '--history-max-mib', '8']);
+    if (r.help) throw new Error('help');
+    expect(r.history).toEqual({ path: '/tmp/g.db', maxBytes: 8 * 1024 * 1024 });
+    expect(err(['--history', '/tmp/g.db', '--no-history'])).toMatch(/contradict/);
+  });
+
   it('defaults: system scope, earlyoom thresholds 10/5, term timeout 5 s, intercept on', () => {
     const r = parseGuardArgs([]);
     if (r.help) throw new Error('help');

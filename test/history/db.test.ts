@@ -67,6 +67,28 @@ describe('history store', () => {
     expect(rdb.prepare('SELECT count(*) AS n FROM points WHERE tier = 0').get().n).toBeLessThanOrEqual(366);
   });
 
+  it('reads one series back over its tiers (the process pane of a recording monitor), null for one never recorded', async () => {
+    const path = join(tmp(), 'h.db');
+    const { db } = await openForWrite(path);
+    const proc: SeriesId = { kind: 'proc', key: '42:7', metric: 'rss', label: 'p', cgroup: null };
+    // Three hours at 10 s, the value the minute number.
+    for (let t = 0; t < 3 * 3600; t += 10) db.writeTick(T0 + t * 1000, [{ id: proc, value: Math.floor(t / 60) }, { id: sys('used'), value: 1 }]);
+    const s = db.readSeries('proc', '42:7', 'rss', 0)!;
+    const all = db.readSince(0).find((x) => x.key === '42:7')!;
+    // The same points readSince gives that series: minutes, then the raw last hour.
+    expect(s.times).toEqual(all.times);
+    expect(s.values).toEqual(all.values);
+    expect(s.times[0]).toBe(T0);
+    expect(s.times.at(-1)).toBe(T0 + (3 * 3600 - 10) * 1000);
+    expect(s.times.slice(1).every((t, i) => t > s.times[i]!)).toBe(true);
+    // From a time on: only what follows it.
+    const late = db.readSeries('proc', '42:7', 'rss', T0 + 2.5 * 3600_000)!;
+    expect(late.times[0]).toBeGreaterThanOrEqual(T0 + 2.5 * 3600_000);
+    expect(late.times.length).toBeGreaterThan(170);
+    expect(db.readSeries('proc', '43:7', 'rss', 0)).toBeNull();
+    db.close();
+  });
+
   it('stays under the size cap, dropping the oldest points first', async () => {
     const path = join(tmp(), 'h.db');
     const cap = 1024 * 1024;

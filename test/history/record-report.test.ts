@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -176,13 +176,125 @@ describe('oomtop guard --history', () => {
   }, 60_000);
 });
 
+describe('oomtop exporter --history', () => {
+  it('records every second beside the exporter, which still serves /metrics; the report reads it; a file another writer holds is told and the exporter goes on', async () => {
+    const path = join(dir, 'exporter.db');
+    const ex = spawn(process.execPath, [bin, 'exporter', '--listen', '127.0.0.1:0', '--no-kernel-log', '--history', path, '--history-max-mib', '8'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    mine.push(ex);
+    let err = '';
+    ex.stderr!.on('data', (d) => (err += String(d)));
+    await until(() => /listening on (http:\S+)/.test(err) && err.includes(`recording to ${path} every 1 s`), 20_000, 'the exporter listening and recording');
+    const url = /listening on (http:\S+)/.exec(err)![1]!;
+    await until(() => existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0, 10_000, 'a tick written');
+    await sleep(3000);
+    const metrics = await fetch(url).then((r) => r.text());
+    expect(metrics).toMatch(/^oomtop_memory_available_bytes \d+/m);
+    // A second writer on the same file (the exporter holds it): refused, naming the exporter.
+    const second = cli(['record', '--history', path, '--duration', '1']);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(`is being written by PID ${ex.pid}`);
+    ex.kill('SIGTERM');
+    await new Promise((r) => ex.once('exit', r));
+    expect(ex.exitCode, err).toBe(0);
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const rep = JSON.parse(r.stdout) as ReportJson & { from: string; to: string };
+    expect(rep.scopes[0]!.scope).toBe('system');
+    // About a point a second: the 3 s wait and the start-up, at least 3 ticks apart.
+    expect(Date.parse(rep.to) - Date.parse(rep.from)).toBeGreaterThanOrEqual(2000);
+    const db = new (createRequire(import.meta.url)('better-sqlite3'))(path, { readonly: true });
+    const procs = (db.prepare("SELECT count(DISTINCT sid) AS n FROM points JOIN series ON sid = id WHERE kind = 'proc'").get() as { n: number }).n;
+    db.close();
+    expect(procs).toBeGreaterThan(0);
+
+    // A file it cannot take: the exporter says so and serves all the same.
+    const held = join(dir, 'held.db');
+    const holder = spawn(process.execPath, [bin, 'record', '--history', held, '-d', '0.5'], { stdio: 'ignore' });
+    mine.push(holder);
+    await until(() => existsSync(`${held}.lock`), 20_000, 'the holder recording');
+    const ex2 = spawn(process.execPath, [bin, 'exporter', '--listen', '127.0.0.1:0', '--no-kernel-log', '--history', held], { stdio: ['ignore', 'ignore', 'pipe'] });
+    mine.push(ex2);
+    let err2 = '';
+    ex2.stderr!.on('data', (d) => (err2 += String(d)));
+    await until(() => /listening on (http:\S+)/.test(err2) && err2.includes('history: not recording'), 20_000, 'the second exporter serving without its history');
+    expect(err2).toContain(`is being written by PID ${holder.pid}`);
+    expect(await fetch(/listening on (http:\S+)/.exec(err2)![1]!).then((x) => x.status)).toBe(200);
+    ex2.kill('SIGTERM');
+    holder.kill('SIGTERM');
+    await Promise.all([new Promise((r) => ex2.once('exit', r)), new Promise((r) => holder.once('exit', r))]);
+    expect(ex2.exitCode).toBe(0);
+  }, 90_000);
+});
+
+// nobody must be able to run this checkout (bin, dist, the SQLite binding): a clone under a
+// private home is not, and the test skips there.
+const nobodyRuns =
+  process.getuid?.() === 0 &&
+  /no history at/.test(spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, bin, 'report', '--history', '/nonexistent/oomtop-probe.db'], { encoding: 'utf8', timeout: 30_000 }).stderr ?? '');
+if (!nobodyRuns) console.warn('default history paths: skipping the non-root case (needs root, runuser, and a checkout nobody can read)');
+describe.skipIf(!nobodyRuns)('default history paths (root: /var/lib/oomtop, others: $XDG_STATE_HOME/oomtop)', () => {
+  it('a user other than root records into and reports from $XDG_STATE_HOME/oomtop/history.db without --history', () => {
+    const home = mkdtempSync(join(tmpdir(), 'oomtop-xdg-'));
+    try {
+      spawnSync('chmod', ['777', home]);
+      const state = join(home, 'state');
+      const asNobody = (args: string[]) =>
+        spawnSync('runuser', ['-u', 'nobody', '--', 'env', '-i', 'PATH=/usr/bin:/bin', 'HOME=/nonexistent', `XDG_STATE_HOME=${state}`, process.execPath, bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+      const rec = asNobody(['record', '--duration', '1.5', '-d', '0.5']);
+      expect(rec.status, rec.stderr).toBe(0);
+      expect(rec.stderr).toContain(`recording to ${state}/oomtop/history.db`);
+      expect(existsSync(join(state, 'oomtop', 'history.db'))).toBe(true);
+      const r = asNobody(['report', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as { source: string }).source).toBe(`${state}/oomtop/history.db`);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe.skipIf(process.getuid?.() !== 0)('the default history path for root', () => {
+  it.skipIf(existsSync('/var/lib/oomtop/history.db'))('root reads /var/lib/oomtop/history.db without --history (none here: the message names it)', () => {
+    const r = cli(['report']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no history at /var/lib/oomtop/history.db');
+  });
+});
+
+describe('a history file that cannot be used', () => {
+  it('record, given a corrupt file, says so in one line, moves it aside, records into a new one, and the report reads that', () => {
+    const path = join(dir, 'corrupt.db');
+    writeFileSync(path, 'SQLite format 3\u0000'.padEnd(8192, 'x'));
+    const rec = cli(['record', '--history', path, '--duration', '1.5', '-d', '0.5']);
+    expect(rec.status, rec.stderr).toBe(0);
+    const notice = rec.stderr.split('\n').filter((l) => l.includes('moved aside'));
+    expect(notice, rec.stderr).toHaveLength(1);
+    expect(notice[0]).toMatch(new RegExp(`^oomtop record: history ${path} could not be used \\(.+\\): moved aside to ${path}\\.bad-\\S+, recording into a new file$`));
+    const aside = readdirSync(dir).filter((n) => n.startsWith('corrupt.db.bad-') && !/-(wal|shm)$/.test(n));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), 'utf8').startsWith('SQLite format 3')).toBe(true);
+    const r = cli(['report', '--history', path, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as ReportJson).scopes[0]!.scope).toBe('system');
+  });
+});
+
 describe('oomtop record / report: bad input', () => {
   it('one-line usage errors (exit 2), a missing history is a runtime error that names the fix', () => {
-    for (const args of [['--once', '--history', join(dir, 'x.db')], ['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus']]) {
+    for (const args of [['--once', '--history', join(dir, 'x.db')], ['record', '--no-history'], ['record', '--history-max-mib', '0'], ['report', '--since', '7x'], ['record', '--history', 'a', '--no-history'], ['report', '--bogus'],
+      // --no-history is taken everywhere; with --history it contradicts; a cap needs a file.
+      ['guard', '--history', 'a', '--no-history'], ['exporter', '--history', 'a', '--no-history'], ['exporter', '--history-max-mib', '8'], ['exporter', '--history', ''],
+      ['exporter', '--textfile', join(dir, 'm.prom'), '--once', '--history', join(dir, 'y.db')], ['--history', 'a', '--no-history']]) {
       const r = cli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+    // --no-history alone is what the exporter does without --history: it runs (and writes no file).
+    const prom = join(dir, 'nohist.prom');
+    const ok = cli(['exporter', '--no-history', '--textfile', prom, '--once', '--no-kernel-log']);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(existsSync(prom)).toBe(true);
     const r = cli(['report', '--history', join(dir, 'nothing.db')]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/no history at .*nothing\.db \(record one with oomtop record/);

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { parseMonitorArgs } from '../../src/cli/args.js';
+import { UsageError } from '../../src/cli/errors.js';
 import type { ProcessSample, Snapshot } from '../../src/sampler/types.js';
 import { createOomtopStore } from '../../src/store/store.js';
 import { forecastGauges } from '../../src/store/forecast.js';
@@ -58,6 +60,24 @@ describe('the live forecast', () => {
     expect(gauges.growth).toEqual([{ pid: 10, comm: 'p10', cgroup: '/app', bytesPerSecond: expect.closeTo(2048 * 1024, -2) }]);
     for (let t = 41; t <= 60; t++) store.getState().applySnapshot(snap(t));
     expect(store.getState().events.filter((e) => /^cgroup \/app: OOM/.test(e.text))).toHaveLength(1);
+  });
+
+  it('--eta-warn sets the threshold of the warning event: under 1 min none for the ~2 min ETA, 0 never, 5m the one', () => {
+    const warned = (etaWarnS?: number) => {
+      const store = createOomtopStore({}, etaWarnS === undefined ? {} : { etaWarnS });
+      for (let t = 0; t <= 40; t++) store.getState().applySnapshot(snap(t));
+      // Every ETA is there all the same: only the warning depends on the threshold.
+      expect(store.getState().forecast.cgroups.get('/app')!.etaSeconds).not.toBeNull();
+      return store.getState().events.filter((e) => /OOM in ~/.test(e.text)).map((e) => e.text);
+    };
+    expect(warned()).toHaveLength(1);
+    expect(warned(60)).toEqual([]);
+    expect(warned(0)).toEqual([]);
+    expect(warned(300)).toEqual([expect.stringMatching(/^cgroup \/app: OOM in ~2 min/)]);
+    const cfg = (v: string) => parseMonitorArgs(['--eta-warn', v]).config.etaWarnS;
+    expect(parseMonitorArgs([]).config.etaWarnS).toBe(900);
+    expect([cfg('5m'), cfg('90'), cfg('90s'), cfg('1h'), cfg('0')]).toEqual([300, 90, 90, 3600, 0]);
+    for (const bad of ['soon', '-5m', '8d', '']) expect(() => parseMonitorArgs(['--eta-warn', bad]), bad).toThrow(UsageError);
   });
 
   it('the leak verdict goes when the growth stops (the sample, reused as the sampler reuses it, keeps no stale L)', () => {

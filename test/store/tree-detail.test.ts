@@ -106,6 +106,27 @@ describe('process details', () => {
     expect(text).toContain('GROW/s    +1.0M/s: the RSS slope over the last 10 samples (9 s)');
   });
 
+  it('with a recording (--history), shows the recorded RSS of its own process as a sparkline over the span it covers', () => {
+    const p = row(42, 1, { rssKiB: 5000 });
+    const history = new ProcessHistories();
+    // Six hours, a point a minute, rising from 1000 to 7000 KiB.
+    const times = Array.from({ length: 361 }, (_, i) => Date.UTC(2026, 0, 1) + i * 60_000);
+    const rssKiB = times.map((_, i) => 1000 + (6000 * i) / 360);
+    const text = (r: { key: string; times: number[]; rssKiB: number[] } | null) => processDetailLines(processDetail(p, null, history, 4, r), 100, 1).map((l) => l.text).join('\n');
+    const shown = text({ key: p.key, times, rssKiB });
+    expect(shown).toContain('Recorded history (--history): 6.0 h, 361 points (oldest left)');
+    // 60 cells at 100 columns (mean per cell), lowest to highest.
+    const line = /RSS (\S+)  1.0M … 6.8M, now 6.8M/.exec(shown);
+    expect(line, shown).not.toBeNull();
+    expect([...line![1]!]).toHaveLength(60);
+    expect(line![1]!.startsWith('▁')).toBe(true);
+    expect(line![1]!.endsWith('█')).toBe(true);
+    // Another process's recording, or none, or a single point: no such section.
+    expect(text({ key: '7:70', times, rssKiB })).not.toContain('Recorded history');
+    expect(text(null)).not.toContain('Recorded history');
+    expect(text({ key: p.key, times: times.slice(0, 1), rssKiB: rssKiB.slice(0, 1) })).not.toContain('Recorded history');
+  });
+
   it('wraps a long command line without losing a character', () => {
     const cmd = `/opt/app/bin/server ${'--flag=value '.repeat(12)}/a/very/long/path/${'x'.repeat(90)}`;
     const pieces = wrapCells(cmd, 40);

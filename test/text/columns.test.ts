@@ -113,6 +113,19 @@ describe('the process table layout', () => {
     expect(at(60).cmd).toBeGreaterThanOrEqual(24);
   });
 
+  it('with a leak suspect listed, GROW/s (the slope) shows at 80 columns in place of ADJ; without one it does not', () => {
+    expect(at(80)).not.toHaveProperty('growth');
+    const l = layoutColumns(processColumns({ selfPid: 1, leaking: true }), 80);
+    const keys = l.columns.map((c) => c.key);
+    expect(keys).toContain('growth');
+    expect(keys).not.toContain('adj');
+    for (const k of ['flag', 'pid', 'risk', 'score', 'rss', 'limit']) expect(keys).toContain(k);
+    expect(l.widths[keys.indexOf('cmd')]).toBeGreaterThanOrEqual(flexMin(80));
+    // At 120 columns both fit, as before.
+    const wide = layoutColumns(processColumns({ selfPid: 1, leaking: true }), 120).columns.map((c) => c.key);
+    expect(wide).toEqual(expect.arrayContaining(['growth', 'adj']));
+  });
+
   it('grows CGROUP with the terminal', () => {
     expect(at(140).cgroup).toBeGreaterThanOrEqual(18);
     expect(at(200).cgroup).toBeGreaterThan(25);

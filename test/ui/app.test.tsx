@@ -42,6 +42,32 @@ describe('App', () => {
     expect(frame).toMatch(/F9Kill/);
   });
 
+  it("puts the system's time to exhaustion in the header when MemAvailable + free swap shrink steadily, and says nothing without a trend", async () => {
+    const { ui, store, root } = setup([{ pid: 10, comm: 'a' }]);
+    const sampler = new Sampler({ procRoot: root, passwdPath: '/nonexistent', pageKiB: 4 });
+    // 41 samples a second apart: 300 MiB available, 1 MiB/s less each second, no swap.
+    const t0 = Date.now() + 10_000; // after the sample setup took
+    for (let t = 0; t <= 40; t++) {
+      const snap = sampler.sample();
+      const mem = { ...snap.system.memory!, availableKiB: 300 * 1024 - 1024 * t, swapTotalKiB: 0, swapFreeKiB: 0 };
+      store.getState().applySnapshot({ ...snap, time: t0 + t * 1000, system: { ...snap.system, memory: mem } });
+    }
+    await tick();
+    // 260 MiB left at 1 MiB/s: 260 s, within ten times the 40 s measured.
+    expect(store.getState().forecast.system!.etaSeconds).toBeCloseTo(260, 0);
+    const header = ui.lastFrame()!.split('\n').slice(0, 4).join('\n');
+    expect(header).toMatch(/system: OOM in ~4 min/);
+    // Flat from then on: no trend, no ETA in the header.
+    for (let t = 41; t <= 100; t++) {
+      const snap = sampler.sample();
+      const mem = { ...snap.system.memory!, availableKiB: 260 * 1024, swapTotalKiB: 0, swapFreeKiB: 0 };
+      store.getState().applySnapshot({ ...snap, time: t0 + t * 1000, system: { ...snap.system, memory: mem } });
+    }
+    await tick();
+    expect(ui.lastFrame()!).not.toMatch(/system: OOM/);
+    sampler.close();
+  });
+
   it('never draws more lines than the terminal has', () => {
     const { ui } = setup(Array.from({ length: 80 }, (_, i) => ({ pid: 100 + i, comm: `p${i}` })));
     // ink-testing-library reports 24 rows by default to our hook.

@@ -3,9 +3,11 @@ import { HistoryWriter } from '../history/recorder.js';
 import { Sampler } from '../sampler/sampler.js';
 
 /**
- * `oomtop guard --history PATH`: records as oomtop record does, on its own 1 s timer beside
- * the guard's loop (which may sample every few milliseconds and reads no process table).
- * Loaded only with --history: the guard alone loads neither the sampler nor SQLite.
+ * `oomtop guard --history PATH` and `oomtop exporter --history PATH`: record as oomtop record
+ * does, on their own 1 s timer beside the command's own work (the guard's loop samples every
+ * few milliseconds and reads no process table; the exporter samples only when scraped, at a
+ * spacing nobody promises). Loaded only with --history: without it neither command loads the
+ * recorder or SQLite (and the guard not the sampler either).
  */
 export async function startHistory(opts: { path: string; maxBytes: number; procRoot: string; cgroupRoot: string | null; intervalMs?: number; onNotice: (message: string) => void }): Promise<{ stop(): void }> {
   const writer = await HistoryWriter.open(opts.path, opts.maxBytes, opts.onNotice);
