@@ -40,7 +40,8 @@ Monitor options:
   --history PATH       record while the monitor runs, as oomtop record does (read it with
                        oomtop report --history PATH); --history-max-mib N caps it (64)
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
-                       (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
+                       (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed;
+                       split as a shell splits words: "--on-level 'high=CMD ARG'"
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)
   --cgroup-root DIR    read cgroups from DIR instead of the mounted hierarchy
   --kmsg FILE          follow kernel messages from FILE instead of /dev/kmsg
