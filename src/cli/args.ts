@@ -1,7 +1,7 @@
 import { DEFAULT_CONFIG, type AppConfig } from '../config.js';
 import { SORT_KEYS, type SortKey } from '../store/rows.js';
 import { UsageError } from './errors.js';
-import { parseOptions, type OptionSpecs } from './options.js';
+import { parseOptions, splitOptionWords, type OptionSpecs } from './options.js';
 import { parseHistoryArgs, type HistoryArgs } from './history-args.js';
 
 export interface MonitorArgs {
@@ -73,7 +73,7 @@ const MONITOR_OPTIONS = {
   'kill-escalation': { type: 'string' },
   'eta-warn': { type: 'string', number: true },
   'no-color': { type: 'boolean' },
-  'guard-opts': { type: 'string' },
+  'guard-opts': { type: 'string', options: true },
   rules: { type: 'string' },
   // The history flags (src/cli/history-args.ts), spelled out here: that module imports this one.
   history: { type: 'string' },
@@ -117,7 +117,7 @@ export function parseMonitorArgs(argv: string[], env: NodeJS.ProcessEnv = proces
     filter: v.filter ?? '',
     help: v.help ?? false,
     version: v.version ?? false,
-    guardArgs: (v['guard-opts'] ?? '').split(/\s+/).filter(Boolean),
+    guardArgs: splitOptionWords(v['guard-opts'] ?? ''),
     rulesPath: rulesPath(v.rules, config.readOnly),
     // The monitor records only when asked (--history PATH); --no-history says so explicitly.
     history: v.history === undefined ? (parseHistoryArgs(v, env), null) : parseHistoryArgs(v, env),

@@ -43,7 +43,8 @@ Monitor options:
                        oomtop report --history PATH); --history-max-mib N caps it (64);
                        the process pane (Enter) then shows its recorded RSS, up to 7 days
   --guard-opts "OPTS"  options for the guard that g arms, as oomtop guard takes them
-                       (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed
+                       (e.g. "--cgroup /docker/ID --mem-term 15"); off until g is pressed;
+                       split as a shell splits words: "--on-level 'high=CMD ARG'"
   --proc-root DIR      read processes from DIR instead of /proc (tests, containers)
   --cgroup-root DIR    read cgroups from DIR instead of the mounted hierarchy
   --kmsg FILE          follow kernel messages from FILE instead of /dev/kmsg

@@ -1,4 +1,4 @@
-import { parseOptions } from './options.js';
+import { parseOptions, splitOptionWords } from './options.js';
 import { parseSizeSpec, type SizeSpec } from '../run/budget.js';
 import { validJobLabel } from '../run/cgroup.js';
 import { UsageError } from './errors.js';
@@ -48,7 +48,7 @@ const OPTIONS = {
   name: { type: 'string' },
   json: { type: 'boolean' },
   guard: { type: 'boolean' },
-  'guard-opts': { type: 'string' },
+  'guard-opts': { type: 'string', options: true },
   'no-status': { type: 'boolean' },
   'proc-root': { type: 'string' },
   'cgroup-root': { type: 'string' },
@@ -98,7 +98,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
   if (name !== null && !validJobLabel(name)) {
     throw new UsageError(`--name: "${name}" is not a usable name (letters, digits, _ . @ -; at most 64; not starting with . or -)`);
   }
-  const guardOpts = (v['guard-opts'] ?? '').split(/\s+/).filter(Boolean);
+  const guardOpts = splitOptionWords(v['guard-opts'] ?? '');
   for (const o of guardOpts) {
     if (/^--(cgroup|scope|all-cgroups|cgroup-root|proc-root)(=|$)/.test(o)) {
       throw new UsageError(`--guard-opts: ${o} is not allowed here (the guard watches the job's cgroup)`);

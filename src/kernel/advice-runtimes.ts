@@ -36,6 +36,7 @@ export interface RuntimeEntry {
 const ELASTIC = /elastic|opensearch/i;
 const isElastic = (f: AdviceFacts) => /^(elasticsearch|opensearch)$/i.test(f.comm) || (f.comm === 'java' && ELASTIC.test(f.memcg ?? ''));
 const GiB = 1024 * 1024;
+const BROWSER = /^(chrome|chromium|chromium-browse|brave|msedge)$/i;
 
 const who = (f: AdviceFacts) => `${f.comm} (pid ${f.pid}, the ${f.role}${f.rssKiB !== null ? `, ${fmtSize(f.rssKiB)} resident` : ''})`;
 const limit = (f: AdviceFacts) => (f.limitKiB !== null ? ` (here: the ${fmtSize(f.limitKiB)} limit of its cgroup)` : '');
@@ -97,7 +98,10 @@ export const RUNTIMES: readonly RuntimeEntry[] = [
     id: 'chrome',
     comm: /^(chrome|chromium|chromium-browse|electron|code|slack|discord|brave|msedge)$/i,
     advise: (f) =>
-      `Chrome/Electron: ${who(f)}. Every tab, extension and site runs its own renderer process: close tabs or let the browser discard them (Memory Saver), or run it in its own memory cgroup (systemd-run --user --scope -p MemoryMax=...) so it cannot take the desktop down.${table(f, `${f.comm} processes`)}`,
+      BROWSER.test(f.comm)
+        ? `Chrome/Electron: ${who(f)}. Every tab, extension and site runs its own renderer process: close tabs or let the browser discard them (Memory Saver), or run it in its own memory cgroup (systemd-run --user --scope -p MemoryMax=...) so it cannot take the desktop down.${table(f, `${f.comm} processes`)}`
+        : // "code", "slack", "discord": common words too, so the name alone is a guess.
+          `Chrome/Electron (if ${f.comm} is the Electron app its name suggests): ${who(f)}. Each of its windows and extension hosts runs its own renderer process: close windows or extensions you do not need, or run it in its own memory cgroup (systemd-run --user --scope -p MemoryMax=...) so it cannot take the desktop down.${table(f, `${f.comm} processes`)}`,
   },
   {
     id: 'container-heap',

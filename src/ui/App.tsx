@@ -46,10 +46,13 @@ export interface AppProps {
   onGuard?: () => void;
 }
 
-/** The guard line's details: "guard: ARMED (system: …)" → "(system: …)". */
-function guardDetail(line: string | null): string | null {
-  const m = line === null ? null : /\((.*)\)\s*$/.exec(line);
-  return m ? `(${m[1]})` : null;
+/**
+ * The guard line's details: "guard: ARMED (system: …); handlers: 2" → "(system: …)" and 2
+ * (GuardLink.headerLine; the handlers' count follows the parentheses when there are any).
+ */
+export function guardDetail(line: string | null): { detail: string | null; handlers: number } {
+  const m = line === null ? null : /\((.*)\)(?:; handlers: (\d+))?\s*$/.exec(line);
+  return { detail: m ? `(${m[1]})` : null, handlers: m?.[2] !== undefined ? Number(m[2]) : 0 };
 }
 
 export function App({ store, commands, config, theme, onQuit, guardLine, guardMode, onGuard }: AppProps): React.ReactElement {
@@ -226,7 +229,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
       );
     }
     if (d?.kind === 'arm-guard') {
-      const detail = guardDetail(guardLine?.() ?? null);
+      const { detail } = guardDetail(guardLine?.() ?? null);
       return (
         <ConfirmDialog
           title="Arm the guard?"
@@ -285,7 +288,7 @@ export function App({ store, commands, config, theme, onQuit, guardLine, guardMo
     cgroupFilter: v.cgroupFilter,
     tagged: v.tagged.size,
     position: { index: selected + 1, rows: state.rows.length, total: state.snapshot?.processes.length ?? 0 },
-    guard: onGuard ? { mode: guardMode?.() ?? 'off', detail: guardDetail(line) } : null,
+    guard: onGuard ? { mode: guardMode?.() ?? 'off', ...guardDetail(line) } : null,
   };
   return (
     <Box flexDirection="column" width={width}>

@@ -24,7 +24,8 @@ export interface Modes {
   tagged: number;
   /** The selected row (1-based) and the rows shown after filtering, of all processes. */
   position: { index: number; rows: number; total: number };
-  guard: { mode: 'off' | 'dry-run' | 'armed'; detail: string | null } | null;
+  /** handlers: how many --on-level handlers its options give (0: none, nothing shown). */
+  guard: { mode: 'off' | 'dry-run' | 'armed'; detail: string | null; handlers?: number } | null;
 }
 
 export interface HeaderProps {
@@ -61,6 +62,8 @@ export function modeSegments(m: Modes, killText: string, killStyle: ((t: string)
     const mode = m.guard.mode.toUpperCase();
     const style = m.guard.mode === 'armed' ? (t: string) => (theme.color ? bold(background(t, 'red')) : inverse(bold(t))) : m.guard.mode === 'dry-run' ? (t: string) => bold(t) : undefined;
     segs.push({ variants: [`guard: ${mode}`, `guard:${mode}`, mode === 'DRY-RUN' ? 'g:DRY' : `g:${mode}`], priority: 0, style });
+    const n = m.guard.handlers ?? 0;
+    if (n > 0) segs.push({ variants: [`handlers: ${n}`, `h:${n}`], priority: 1 });
   }
   const arrow = sortsAscending(m.sort, m.inverted) ? '↑' : '↓';
   segs.push({ variants: [`sort: ${m.sort}${arrow}`, `sort:${m.sort}${arrow}`, `${m.sort}${arrow}`], priority: 0 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDuration, parseMonitorArgs } from '../../src/cli/args.js';
+import { parseGuardArgs } from '../../src/cli/guard-args.js';
 import { UsageError } from '../../src/cli/errors.js';
 import { killStarted, startHog } from '../helpers/children.js';
 import { makeFakeProc, removeFakeProc } from '../helpers/fakeproc.js';
@@ -135,6 +136,58 @@ describe.skipIf(!built)('the oomtop command', () => {
       expect(r.stdout).not.toMatch(/\u001b/);
     } finally {
       removeFakeProc(root);
+    }
+  });
+});
+
+describe('--guard-opts "..." is split into words as a shell would, without running one', () => {
+  // `--guard-opts "..."` as --help writes it: the value starts with a dash and is still the value.
+  const words = (s: string) => parseMonitorArgs(['--guard-opts', s], {}).guardArgs;
+
+  it('takes the next argument as the value, although it starts with "-"; the = form is the same', () => {
+    expect(parseMonitorArgs(['--guard-opts', '--mem-term 15', '--once'], {})).toMatchObject({ guardArgs: ['--mem-term', '15'], once: true });
+    expect(parseMonitorArgs(['--guard-opts=--mem-term 15'], {}).guardArgs).toEqual(['--mem-term', '15']);
+  });
+
+  it('keeps a quoted handler command with its blanks and its $OOMTOP_ variables as one word', () => {
+    expect(words(`--cgroup /app --on-level 'high=logger -t oomtop "$OOMTOP_SCOPE: $OOMTOP_AVAILABLE_PCT%"' --on-level "normal=echo \\$OOMTOP_LEVEL \\"ok\\"" --notify`)).toEqual([
+      '--cgroup', '/app',
+      '--on-level', 'high=logger -t oomtop "$OOMTOP_SCOPE: $OOMTOP_AVAILABLE_PCT%"',
+      '--on-level', 'normal=echo $OOMTOP_LEVEL "ok"',
+      '--notify',
+    ]);
+    // As the guard takes them: two handlers, each command verbatim.
+    const g = parseGuardArgs(words(`--on-level 'high=systemctl kill --signal=SIGUSR1 app.service' --on-level=normal='logger "back"'`));
+    if (g.help) throw new Error('help');
+    expect(g.policy.onLevel).toEqual([
+      { level: 'high', cmd: 'systemctl kill --signal=SIGUSR1 app.service' },
+      { level: 'normal', cmd: 'logger "back"' },
+    ]);
+  });
+
+  it('unquoted words are split on blanks as before; a backslash before an ordinary character is kept', () => {
+    expect(words('  --mem-term 15\t--term-timeout   10\n')).toEqual(['--mem-term', '15', '--term-timeout', '10']);
+    expect(words('--prefer ^chrome\\.exe$ --avoid a\\ b')).toEqual(['--prefer', '^chrome\\.exe$', '--avoid', 'a b']);
+    expect(words(`--prefer ''`)).toEqual(['--prefer', '']);
+    expect(words('')).toEqual([]);
+  });
+
+  it('an unclosed quote is a one-line usage error', () => {
+    expect(() => words(`--on-level 'high=echo x`)).toThrow(UsageError);
+    expect(() => words(`--on-level 'high=echo x`)).toThrow("--guard-opts: a ' is not closed");
+    expect(() => words('--on-level "high=echo x')).toThrow('--guard-opts: a " is not closed');
+  });
+
+  it('splits as the real /bin/sh does, where no expansion is involved', () => {
+    const cases = [
+      `a 'b c' "d e" f\\ g`,
+      `--on-level 'high=printf "%s\\n" x; echo "y z"' --x`,
+      `"a\\"b" 'c"d' e"f g"h 'i'j`,
+      `x\\'y "\\\\" '\\\\'`,
+    ];
+    for (const c of cases) {
+      const sh = execFileSync('/bin/sh', ['-fc', `for w in ${c}; do printf '%s\\0' "$w"; done`], { encoding: 'utf8' });
+      expect(words(c), c).toEqual(sh.split('\0').slice(0, -1));
     }
   });
 });

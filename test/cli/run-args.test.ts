@@ -32,6 +32,10 @@ describe('oomtop run arguments', () => {
     });
     expect(parseRunArgs(['--memory', '50%', '--guard-opts=--mem-term 20', 'true'])).toMatchObject({ memory: { kind: 'percent', pct: 50 }, guard: true, guardOpts: ['--mem-term', '20'] });
     expect(parseRunArgs(['--memory', '1G', '--swap', 'infinity', 'true']).swap).toBeNull();
+    // The value after a blank, as --help writes it (node's parseArgs alone calls it ambiguous).
+    expect(parseRunArgs(['--memory', '1G', '--guard-opts', '--mem-term 20', '--', 'true'])).toMatchObject({ guardOpts: ['--mem-term', '20'], command: ['true'] });
+    // Split as a shell splits words: a handler command keeps its blanks.
+    expect(parseRunArgs(['--memory', '1G', `--guard-opts=--mem-term 20 --on-level 'high=kill -USR1 "$PPID"'`, 'true']).guardOpts).toEqual(['--mem-term', '20', '--on-level', 'high=kill -USR1 "$PPID"']);
     expect(parseRunArgs(['--help']).help).toBe(true);
   });
   it('refuses what cannot be run, with one clear line', () => {
@@ -45,6 +49,7 @@ describe('oomtop run arguments', () => {
       [['--memory', '1G', '--guard-opts=--cgroup /x', '--', 'true'], /--guard-opts: --cgroup is not allowed here/],
       [['--memory', '1G', '--guard-opts=--listen 127.0.0.1:10173', '--', 'true'], /--guard-opts: --listen is for oomtop guard and oomtop exporter/],
       [['--memory', '1G', '--bogus', '--', 'true'], /Unknown option '--bogus'/],
+      [['--memory', '1G', `--guard-opts=--on-level 'high=x`, '--', 'true'], /--guard-opts: a ' is not closed/],
       [['--memory', '1G', '--high', '2X', '--', 'true'], /--high: "2X" is not a size/],
     ];
     for (const [argv, msg] of bad) {

@@ -119,6 +119,42 @@ describe.skipIf(skip !== null)('--on-level handlers in a real memory cgroup', ()
     expect(readFileSync(join(out, runs().find((f) => f.startsWith('run.normal'))!), 'utf8').split('\n').slice(0, 2)).toEqual(['normal', 'elevated']);
   });
 
+  it('the README\'s staged flow in one guard: warn at elevated, clean up at high, SIGTERM at 5 % left, SIGKILL at 2 %, before the kernel', async () => {
+    const g = new TestCgroup(256);
+    groups.push(g);
+    const before = g.oomControl().oomKill;
+    const out = tempDir('oomtop-handlers-staged-');
+    // Each stage's handler notes when it started (epoch ms) and says what it did.
+    const stage = (what: string) => `date +%s%3N > '${out}'/$OOMTOP_LEVEL; echo "${what} $OOMTOP_SCOPE at $OOMTOP_AVAILABLE_PCT%"`;
+    const gd = guard(['--cgroup', g.path, '--on-level', `elevated=${stage('warned')}`, '--on-level', `high=${stage('cleaned up')}`, '--mem-term', '5', '--mem-kill', '2', '--term-timeout', '10']);
+    await gd.waitFor((e) => e.event === 'notice' && /holding the cgroup/.test(e.message ?? ''), 5000);
+    // A hog that ignores SIGTERM: the graceful end does not end it, the kill does.
+    const hog = await g.startHog(['--rate', '100', '--ignore-term']);
+    const sig = await Promise.race([hog.exited, new Promise((r) => setTimeout(() => r('timeout'), 20_000))]);
+    expect(sig).toBe('SIGKILL');
+    expect(g.oomControl().oomKill).toBe(before);
+    await gd.waitFor((e) => e.event === 'handler' && e.pressure === 'high', 5000);
+    const at = (pred: (e: GuardEvent) => boolean) => gd.events.find(pred);
+    const term = at((e) => e.event === 'term' && e.pid === hog.pid)!;
+    const kill = at((e) => e.event === 'kill' && e.pid === hog.pid)!;
+    console.log(`staged flow: ${gd.events.filter((e) => ['level', 'handler', 'term', 'kill'].includes(e.event)).map((e) => `${e.event} ${e.pressure ?? e.signal ?? ''}${e.availablePct !== undefined ? ` ${e.availablePct}%` : ''} +${Math.round(e.timeMs - term.timeMs)} ms${e.trigger ? ` (${e.trigger})` : ''}`).join(', ')}`);
+    expect(term).toMatchObject({ signal: 'SIGTERM' });
+    expect(term.availablePct!).toBeLessThanOrEqual(5);
+    expect(kill).toMatchObject({ signal: 'SIGKILL' });
+    expect(kill.timeMs).toBeGreaterThan(term.timeMs);
+    // The levels rose in order, each before the graceful end.
+    const levels = gd.events.filter((e) => e.event === 'level' && e.scope === g.path);
+    expect(levels.slice(0, 2).map((e) => `${e.previous}>${e.pressure}`)).toEqual(['normal>elevated', 'elevated>high']);
+    for (const l of levels.slice(0, 2)) expect(l.timeMs).toBeLessThan(term.timeMs);
+    // Each stage's handler ran once, said what it did, and started before the SIGTERM.
+    for (const [level, what] of [['elevated', 'warned'], ['high', 'cleaned up']] as const) {
+      const runs = gd.events.filter((e) => e.event === 'handler' && e.pressure === level);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ scope: g.path, exitCode: 0, output: expect.stringMatching(new RegExp(`^${what} ${g.path} at \\d+\\.\\d%$`)) });
+      expect(Number(readFileSync(join(out, level), 'utf8'))).toBeLessThan(term.timeMs + 1);
+    }
+  });
+
   it('a slow handler does not delay the kill', async () => {
     const g = new TestCgroup(256);
     groups.push(g);

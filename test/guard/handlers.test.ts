@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { handlerEvent, handlerKey, levelEnv, parseOnLevel, planLaunch, stepLevel } from '../../src/guard/handlers.js';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HandlerRunner, handlerEvent, handlerKey, levelEnv, parseOnLevel, planLaunch, stepLevel } from '../../src/guard/handlers.js';
 import { runHook } from '../../src/guard/hooks.js';
 import { formatHuman, formatJson } from '../../src/guard/output.js';
 import { CALM_SAMPLES, PRESSURE_START, type PressureState } from '../../src/proc/pressure-level.js';
-import type { LevelHandler } from '../../src/guard/types.js';
+import type { GuardEvent, LevelHandler } from '../../src/guard/types.js';
+import { until } from '../helpers/wait.js';
 import { policy, sample } from './helpers.js';
 import { parseGuardArgs } from '../../src/cli/guard-args.js';
 
@@ -139,5 +143,48 @@ describe('the kill hooks runner with capture (real child processes)', () => {
     expect(r).toMatchObject({ code: 0, firstLine: 'started' });
     const t = await runHook('echo slow; sleep 30', {}, 200, '/proc', { capture: true });
     expect(t).toMatchObject({ timedOut: true, firstLine: 'slow' });
+  });
+});
+
+describe('HandlerRunner with real commands: at most one run per handler and scope, timeouts as events', () => {
+  it('an entry while the previous run still goes is an event, not a second run; another scope runs; a timeout kills it and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'oomtop-runner-'));
+    try {
+      const events: GuardEvent[] = [];
+      const runner = new HandlerRunner({
+        // Each run leaves a file named after its scope and its shell's PID, then waits for a gate file.
+        handlers: [{ level: 'high', cmd: `touch "${dir}/run.$(basename "$OOMTOP_SCOPE").$$"; while [ ! -e "${dir}/gate" ]; do sleep 0.05; done; echo "done $OOMTOP_SCOPE"` }],
+        timeoutMs: 10_000,
+        procRoot: '/proc',
+        emit: (e) => void events.push(e),
+        now: () => Date.now(),
+      });
+      const change = { from: 'elevated', to: 'high' } as const;
+      const ctx = (scope: string) => ({ change, scope, sample: sample(80), victim: null, dryRun: false });
+      runner.launch(ctx('/app'));
+      runner.launch(ctx('/app')); // the first still waits at the gate
+      runner.launch(ctx('/other'));
+      expect(runner.runningCount).toBe(2);
+      expect(events.map((e) => [e.event, e.scope, e.message])).toEqual([['handler', '/app', 'high handler #1 still runs from an earlier entry: not started again']]);
+      await until(() => readdirSync(dir).filter((f) => f.startsWith('run.')).length === 2, 5000, 'both runs');
+      expect(readdirSync(dir).filter((f) => f.startsWith('run.')).map((f) => f.split('.')[1]).sort()).toEqual(['app', 'other']);
+      writeFileSync(join(dir, 'gate'), '');
+      await until(() => events.length === 3, 5000, 'both ends');
+      expect(events.slice(1).map((e) => [e.scope, e.exitCode, e.output]).sort()).toEqual([['/app', 0, 'done /app'], ['/other', 0, 'done /other']]);
+      expect(runner.runningCount).toBe(0);
+      // Once it ended, the next entry runs again.
+      runner.launch(ctx('/app'));
+      await until(() => events.length === 4, 5000, 'the third run');
+      expect(events[3]).toMatchObject({ scope: '/app', exitCode: 0, output: 'done /app' });
+
+      const timed = new HandlerRunner({ handlers: [{ level: 'high', cmd: `echo "$$" > "${dir}/slow.pid"; echo waiting; exec sleep 30` }], timeoutMs: 300, procRoot: '/proc', emit: (e) => void events.push(e), now: () => Date.now() });
+      timed.launch(ctx('/slow'));
+      await until(() => events.length === 5, 5000, 'the timeout');
+      expect(events[4]).toMatchObject({ scope: '/slow', exitCode: null, output: 'waiting', message: expect.stringMatching(/^high handler #1 timed out after 300 ms after \d+ ms: waiting$/) });
+      const pid = Number(readFileSync(join(dir, 'slow.pid'), 'utf8'));
+      await until(() => !existsSync(`/proc/${pid}`) || /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8')), 5000, 'the sleep killed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

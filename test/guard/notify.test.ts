@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,6 +95,39 @@ describe('--notify', () => {
     // Nobody serves notifications on this private bus: said, once per user.
     await until(() => problems.length > 0, 10_000, 'the failure');
     expect(problems[0]).toMatch(/^notify: uid 0: /);
+  });
+});
+
+describe('--notify to a logged-in user who is not root', () => {
+  const NOBODY = 65534;
+  const server = join(import.meta.dirname, '../vm/guest/notify-server.py');
+  const py = spawnSync('/usr/bin/python3', ['-c', 'import dbus, dbus.mainloop.glib; from gi.repository import GLib'], { stdio: 'ignore' }).status === 0;
+  const can = py && findProgram('dbus-daemon') && (findProgram('busctl') || findProgram('notify-send')) && process.getuid?.() === 0;
+  it.skipIf(!can)('runs the notification as that user on their own bus (a private dbus-daemon of uid 65534), which a server on it receives', async () => {
+    // /run/user/65534/bus as logind would make it: the user's directory, the user's daemon.
+    const runUser = temp();
+    chmodSync(runUser, 0o755);
+    const dir = join(runUser, String(NOBODY));
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, NOBODY, NOBODY);
+    const bus = join(dir, 'bus');
+    const asNobody = { uid: NOBODY, gid: NOBODY };
+    started(spawn('dbus-daemon', ['--session', '--nofork', `--address=unix:path=${bus}`], { ...asNobody, stdio: 'ignore' }));
+    await until(() => existsSync(bus), 10_000, 'the bus socket');
+    const out = join(dir, 'notifications');
+    started(spawn('/usr/bin/python3', [server, out], { ...asNobody, cwd: dir, env: { PATH: process.env.PATH, DBUS_SESSION_BUS_ADDRESS: `unix:path=${bus}` }, stdio: 'ignore' }));
+    await until(() => existsSync(`${out}.ready`), 10_000, 'the notification server');
+
+    const problems: string[] = [];
+    const alerts = new Alerts({ notify: true }, (m) => problems.push(m), { runUser });
+    expect(alerts.describe()).toEqual([expect.stringMatching(new RegExp(`^notify: 1 session bus \\(uid ${NOBODY}\\) through (busctl|notify-send)$`))]);
+    alerts.push(kill);
+    await until(() => existsSync(out) && readFileSync(out, 'utf8').includes('\n'), 10_000, 'the notification');
+    const [n] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The caller the bus saw is the user, not the guard's root: it ran as that user.
+    expect(n).toMatchObject({ app: 'oomtop', summary: expect.stringMatching(/^oomtop ended PID 42 \(evil.*\) in \/app$/), urgency: 2, uid: NOBODY });
+    expect(String(n!.summary) + String(n!.body)).not.toContain('\u001b');
+    expect(problems).toEqual([]);
   });
 });
 

@@ -103,6 +103,18 @@ describe('runtime advice (src/kernel/advice-runtimes.ts)', () => {
     expect(adviceOf(report({ victim: t(1, 'javac', 900) }))).toEqual([]);
   });
 
+  it('chrome: a browser\'s name is enough; an Electron app\'s name may be a common word, so it says "if"', () => {
+    const browser = adviceOf(report({ victim: t(108, 'chromium', 800) }));
+    expect(browser.map((a) => a.id)).toEqual(['chrome']);
+    expect(browser[0]!.text).toMatch(/^Chrome\/Electron: chromium \(pid 108/);
+    expect(browser[0]!.text).not.toMatch(/\bif\b/);
+    const app = adviceOf(report({ victim: t(110, 'code', 900), others: many(3, 'code', 300) }));
+    expect(app.map((a) => a.id)).toEqual(['chrome']);
+    expect(app[0]!.text).toMatch(/^Chrome\/Electron \(if code is the Electron app its name suggests\): code \(pid 110/);
+    expect(app[0]!.text).toMatch(/lists 4 code processes/);
+    expect(app[0]!.text).not.toMatch(/\btabs?\b/);
+  });
+
   it('advises for the largest task when the victim was a bystander', () => {
     const got = adviceOf(report({ victim: t(7, 'bash', 5), others: [t(8, 'mysqld', 9000)] }));
     expect(got.map((a) => a.id)).toEqual(['mysql']);

@@ -13,10 +13,18 @@ import { GuardLink } from '../../src/tui/guard-link.js';
 import { TestCgroup, realSkipReason } from '../guard/realcg.js';
 import { until } from '../helpers/wait.js';
 import { followKernelLog } from '../../src/tui/kernel-events.js';
+import { guardDetail } from '../../src/ui/App.js';
+import { modeSegments, type Modes } from '../../src/ui/Header.js';
+import { makeTheme } from '../../src/ui/theme.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const skip = realSkipReason();
+const modesOf = (line: string): Modes => ({
+  paused: false, readOnly: false, sort: 'risk', inverted: false, filter: '', cgroupFilter: null, tagged: 0,
+  position: { index: 1, rows: 1, total: 1 },
+  guard: { mode: 'off', ...guardDetail(line) },
+});
 const cleanups: Array<() => void | Promise<void>> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -41,6 +49,9 @@ describe.skipIf(skip !== null)('TUI guard with --on-level handlers', () => {
     if (typeof link === 'string') throw new Error(link);
     cleanups.unshift(() => link.dispose());
     expect(link.headerLine()).toMatch(/^guard: OFF \(.*\); handlers: 1$/);
+    // What the header takes from that line: the thresholds and the handlers' count (it lost both once).
+    expect(guardDetail(link.headerLine())).toEqual({ detail: expect.stringMatching(/^\(.+\)$/), handlers: 1 });
+    expect(modeSegments(modesOf(link.headerLine()), '', undefined, makeTheme(false)).map((x) => x.variants[0])).toEqual(expect.arrayContaining(['guard: OFF', 'handlers: 1']));
     link.cycle(); // off -> dry-run
     await until(() => store.getState().events.some((e) => /high handler #1 exit 0/.test(e.text)), 15_000);
     const entry = store.getState().events.find((e) => /high handler #1/.test(e.text))!;

@@ -37,6 +37,8 @@ export interface VmOptions {
   systemd?: boolean;
   timeoutS?: number;
   out?: string;
+  /** Guest memory in MiB (the driver's --mem; 2048 when absent). */
+  mem?: number;
   /** Called with the stdout seen so far on each chunk, while the guest runs. */
   onStdout?: (soFar: string) => void;
 }
@@ -45,6 +47,7 @@ export function runVm(command: string, o: VmOptions = {}): Promise<VmResult> {
   const args = [DRIVER, '--timeout', String(o.timeoutS ?? BOOT_TIMEOUT_S)];
   if (o.systemd) args.push('--systemd');
   if (o.out) args.push('--out', o.out);
+  if (o.mem) args.push('--mem', String(o.mem));
   args.push(command);
   const child = spawn(process.execPath, args, { cwd: PROJECT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -68,9 +68,10 @@ function hog(path, rate = 'max', opts = {}) {
   return c;
 }
 
-/** `oomtop guard --cgroup PATH --json ARGS`, its JSON lines collected. */
+/** `oomtop guard --cgroup PATH --json ARGS` (path null: the system scope), its JSON lines collected. */
 function guard(path, args) {
-  const child = spawn(process.execPath, [OOMTOP, 'guard', '--cgroup', `/${path}`, '--json', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const scope = path === null ? [] : ['--cgroup', `/${path}`];
+  const child = spawn(process.execPath, [OOMTOP, 'guard', ...scope, '--json', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = [];
   let buf = '';
   let onStart;
@@ -393,6 +394,95 @@ const scenarios = {
     const guardExit = await gd.exited;
     const highAfter = read(join(dir(path), 'memory.high')).trim();
     return { path: `/${path}`, results, lines, guardExit, highArmed, highAfter };
+  },
+
+  /**
+   * --wall through the real wall(1) to a real terminal: a pty this scenario holds (python's
+   * os.openpty), registered as a login in the guest's own utmp (utmpdump -r; the guest's
+   * /run is its tmpfs, never the host's), and the guard ending a hog in a 128 MiB cgroup.
+   * What wall wrote to the terminal is read from the pty's other side.
+   */
+  async wall() {
+    const got = '/tmp/oomtop-wall-pty.txt';
+    execFileSync('/bin/sh', ['-c', `rm -f ${got} ${got}.tty`]);
+    const reader = `import os, sys, select
+m, s = os.openpty()
+open(sys.argv[1] + '.tty', 'w').write(os.ttyname(s))
+with open(sys.argv[1], 'ab', buffering=0) as f:
+    while True:
+        r, _, _ = select.select([m], [], [], 1)
+        if r: f.write(os.read(m, 4096))`;
+    const pty = spawn('/usr/bin/python3', ['-c', reader, got], { stdio: ['ignore', 'ignore', 'inherit'] });
+    started.add(pty);
+    pty.exited = new Promise((res) => pty.on('exit', (code, signal) => (started.delete(pty), res({ code, signal }))));
+    await until(() => existsSync(`${got}.tty`) && read(`${got}.tty`).startsWith('/dev/'), 10_000, 'the pty');
+    const line = read(`${got}.tty`).slice('/dev/'.length);
+    const utmp = '/var/run/utmp';
+    const hadUtmp = existsSync(utmp);
+    const entry = `[7] [${String(pty.pid).padStart(5, '0')}] [ts/9] [root    ] [${line.padEnd(12)}] [                    ] [0.0.0.0        ] [${new Date().toISOString().replace('Z', '').replace('.', ',')}000+00:00]\n`;
+    execFileSync('/bin/sh', ['-c', `mkdir -p /var/run && utmpdump -r > ${utmp}`], { input: entry });
+    const who = execFileSync('/bin/sh', ['-c', 'who || true'], { encoding: 'utf8' });
+    try {
+      const path = mkcg('system.slice/wall.service', { 'memory.max': 128 << 20, 'memory.swap.max': 0 });
+      const gd = guard(path, ['--wall', '--mem-term', '20', '--mem-kill', '5']);
+      await gd.started;
+      const h = hog(path, 50);
+      const exit = await h.exited;
+      await until(() => existsSync(got) && read(got).includes('oomtop ended'), 30_000, 'the broadcast on the pty');
+      await sleep(500);
+      gd.child.kill('SIGTERM');
+      const guardExit = await gd.exited;
+      return { path: `/${path}`, hogPid: h.pid, exit, who, tty: line, lines: gd.lines, text: read(got), guardExit };
+    } finally {
+      if (!hadUtmp) execFileSync('/bin/sh', ['-c', `rm -f ${utmp}`]);
+    }
+  },
+
+  /**
+   * --on-level on the system scope (the guest's whole memory, which the host's tests may not
+   * fill): a hog in no limited cgroup takes MemAvailable below 20 % and stops there, then is
+   * killed. Each level the guard enters runs its handler once, with scope "system" and the
+   * hog as the next victim; recovery runs the normal handler once. Dry run with thresholds it
+   * never reaches: only the handlers act. Run with --mem 768 (npm run vm -- --mem 768).
+   */
+  async syshandlers() {
+    const meminfo = () => keyed(read('/proc/meminfo').replaceAll(':', '').replaceAll(' kB', ''));
+    const rec = '/tmp/oomtop-syshandlers';
+    execFileSync('/bin/sh', ['-c', `rm -rf ${rec} && mkdir ${rec}`]);
+    const cmd = `printf '%s\\n' "$OOMTOP_LEVEL" "$OOMTOP_PREVIOUS_LEVEL" "$OOMTOP_SCOPE" "$OOMTOP_NEXT_VICTIM_PID" "$OOMTOP_NEXT_VICTIM_NAME" "$OOMTOP_AVAILABLE_PCT" "$OOMTOP_AVAILABLE_KIB" "$OOMTOP_TOTAL_KIB" > ${rec}/$OOMTOP_LEVEL.$$; echo "ran $OOMTOP_LEVEL for $OOMTOP_SCOPE"`;
+    const handlers = ['elevated', 'high', 'critical', 'normal'].flatMap((l) => ['--on-level', `${l}=${cmd}`]);
+    const gd = guard(null, ['--dry-run', '--mem-term', '1', '--mem-kill', '0.5', '--max-interval', '200', ...handlers]);
+    await gd.started;
+    const systemLevels = () => gd.lines.filter((l) => l.event === 'level' && l.scope === 'system');
+    const startLevels = systemLevels().map((l) => l.pressure);
+    // 16 MiB every 100 ms until SIGUSR1, then hold: the guard's level, not a guess of the
+    // processes' own overhead, decides where it stops.
+    const code = `console.log('go');const a=[];let on=true;process.on('SIGUSR1',()=>{on=false;console.log('held '+a.length*16)});setInterval(()=>{if(on)a.push(Buffer.alloc(16<<20,1))},100)`;
+    const h = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    started.add(h);
+    h.exited = new Promise((res) => h.on('exit', (code, signal) => (started.delete(h), res({ code, signal }))));
+    let held = '';
+    h.stdout.on('data', (d) => (held += d));
+    const t0 = Date.now();
+    while (!systemLevels().some((l) => l.pressure !== 'normal')) {
+      if (Date.now() - t0 > 120_000) throw new Error(`no level change for the system scope; MemAvailable ${meminfo().MemAvailable} kB of ${meminfo().MemTotal}`);
+      if (h.exitCode !== null || h.signalCode !== null) throw new Error(`the hog ended early: ${h.exitCode ?? h.signalCode}`);
+      await sleep(50);
+    }
+    h.kill('SIGUSR1');
+    const atStop = meminfo();
+    // The handler of the level entered finishes.
+    await until(() => gd.lines.some((l) => l.event === 'handler'), 30_000, 'the first handler');
+    await sleep(1000);
+    const hogPid = h.pid;
+    const aliveAfterStop = h.exitCode === null && h.signalCode === null;
+    const hogExit = await stop(h);
+    await until(() => gd.lines.some((l) => l.event === 'handler' && l.pressure === 'normal'), 60_000, 'the normal handler');
+    await sleep(1500); // calm readings: nothing runs again
+    gd.child.kill('SIGTERM');
+    const guardExit = await gd.exited;
+    const runs = readdirSync(rec).map((f) => ({ file: f, lines: read(join(rec, f)).split('\n').slice(0, 8) }));
+    return { hogPid, held: held.trim(), aliveAfterStop, hogExit, startLevels, atStop: { MemTotal: atStop.MemTotal, MemAvailable: atStop.MemAvailable }, lines: gd.lines, runs, guardExit };
   },
 };
 
