@@ -68,9 +68,14 @@ function hog(path, rate = 'max', opts = {}) {
   return c;
 }
 
-/** `oomtop guard --cgroup PATH --json ARGS`, its JSON lines collected. */
-function guard(path, args) {
-  const child = spawn(process.execPath, [OOMTOP, 'guard', '--cgroup', `/${path}`, '--json', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * `oomtop guard --cgroup PATH --json ARGS`, its JSON lines collected (stderr too, when
+ * `stderr` is set; else it goes to ours). `nodeArgs` go to node before the binary.
+ */
+function guard(path, args, { nodeArgs = [], stderr = false } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, OOMTOP, 'guard', '--cgroup', `/${path}`, '--json', ...args], { stdio: ['ignore', 'pipe', stderr ? 'pipe' : 'inherit'] });
+  let err = '';
+  if (stderr) child.stderr.on('data', (d) => (err += d));
   const lines = [];
   let buf = '';
   let onStart;
@@ -85,8 +90,8 @@ function guard(path, args) {
       if (l.event === 'start') onStart();
     }
   });
-  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
-  return { child, lines, started, exited };
+  const exited = new Promise((res) => child.on('close', (code, signal) => res({ code, signal })));
+  return { child, lines, started, exited, stderr: () => err };
 }
 
 function sleeper(path, opts) {
@@ -153,6 +158,8 @@ const scenarios = {
     const limited = mkcg('system.slice/limited.service', { 'memory.max': 192 << 20, 'memory.high': 160 << 20 });
     const docker = mkcg(`system.slice/docker-${hex('d')}.scope`, { 'memory.max': 128 << 20 });
     const uid = '4f1c2a3b-1111-2222-3333-444455556666';
+    const uidBe = '7e7e7e7e-aaaa-bbbb-cccc-ddddeeeeffff';
+    const uidG = '0a0b0c0d-1234-5678-9abc-def012345678';
     const pod = mkcg(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice`, { 'memory.max': 256 << 20 });
     const ctr = mkcg(`${pod}/cri-containerd-${hex('c')}.scope`);
     // limited.service: a 32 MiB holder at adj 0, and a bare sleep at adj 600. Inside the
@@ -165,6 +172,17 @@ const scenarios = {
       ctr: (await holder(ctr, 16)).pid,
       ctrSleep: sleeper(ctr).pid,
     };
+    // The other forms on v2 (each with a real process in it): a Podman container under
+    // machine.slice, a BestEffort pod with a CRI-O container, a Guaranteed pod (no QoS slice)
+    // with a containerd one, a user session scope.
+    const more = {
+      podman: mkcg(`machine.slice/libpod-${hex('e')}.scope`, { 'memory.max': 96 << 20 }),
+      crio: mkcg(`kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uidBe.replaceAll('-', '_')}.slice/crio-${hex('f')}.scope`),
+      guaranteed: mkcg(`kubepods.slice/kubepods-pod${uidG.replaceAll('-', '_')}.slice`, { 'memory.max': 64 << 20 }),
+      session: mkcg('user.slice/user-1000.slice/session-3.scope', { 'memory.max': 80 << 20 }),
+    };
+    more.gctr = mkcg(`${more.guaranteed}/cri-containerd-${hex('9')}.scope`);
+    for (const k of ['podman', 'crio', 'gctr', 'session']) pids[k] = sleeper(more[k]).pid;
     // page cache charged to limited.service (a host file read over 9p): inactive_file, which
     // the working set leaves out
     const big = process.env.OOMTOP_VM_KERNEL;
@@ -176,7 +194,9 @@ const scenarios = {
     }
     const json = JSON.parse(oomtop(['--once', '--json']));
     const text = oomtop(['--once']);
-    return { pids, stat, json, text, paths: { limited: `/${limited}`, docker: `/${docker}`, pod: `/${pod}`, ctr: `/${ctr}` }, uid };
+    const paths = { limited: `/${limited}`, docker: `/${docker}`, pod: `/${pod}`, ctr: `/${ctr}` };
+    for (const [k, v] of Object.entries(more)) paths[k] = `/${v}`;
+    return { pids, stat, json, text, paths, uid, uidBe, uidG };
   },
 
   /** A real OOM kill in a 64 MiB v2 cgroup: memory.events, oomtop analyze, --once --json. */
@@ -290,6 +310,8 @@ const scenarios = {
     await g.exited;
     await until(() => high() === 'max', 10_000, 'the watchdog restoring memory.high');
     r.afterGuardKill = high();
+    // only the watchdog ran: the dead guard's state file stays (the next guard clears it)
+    r.stateAfterGuardKill = existsSync(`/run/oomtop/guard-${g.child.pid}.json`);
     g = guard(path, []);
     await g.started;
     await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, 'armed again');
@@ -307,6 +329,26 @@ const scenarios = {
     r.lastExit = await g.exited;
     r.final = high();
     r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    // The other ways out: SIGINT and SIGHUP (a clean stop, as SIGTERM), and a crash of the
+    // guard's JavaScript (an uncaught exception, injected by a SIGUSR2 listener that throws).
+    // Each time the guard's own exit path puts memory.high back, dismisses the watchdog and
+    // removes its state file (after a SIGKILL only the watchdog acts and the file stays).
+    const state = '/run/oomtop-vm-crash';
+    const CRASH = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})';
+    r.exits = {};
+    for (const how of ['SIGINT', 'SIGHUP', 'crash']) {
+      g = guard(path, ['--state-dir', state], { stderr: true, nodeArgs: how === 'crash' ? ['--import', CRASH] : [] });
+      await g.started;
+      await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, `armed before ${how}`);
+      const file = join(state, `guard-${g.child.pid}.json`);
+      const armed = { high: high(), stateFile: existsSync(file), watchdogs: watchdogs().length };
+      g.child.kill(how === 'crash' ? 'SIGUSR2' : how);
+      const exit = await g.exited;
+      const after = { high: high(), stateFile: existsSync(file) };
+      await sleep(300);
+      r.exits[how] = { armed, exit, after, watchdogsLeft: watchdogs().length, stop: g.lines.find((l) => l.event === 'stop')?.message ?? null, stderr: g.stderr().slice(-1500) };
+    }
+    r.final2 = high();
     return r;
   },
 
@@ -445,6 +487,7 @@ const systemdScenarios = {
     sh('systemctl daemon-reload && systemctl start oomtop-guard');
     await until(() => sh('journalctl -u oomtop-guard -o cat --no-pager').includes('armed'), 60_000, 'the guard\'s start line in the journal');
     const active = prop('oomtop-guard', 'ActiveState');
+    const status = sh('systemctl status --no-pager --lines=5 oomtop-guard; echo "status=$?"');
     const mainPid = Number(prop('oomtop-guard', 'MainPID'));
     const adj = read(`/proc/${mainPid}/oom_score_adj`).trim();
     const comm = read(`/proc/${mainPid}/cmdline`).split('\0').slice(0, 4);
@@ -454,7 +497,7 @@ const systemdScenarios = {
     const after = settings();
     const journal = sh('journalctl -u oomtop-guard -o cat --no-pager');
     return {
-      active, mainPid, adj, comm, before, during, after, journal,
+      active, status, mainPid, adj, comm, before, during, after, journal,
       stopped: { active: prop('oomtop-guard', 'ActiveState'), result: prop('oomtop-guard', 'Result'), status: prop('oomtop-guard', 'ExecMainStatus'), code: prop('oomtop-guard', 'ExecMainCode') },
     };
   },
@@ -464,13 +507,17 @@ const systemdScenarios = {
     spawn('systemd-run', ['--scope', '--unit=vmscope', '-p', 'MemoryMax=64M', '-p', 'MemoryHigh=48M', 'sleep', '600'], { stdio: 'ignore' });
     spawn('systemd-run', ['--unit=keeper2', '--slice=vmtest.slice', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
     await until(() => existsSync(dir('system.slice/vmscope.scope')) && prop('keeper2.service', 'ActiveState') === 'active', 30_000, 'the units');
+    // a limit on the slice itself, below its service's own: the slice is the OOM domain
+    sh('systemctl set-property --runtime vmtest.slice MemoryMax=80M');
+    const sliceMax = read(dir('vmtest.slice/memory.max')).trim();
     const once = JSON.parse(oomtop(['--once', '--json']));
     // an OOM kill inside a scope (OOMPolicy=continue: the scope outlives it)
     const hogScope = sh(`systemd-run --scope --unit=hogscope -p MemoryMax=64M -p MemorySwapMax=0 -p OOMPolicy=continue bash -c 'echo $$; exec node -e "console.log(1);const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"'; echo "status=$?"`);
     const analyze = JSON.parse(oomtop(['analyze', '--json']));
     const kernelLog = sh('journalctl -k -o cat --no-pager | grep -i "out of memory" || true');
+    const keeper2Pid = Number(prop('keeper2.service', 'MainPID'));
     sh('systemctl stop vmscope.scope keeper2.service hogscope.scope 2>/dev/null || true');
-    return { once, hogScope, analyze, kernelLog };
+    return { once, hogScope, analyze, kernelLog, sliceMax, keeper2Pid };
   },
 
   /**
