@@ -43,8 +43,8 @@ if (skip) console.log(`cgroup v2 guest tests skipped: ${skip}`);
 describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kernel kills, guard', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    // Eight scenarios in one boot: minutes, more when the box is busy (the default 300 s is for one command).
-    boot.result = await runVm('node test/vm/guest/v2.mjs monitor oomkill oomgroup tui psi crash race run', { out: boot.out.dir, timeoutS: 1500 });
+    // Nine scenarios in one boot: minutes, more when the box is busy (the default 300 s is for one command).
+    boot.result = await runVm('node test/vm/guest/v2.mjs monitor cgns oomkill oomgroup tui psi crash race run', { out: boot.out.dir, timeoutS: 1500 });
   }, 1_600_000);
   afterAll(() => boot.out.remove());
 
@@ -114,6 +114,30 @@ describe.skipIf(skip !== null)('cgroup v2 in a guest (no systemd): monitor, kern
     const procs = new Map<number, Json>(m.json.processes.map((p: Json) => [p.pid, p]));
     expect(procs.get(m.pids.crio)).toMatchObject({ cgroup: m.paths.crio, container: 'pod7e7e7e7e/ffffffffffff', limitPct: null, cgroupVictim: false });
     expect(procs.get(m.pids.podman)).toMatchObject({ cgroup: m.paths.podman, container: 'eeeeeeeeeeee', cgroupVictim: true });
+  });
+
+  it('inside a container\'s cgroup namespace (unshare -C -m from a limited docker-<hex>.scope): with a fresh cgroup2 mount the container is "/" with its memory.max; processes outside are out of reach', () => {
+    const c = scenario(boot, 'cgns');
+    expect(c.exit).toEqual({ code: 0, signal: null });
+    expect(c.kv).toMatchObject({ self: '0::/', outside: '0::/../outside.service', staleMount: '/../..', freshMount: '/', max: String(96 << 20), stale: '0', once: '0', text: '0' });
+    const inside = (j: Json) => new Map<number, Json>(j.processes.map((p: Json) => [p.pid, p]));
+    // Docker's way (a cgroup2 mounted inside the namespace): "/" is the container's cgroup
+    const root = byPath(c.once.cgroups, '/');
+    expect(root).toMatchObject({ limitKiB: 96 * 1024, effectiveLimitKiB: 96 * 1024, oomDomain: '/', label: '/', container: null });
+    expect(root.usageKiB).toBeGreaterThan(1024);
+    expect(c.once.cgroups).toHaveLength(1);
+    const procs = inside(c.once);
+    expect(procs.get(Number(c.kv.sleep))).toMatchObject({ cgroup: '/', limitPct: expect.any(Number) });
+    expect(procs.get(c.shPid)).toMatchObject({ cgroup: '/' });
+    expect(procs.get(root.nextVictimPid)).toMatchObject({ cgroup: '/', cgroupVictim: true });
+    // outside the namespace ("/../outside.service"): no cgroup, nothing read on its behalf
+    expect(procs.get(c.outsidePid)).toMatchObject({ cgroup: null, limitPct: null, cgroupVictim: false });
+    for (const p of c.once.processes) expect(String(p.cgroup)).not.toMatch(/^\/\.\./);
+    expect(c.text).toMatch(/^ {2}\/ {2,}.*\/96M .* next victim \d+ \(node\)$/m);
+    // the mount from outside the namespace (root "/../.."): no path maps to it, so no cgroup is
+    // shown rather than the host's root read as the container's (it showed "/../.." before; fixed)
+    expect(c.stale.cgroups).toEqual([]);
+    for (const p of c.stale.processes) expect(p.cgroup, `${p.pid} ${p.name}`).toBeNull();
   });
 
   it('monitor: the plain --once table lists the limited cgroups with their next victims', () => {

@@ -402,6 +402,52 @@ const scenarios = {
     return r;
   },
 
+  /**
+   * oomtop inside a container's cgroup namespace, as Docker runs containers on a v2 host
+   * (--cgroupns=private, the default there): a process moved into a limited scope, then
+   * unshare -C -m and a fresh cgroup2 mount. oomtop there sees its container as "/", with
+   * the container's memory.max; every process outside shows as "/../.." and is out of reach.
+   */
+  async cgns() {
+    const path = mkcg(`system.slice/docker-${hex('a')}.scope`, { 'memory.max': 96 << 20 });
+    const outside = sleeper(mkcg('system.slice/outside.service'));
+    // 1. right after unshare: the cgroup2 mount is the one from outside (mount root "/../..");
+    // 2. Docker's way: a cgroup2 mounted afresh inside the namespace (mount root "/")
+    const inner = [
+      'mount --make-rprivate /',
+      'sleep 600 & echo "sleep=$!"',
+      'echo "self=$(cat /proc/self/cgroup)"',
+      'echo "outside=$(cat /proc/$OUTSIDE/cgroup)"',
+      'echo "staleMount=$(grep -m1 " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4)"',
+      `"$NODE" "$OOMTOP" --once --json > "$OUT/cgns-stale.json"; echo "stale=$?"`,
+      'umount /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup',
+      'echo "freshMount=$(grep -m1 " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4)"',
+      'echo "max=$(cat /sys/fs/cgroup/memory.max)"',
+      `"$NODE" "$OOMTOP" --once --json > "$OUT/cgns-once.json"; echo "once=$?"`,
+      `"$NODE" "$OOMTOP" --once > "$OUT/cgns-once.txt"; echo "text=$?"`,
+      'kill $!',
+    ].join('\n');
+    const c = spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec unshare -C -m /bin/sh -c "$1"', dir(path), inner], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OUTSIDE: String(outside.pid), NODE: process.execPath, OOMTOP, OUT },
+    });
+    started.add(c);
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    const exit = await new Promise((res) => c.on('close', (code, signal) => (started.delete(c), res({ code, signal }))));
+    const kv = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const json = (n) => {
+      try {
+        return JSON.parse(read(join(OUT, n)));
+      } catch {
+        return null; // the test says so
+      }
+    };
+    const text = existsSync(join(OUT, 'cgns-once.txt')) ? read(join(OUT, 'cgns-once.txt')) : null;
+    return { path: `/${path}`, exit, kv, stderr: err.slice(-2000), stale: json('cgns-stale.json'), once: json('cgns-once.json'), text, outsidePid: outside.pid, shPid: c.pid };
+  },
+
   /** The guard against the kernel in a 256 MiB v2 cgroup, at each rate. */
   async race() {
     const trials = Number(process.env.RACE_TRIALS ?? 3);
