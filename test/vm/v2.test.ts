@@ -311,7 +311,7 @@ if (skipSystemd && !skip) console.log(`systemd guest tests skipped: ${skipSystem
 describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () => {
   const boot: Boot = { result: null, out: tempOut() };
   beforeAll(async () => {
-    boot.result = await runVm('node test/vm/guest/v2.mjs service units oomd runsystemd', { systemd: true, out: boot.out.dir, timeoutS: 1500 });
+    boot.result = await runVm('node test/vm/guest/v2.mjs service units allcg oomd runsystemd', { systemd: true, out: boot.out.dir, timeoutS: 1500 });
   }, 1_600_000);
   afterAll(() => boot.out.remove());
 
@@ -349,6 +349,26 @@ describe.skipIf(skipSystemd !== null)('systemd 252 on cgroup v2 in a guest', () 
     const ev = u.analyze.events.find((e: Json) => e.victim?.pid === pid);
     expect(ev).toMatchObject({ kind: 'kill', constraint: 'MEMCG', memcg: { oomMemcg: '/system.slice/hogscope.scope', limitKiB: 65536 } });
     expect(u.kernelLog).toContain(`Killed process ${pid} (node)`);
+  });
+
+  it('guard --all-cgroups under systemd: a unit with MemoryMax= watched from the start, one started later found by the rescan, its hog ended before the kernel; memory.high back when the guard stops', () => {
+    const a = scenario(boot, 'allcg');
+    const set = (mib: number) => String(interceptHighBytes(mib << 20));
+    // --all-cgroups alone: the limited cgroups only, no system scope
+    expect(a.start).toMatch(/; scopes (\S+, )*\/system\.slice\/allcg1\.service(, \S+)* \+ every limited cgroup;/);
+    expect(a.start).not.toMatch(/scopes system/);
+    expect(a.before).toEqual({ allcg1: 'max' });
+    expect(a.armed).toEqual({ allcg1: set(128), allcg2: set(96) });
+    expect(a.found).toBe('new limited cgroup: now watched');
+    expect(a.acted[0], JSON.stringify(a.acted)).toMatchObject({ pid: a.hogPid, name: 'node', signal: 'SIGTERM' });
+    // ended by the SIGTERM (a clean exit signal for systemd), not by the kernel's OOM killer
+    expect(a.kernelKilledHog).toBe('');
+    expect(a.unit2).toEqual({ result: 'success', status: '15', code: '2' });
+    // systemd starting a sibling unit did not write allcg1's memory.high back
+    expect(a.allcg1WhenAllcg2Started).toBe(set(128));
+    expect(a.guardExit).toEqual({ code: 0, signal: null });
+    expect(a.stop).toBe('stopped; intercept settings restored');
+    expect(a.after).toEqual({ allcg1: 'max' });
   });
 
   it('side by side on a memory-pressure stall (MemoryHigh=32M, a 96 MiB hog, no swap): the kernel waits, systemd-oomd waits for reclaim activity, the guard acts on PSI', () => {

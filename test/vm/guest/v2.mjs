@@ -5,7 +5,7 @@
 // Only processes this script started are signalled; every cgroup it made is removed.
 // Allocation is in 16 MiB chunks: small steps thrash node's own pages over 9p.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const OUT = process.env.OOMTOP_VM_OUT ?? '/mnt/vmout';
@@ -72,8 +72,13 @@ function hog(path, rate = 'max', opts = {}) {
  * `oomtop guard --cgroup PATH --json ARGS`, its JSON lines collected (stderr too, when
  * `stderr` is set; else it goes to ours). `nodeArgs` go to node before the binary.
  */
-function guard(path, args, { nodeArgs = [], stderr = false } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, OOMTOP, 'guard', '--cgroup', `/${path}`, '--json', ...args], { stdio: ['ignore', 'pipe', stderr ? 'pipe' : 'inherit'] });
+function guard(path, args, opts = {}) {
+  return guardWith(['--cgroup', `/${path}`, ...args], opts);
+}
+
+/** `oomtop guard --json ARGS`, as guard() without a --cgroup of its own. */
+function guardWith(args, { nodeArgs = [], stderr = false } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, OOMTOP, 'guard', '--json', ...args], { stdio: ['ignore', 'pipe', stderr ? 'pipe' : 'inherit'] });
   let err = '';
   if (stderr) child.stderr.on('data', (d) => (err += d));
   const lines = [];
@@ -546,6 +551,67 @@ const systemdScenarios = {
       active, status, mainPid, adj, comm, before, during, after, journal,
       stopped: { active: prop('oomtop-guard', 'ActiveState'), result: prop('oomtop-guard', 'Result'), status: prop('oomtop-guard', 'ExecMainStatus'), code: prop('oomtop-guard', 'ExecMainCode') },
     };
+  },
+
+  /**
+   * guard --all-cgroups under systemd: a unit with MemoryMax= that runs before it is watched
+   * from the start, one started later is found by the rescan, and a hog there is ended
+   * before the kernel kills it; each unit's memory.high carries the intercept while watched
+   * and is put back when the guard stops.
+   */
+  async allcg() {
+    const GO = '/run/oomtop-allcg-go';
+    rmSync(GO, { force: true });
+    spawn('systemd-run', ['--unit=allcg1', '-p', 'MemoryMax=128M', 'sleep', '600'], { stdio: 'ignore' });
+    await until(() => prop('allcg1.service', 'ActiveState') === 'active', 30_000, 'allcg1.service');
+    const high = (unit) => {
+      try {
+        return read(dir(`system.slice/${unit}/memory.high`)).trim();
+      } catch {
+        return null;
+      }
+    };
+    const r = { before: { allcg1: high('allcg1.service') } };
+    const g = guardWith(['--all-cgroups']);
+    await g.started;
+    r.start = g.lines.find((l) => l.event === 'start')?.message ?? null;
+    await until(() => high('allcg1.service') !== 'max', 20_000, 'the intercept on allcg1');
+    r.armed = { allcg1: high('allcg1.service') };
+    // the hog waits for GO, so it starts only once the guard watches its unit
+    const HOG = `${process.execPath} -e "console.log(Date.now());const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"`;
+    // RemainAfterExit: the transient unit stays loaded once its process ended, with its result
+    sh(`systemd-run --unit=allcg2 -p RemainAfterExit=yes -p MemoryMax=96M -p MemorySwapMax=0 /bin/sh -c ${JSON.stringify(`while [ ! -e ${GO} ]; do sleep 0.2; done; exec ${HOG}`)}`);
+    const cg2 = '/system.slice/allcg2.service';
+    await until(() => g.lines.some((l) => l.event === 'notice' && l.scope === cg2 && /new limited cgroup/.test(l.message)), 30_000, 'the rescan finding allcg2');
+    r.found = g.lines.find((l) => l.event === 'notice' && l.scope === cg2 && /new limited cgroup/.test(l.message)).message;
+    await until(() => high('allcg2.service') !== 'max', 20_000, 'the intercept on allcg2');
+    r.armed.allcg2 = high('allcg2.service');
+    // systemd may write a unit's cgroup attributes again when a sibling starts: still the guard's?
+    r.allcg1WhenAllcg2Started = high('allcg1.service');
+    const hogPid = Number(prop('allcg2.service', 'MainPID'));
+    r.hogPid = hogPid;
+    writeFileSync(GO, '');
+    await until(() => prop('allcg2.service', 'SubState') !== 'running', 60_000, 'the hog to end');
+    await sleep(500);
+    r.events2 = (() => {
+      try {
+        return keyed(read(dir('system.slice/allcg2.service/memory.events')));
+      } catch {
+        return null; // the unit's cgroup is gone with it
+      }
+    })();
+    r.unit2 = { result: prop('allcg2.service', 'Result'), status: prop('allcg2.service', 'ExecMainStatus'), code: prop('allcg2.service', 'ExecMainCode') };
+    r.kernelKilledHog = sh(`journalctl -k -o cat --no-pager | grep "Killed process ${hogPid} " || true`).trim();
+    r.acted = g.lines.filter((l) => (l.event === 'term' || l.event === 'kill') && l.scope === cg2);
+    r.lines = g.lines.filter((l) => l.event !== 'report');
+    r.unitLog = sh('journalctl -u allcg2 -o cat --no-pager | tail -20 || true');
+    g.child.kill('SIGTERM');
+    r.guardExit = await g.exited;
+    r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    r.after = { allcg1: high('allcg1.service') };
+    sh('systemctl stop allcg1.service allcg2.service 2>/dev/null || true; systemctl reset-failed allcg2.service 2>/dev/null || true');
+    rmSync(GO, { force: true });
+    return r;
   },
 
   /** systemd-run scopes and services with MemoryMax=/MemoryHigh=: oomtop names them and shows their limits; a kill in a scope. */
