@@ -5,7 +5,7 @@
 // Only processes this script started are signalled; every cgroup it made is removed.
 // Allocation is in 16 MiB chunks: small steps thrash node's own pages over 9p.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const OUT = process.env.OOMTOP_VM_OUT ?? '/mnt/vmout';
@@ -68,10 +68,20 @@ function hog(path, rate = 'max', opts = {}) {
   return c;
 }
 
-/** `oomtop guard --cgroup PATH --json ARGS` (path null: the system scope), its JSON lines collected. */
-function guard(path, args) {
-  const scope = path === null ? [] : ['--cgroup', `/${path}`];
-  const child = spawn(process.execPath, [OOMTOP, 'guard', ...scope, '--json', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * `oomtop guard --cgroup PATH --json ARGS` (path null: the system scope), its JSON lines
+ * collected (stderr too, when `stderr` is set; else it goes to ours). `nodeArgs` go to node
+ * before the binary.
+ */
+function guard(path, args, opts = {}) {
+  return guardWith([...(path === null ? [] : ['--cgroup', `/${path}`]), ...args], opts);
+}
+
+/** `oomtop guard --json ARGS`, as guard() without a --cgroup of its own. */
+function guardWith(args, { nodeArgs = [], stderr = false } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, OOMTOP, 'guard', '--json', ...args], { stdio: ['ignore', 'pipe', stderr ? 'pipe' : 'inherit'] });
+  let err = '';
+  if (stderr) child.stderr.on('data', (d) => (err += d));
   const lines = [];
   let buf = '';
   let onStart;
@@ -86,8 +96,8 @@ function guard(path, args) {
       if (l.event === 'start') onStart();
     }
   });
-  const exited = new Promise((res) => child.on('exit', (code, signal) => res({ code, signal })));
-  return { child, lines, started, exited };
+  const exited = new Promise((res) => child.on('close', (code, signal) => res({ code, signal })));
+  return { child, lines, started, exited, stderr: () => err };
 }
 
 function sleeper(path, opts) {
@@ -154,6 +164,8 @@ const scenarios = {
     const limited = mkcg('system.slice/limited.service', { 'memory.max': 192 << 20, 'memory.high': 160 << 20 });
     const docker = mkcg(`system.slice/docker-${hex('d')}.scope`, { 'memory.max': 128 << 20 });
     const uid = '4f1c2a3b-1111-2222-3333-444455556666';
+    const uidBe = '7e7e7e7e-aaaa-bbbb-cccc-ddddeeeeffff';
+    const uidG = '0a0b0c0d-1234-5678-9abc-def012345678';
     const pod = mkcg(`kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid.replaceAll('-', '_')}.slice`, { 'memory.max': 256 << 20 });
     const ctr = mkcg(`${pod}/cri-containerd-${hex('c')}.scope`);
     // limited.service: a 32 MiB holder at adj 0, and a bare sleep at adj 600. Inside the
@@ -166,6 +178,17 @@ const scenarios = {
       ctr: (await holder(ctr, 16)).pid,
       ctrSleep: sleeper(ctr).pid,
     };
+    // The other forms on v2 (each with a real process in it): a Podman container under
+    // machine.slice, a BestEffort pod with a CRI-O container, a Guaranteed pod (no QoS slice)
+    // with a containerd one, a user session scope.
+    const more = {
+      podman: mkcg(`machine.slice/libpod-${hex('e')}.scope`, { 'memory.max': 96 << 20 }),
+      crio: mkcg(`kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${uidBe.replaceAll('-', '_')}.slice/crio-${hex('f')}.scope`),
+      guaranteed: mkcg(`kubepods.slice/kubepods-pod${uidG.replaceAll('-', '_')}.slice`, { 'memory.max': 64 << 20 }),
+      session: mkcg('user.slice/user-1000.slice/session-3.scope', { 'memory.max': 80 << 20 }),
+    };
+    more.gctr = mkcg(`${more.guaranteed}/cri-containerd-${hex('9')}.scope`);
+    for (const k of ['podman', 'crio', 'gctr', 'session']) pids[k] = sleeper(more[k]).pid;
     // page cache charged to limited.service (a host file read over 9p): inactive_file, which
     // the working set leaves out
     const big = process.env.OOMTOP_VM_KERNEL;
@@ -177,7 +200,9 @@ const scenarios = {
     }
     const json = JSON.parse(oomtop(['--once', '--json']));
     const text = oomtop(['--once']);
-    return { pids, stat, json, text, paths: { limited: `/${limited}`, docker: `/${docker}`, pod: `/${pod}`, ctr: `/${ctr}` }, uid };
+    const paths = { limited: `/${limited}`, docker: `/${docker}`, pod: `/${pod}`, ctr: `/${ctr}` };
+    for (const [k, v] of Object.entries(more)) paths[k] = `/${v}`;
+    return { pids, stat, json, text, paths, uid, uidBe, uidG };
   },
 
   /** A real OOM kill in a 64 MiB v2 cgroup: memory.events, oomtop analyze, --once --json. */
@@ -291,6 +316,8 @@ const scenarios = {
     await g.exited;
     await until(() => high() === 'max', 10_000, 'the watchdog restoring memory.high');
     r.afterGuardKill = high();
+    // only the watchdog ran: the dead guard's state file stays (the next guard clears it)
+    r.stateAfterGuardKill = existsSync(`/run/oomtop/guard-${g.child.pid}.json`);
     g = guard(path, []);
     await g.started;
     await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, 'armed again');
@@ -308,6 +335,26 @@ const scenarios = {
     r.lastExit = await g.exited;
     r.final = high();
     r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    // The other ways out: SIGINT and SIGHUP (a clean stop, as SIGTERM), and a crash of the
+    // guard's JavaScript (an uncaught exception, injected by a SIGUSR2 listener that throws).
+    // Each time the guard's own exit path puts memory.high back, dismisses the watchdog and
+    // removes its state file (after a SIGKILL only the watchdog acts and the file stays).
+    const state = '/run/oomtop-vm-crash';
+    const CRASH = 'data:text/javascript,process.on("SIGUSR2",()=>{throw new Error("injected crash")})';
+    r.exits = {};
+    for (const how of ['SIGINT', 'SIGHUP', 'crash']) {
+      g = guard(path, ['--state-dir', state], { stderr: true, nodeArgs: how === 'crash' ? ['--import', CRASH] : [] });
+      await g.started;
+      await until(() => high() !== 'max' && watchdogs().length > 0, 10_000, `armed before ${how}`);
+      const file = join(state, `guard-${g.child.pid}.json`);
+      const armed = { high: high(), stateFile: existsSync(file), watchdogs: watchdogs().length };
+      g.child.kill(how === 'crash' ? 'SIGUSR2' : how);
+      const exit = await g.exited;
+      const after = { high: high(), stateFile: existsSync(file) };
+      await sleep(300);
+      r.exits[how] = { armed, exit, after, watchdogsLeft: watchdogs().length, stop: g.lines.find((l) => l.event === 'stop')?.message ?? null, stderr: g.stderr().slice(-1500) };
+    }
+    r.final2 = high();
     return r;
   },
 
@@ -359,6 +406,52 @@ const scenarios = {
     r.recover.dir = dir(held);
     r.recover.high = read(join(dir(held), 'memory.high')).trim();
     return r;
+  },
+
+  /**
+   * oomtop inside a container's cgroup namespace, as Docker runs containers on a v2 host
+   * (--cgroupns=private, the default there): a process moved into a limited scope, then
+   * unshare -C -m and a fresh cgroup2 mount. oomtop there sees its container as "/", with
+   * the container's memory.max; every process outside shows as "/../.." and is out of reach.
+   */
+  async cgns() {
+    const path = mkcg(`system.slice/docker-${hex('a')}.scope`, { 'memory.max': 96 << 20 });
+    const outside = sleeper(mkcg('system.slice/outside.service'));
+    // 1. right after unshare: the cgroup2 mount is the one from outside (mount root "/../..");
+    // 2. Docker's way: a cgroup2 mounted afresh inside the namespace (mount root "/")
+    const inner = [
+      'mount --make-rprivate /',
+      'sleep 600 & echo "sleep=$!"',
+      'echo "self=$(cat /proc/self/cgroup)"',
+      'echo "outside=$(cat /proc/$OUTSIDE/cgroup)"',
+      'echo "staleMount=$(grep -m1 " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4)"',
+      `"$NODE" "$OOMTOP" --once --json > "$OUT/cgns-stale.json"; echo "stale=$?"`,
+      'umount /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup',
+      'echo "freshMount=$(grep -m1 " /sys/fs/cgroup " /proc/self/mountinfo | cut -d" " -f4)"',
+      'echo "max=$(cat /sys/fs/cgroup/memory.max)"',
+      `"$NODE" "$OOMTOP" --once --json > "$OUT/cgns-once.json"; echo "once=$?"`,
+      `"$NODE" "$OOMTOP" --once > "$OUT/cgns-once.txt"; echo "text=$?"`,
+      'kill $!',
+    ].join('\n');
+    const c = spawn('/bin/sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec unshare -C -m /bin/sh -c "$1"', dir(path), inner], {
+      stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OUTSIDE: String(outside.pid), NODE: process.execPath, OOMTOP, OUT },
+    });
+    started.add(c);
+    let out = '';
+    let err = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.stderr.on('data', (d) => (err += d));
+    const exit = await new Promise((res) => c.on('close', (code, signal) => (started.delete(c), res({ code, signal }))));
+    const kv = Object.fromEntries(out.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const json = (n) => {
+      try {
+        return JSON.parse(read(join(OUT, n)));
+      } catch {
+        return null; // the test says so
+      }
+    };
+    const text = existsSync(join(OUT, 'cgns-once.txt')) ? read(join(OUT, 'cgns-once.txt')) : null;
+    return { path: `/${path}`, exit, kv, stderr: err.slice(-2000), stale: json('cgns-stale.json'), once: json('cgns-once.json'), text, outsidePid: outside.pid, shPid: c.pid };
   },
 
   /** The guard against the kernel in a 256 MiB v2 cgroup, at each rate. */
@@ -535,6 +628,7 @@ const systemdScenarios = {
     sh('systemctl daemon-reload && systemctl start oomtop-guard');
     await until(() => sh('journalctl -u oomtop-guard -o cat --no-pager').includes('armed'), 60_000, 'the guard\'s start line in the journal');
     const active = prop('oomtop-guard', 'ActiveState');
+    const status = sh('systemctl status --no-pager --lines=5 oomtop-guard; echo "status=$?"');
     const mainPid = Number(prop('oomtop-guard', 'MainPID'));
     const adj = read(`/proc/${mainPid}/oom_score_adj`).trim();
     const comm = read(`/proc/${mainPid}/cmdline`).split('\0').slice(0, 4);
@@ -544,9 +638,70 @@ const systemdScenarios = {
     const after = settings();
     const journal = sh('journalctl -u oomtop-guard -o cat --no-pager');
     return {
-      active, mainPid, adj, comm, before, during, after, journal,
+      active, status, mainPid, adj, comm, before, during, after, journal,
       stopped: { active: prop('oomtop-guard', 'ActiveState'), result: prop('oomtop-guard', 'Result'), status: prop('oomtop-guard', 'ExecMainStatus'), code: prop('oomtop-guard', 'ExecMainCode') },
     };
+  },
+
+  /**
+   * guard --all-cgroups under systemd: a unit with MemoryMax= that runs before it is watched
+   * from the start, one started later is found by the rescan, and a hog there is ended
+   * before the kernel kills it; each unit's memory.high carries the intercept while watched
+   * and is put back when the guard stops.
+   */
+  async allcg() {
+    const GO = '/run/oomtop-allcg-go';
+    rmSync(GO, { force: true });
+    spawn('systemd-run', ['--unit=allcg1', '-p', 'MemoryMax=128M', 'sleep', '600'], { stdio: 'ignore' });
+    await until(() => prop('allcg1.service', 'ActiveState') === 'active', 30_000, 'allcg1.service');
+    const high = (unit) => {
+      try {
+        return read(dir(`system.slice/${unit}/memory.high`)).trim();
+      } catch {
+        return null;
+      }
+    };
+    const r = { before: { allcg1: high('allcg1.service') } };
+    const g = guardWith(['--all-cgroups']);
+    await g.started;
+    r.start = g.lines.find((l) => l.event === 'start')?.message ?? null;
+    await until(() => high('allcg1.service') !== 'max', 20_000, 'the intercept on allcg1');
+    r.armed = { allcg1: high('allcg1.service') };
+    // the hog waits for GO, so it starts only once the guard watches its unit
+    const HOG = `${process.execPath} -e "console.log(Date.now());const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"`;
+    // RemainAfterExit: the transient unit stays loaded once its process ended, with its result
+    sh(`systemd-run --unit=allcg2 -p RemainAfterExit=yes -p MemoryMax=96M -p MemorySwapMax=0 /bin/sh -c ${JSON.stringify(`while [ ! -e ${GO} ]; do sleep 0.2; done; exec ${HOG}`)}`);
+    const cg2 = '/system.slice/allcg2.service';
+    await until(() => g.lines.some((l) => l.event === 'notice' && l.scope === cg2 && /new limited cgroup/.test(l.message)), 30_000, 'the rescan finding allcg2');
+    r.found = g.lines.find((l) => l.event === 'notice' && l.scope === cg2 && /new limited cgroup/.test(l.message)).message;
+    await until(() => high('allcg2.service') !== 'max', 20_000, 'the intercept on allcg2');
+    r.armed.allcg2 = high('allcg2.service');
+    // systemd may write a unit's cgroup attributes again when a sibling starts: still the guard's?
+    r.allcg1WhenAllcg2Started = high('allcg1.service');
+    const hogPid = Number(prop('allcg2.service', 'MainPID'));
+    r.hogPid = hogPid;
+    writeFileSync(GO, '');
+    await until(() => prop('allcg2.service', 'SubState') !== 'running', 60_000, 'the hog to end');
+    await sleep(500);
+    r.events2 = (() => {
+      try {
+        return keyed(read(dir('system.slice/allcg2.service/memory.events')));
+      } catch {
+        return null; // the unit's cgroup is gone with it
+      }
+    })();
+    r.unit2 = { result: prop('allcg2.service', 'Result'), status: prop('allcg2.service', 'ExecMainStatus'), code: prop('allcg2.service', 'ExecMainCode') };
+    r.kernelKilledHog = sh(`journalctl -k -o cat --no-pager | grep "Killed process ${hogPid} " || true`).trim();
+    r.acted = g.lines.filter((l) => (l.event === 'term' || l.event === 'kill') && l.scope === cg2);
+    r.lines = g.lines.filter((l) => l.event !== 'report');
+    r.unitLog = sh('journalctl -u allcg2 -o cat --no-pager | tail -20 || true');
+    g.child.kill('SIGTERM');
+    r.guardExit = await g.exited;
+    r.stop = g.lines.find((l) => l.event === 'stop')?.message ?? null;
+    r.after = { allcg1: high('allcg1.service') };
+    sh('systemctl stop allcg1.service allcg2.service 2>/dev/null || true; systemctl reset-failed allcg2.service 2>/dev/null || true');
+    rmSync(GO, { force: true });
+    return r;
   },
 
   /** systemd-run scopes and services with MemoryMax=/MemoryHigh=: oomtop names them and shows their limits; a kill in a scope. */
@@ -554,13 +709,17 @@ const systemdScenarios = {
     spawn('systemd-run', ['--scope', '--unit=vmscope', '-p', 'MemoryMax=64M', '-p', 'MemoryHigh=48M', 'sleep', '600'], { stdio: 'ignore' });
     spawn('systemd-run', ['--unit=keeper2', '--slice=vmtest.slice', '-p', 'MemoryMax=96M', 'sleep', '600'], { stdio: 'ignore' });
     await until(() => existsSync(dir('system.slice/vmscope.scope')) && prop('keeper2.service', 'ActiveState') === 'active', 30_000, 'the units');
+    // a limit on the slice itself, below its service's own: the slice is the OOM domain
+    sh('systemctl set-property --runtime vmtest.slice MemoryMax=80M');
+    const sliceMax = read(dir('vmtest.slice/memory.max')).trim();
     const once = JSON.parse(oomtop(['--once', '--json']));
     // an OOM kill inside a scope (OOMPolicy=continue: the scope outlives it)
     const hogScope = sh(`systemd-run --scope --unit=hogscope -p MemoryMax=64M -p MemorySwapMax=0 -p OOMPolicy=continue bash -c 'echo $$; exec node -e "console.log(1);const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))"'; echo "status=$?"`);
     const analyze = JSON.parse(oomtop(['analyze', '--json']));
     const kernelLog = sh('journalctl -k -o cat --no-pager | grep -i "out of memory" || true');
+    const keeper2Pid = Number(prop('keeper2.service', 'MainPID'));
     sh('systemctl stop vmscope.scope keeper2.service hogscope.scope 2>/dev/null || true');
-    return { once, hogScope, analyze, kernelLog };
+    return { once, hogScope, analyze, kernelLog, sliceMax, keeper2Pid };
   },
 
   /**
