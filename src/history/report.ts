@@ -5,6 +5,7 @@
  */
 import asciichart from 'asciichart';
 import { parseProcessKey } from '../kernel/oom.js';
+import { bucketMeans, fmtSpan as span } from '../text/format.js';
 import { sanitize } from '../text/sanitize.js';
 import { fmtSize } from '../text/size.js';
 import { capacityPlan, exhaustion, fmtEta, leakOf, type CapacityPlan } from './analysis.js';
@@ -153,7 +154,8 @@ export function buildReport(all: ReportSeries[], source: string, chartColumns = 
     const e = scopeEntry('system', used, head, total.values.at(-1)!, pct);
     if (e) scopes.push(e);
     capacity = capacityPlan(pct.times, pct.values);
-    chart = bucket(pct.times, pct.values, chartColumns);
+    const b = bucketMeans(pct.times, pct.values, chartColumns);
+    chart = { times: b.times, usedPct: b.values };
   }
   for (const s of all) {
     if (s.kind !== 'cgroup' || s.metric !== 'ws') continue;
@@ -167,30 +169,7 @@ export function buildReport(all: ReportSeries[], source: string, chartColumns = 
   return { source, from: Number.isFinite(from) ? from : null, to: Number.isFinite(to) ? to : null, leaks, scopes, capacity, chart };
 }
 
-/** Mean per time bucket, at most `columns` buckets. */
-function bucket(times: number[], values: number[], columns: number): { times: number[]; usedPct: number[] } {
-  if (times.length <= columns) return { times: times.slice(), usedPct: values.slice() };
-  const t0 = times[0]!;
-  const span = times.at(-1)! - t0 || 1;
-  const sum = new Array<number>(columns).fill(0);
-  const n = new Array<number>(columns).fill(0);
-  for (let i = 0; i < times.length; i++) {
-    const b = Math.min(columns - 1, Math.floor(((times[i]! - t0) / span) * columns));
-    sum[b]! += values[i]!;
-    n[b]!++;
-  }
-  const outT: number[] = [];
-  const outV: number[] = [];
-  for (let b = 0; b < columns; b++) {
-    if (n[b] === 0) continue;
-    outT.push(t0 + ((b + 0.5) / columns) * span);
-    outV.push(sum[b]! / n[b]!);
-  }
-  return { times: outT, usedPct: outV };
-}
-
 const rate = (kibps: number) => `${fmtSize(Math.abs(kibps) * 60)}/min`;
-const span = (s: number) => (s < 120 ? `${Math.round(s)} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 2 * 86_400 ? `${(s / 3600).toFixed(1)} h` : `${(s / 86_400).toFixed(1)} days`);
 const days = (d: number | null) => (d === null ? 'not at the current trend' : d === 0 ? 'now' : d < 1 ? `${(d * 24).toFixed(1)} h` : `${d.toFixed(1)} days`);
 
 /** The report as text for a terminal: every line at most `width` columns. */

@@ -75,6 +75,39 @@ export function cut(text: string, cells: number): string {
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
+/** "45 s", "12 min", "3.5 h", "6.2 days": a span of time in seconds, for history and charts. */
+export function fmtSpan(s: number): string {
+  if (s < 120) return `${Math.round(s)} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 2 * 86_400) return `${(s / 3600).toFixed(1)} h`;
+  return `${(s / 86_400).toFixed(1)} days`;
+}
+
+/**
+ * The mean of each of at most `cells` equal spans of time (empty spans skipped), oldest first,
+ * with each span's middle time: a long series squeezed to a chart's width.
+ */
+export function bucketMeans(times: readonly number[], values: readonly number[], cells: number): { times: number[]; values: number[] } {
+  if (times.length <= cells) return { times: times.slice(), values: values.slice() };
+  const t0 = times[0]!;
+  const span = times.at(-1)! - t0 || 1;
+  const sum = new Array<number>(cells).fill(0);
+  const n = new Array<number>(cells).fill(0);
+  for (let i = 0; i < times.length; i++) {
+    const b = Math.min(cells - 1, Math.floor(((times[i]! - t0) / span) * cells));
+    sum[b]! += values[i]!;
+    n[b]!++;
+  }
+  const outT: number[] = [];
+  const outV: number[] = [];
+  for (let b = 0; b < cells; b++) {
+    if (n[b] === 0) continue;
+    outT.push(t0 + ((b + 0.5) / cells) * span);
+    outV.push(sum[b]! / n[b]!);
+  }
+  return { times: outT, values: outV };
+}
+
 /** A sparkline of the last `cells` values scaled to [0, max]. */
 export function sparkline(values: readonly number[], cells: number, max?: number): string {
   const vs = values.slice(-cells);

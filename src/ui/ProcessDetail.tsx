@@ -1,7 +1,7 @@
 import React from 'react';
 import type { ProcessDetailModel, ScoreArithmetic } from '../store/detail.js';
 import { commandParts, fmtGrowth } from '../text/columns.js';
-import { fit, sparkline, width as cellWidth } from '../text/format.js';
+import { bucketMeans, fit, fmtSpan, sparkline, width as cellWidth } from '../text/format.js';
 import { fmtKiB } from '../text/size.js';
 import { sanitize } from '../text/sanitize.js';
 import { bold, paint } from './ansi.js';
@@ -125,35 +125,10 @@ export function processDetailLines(m: ProcessDetailModel, width: number, selfPid
     // The long history from the file the monitor records into (--history): mean per cell.
     const cells = Math.max(4, Math.min(60, width - 40));
     const spanS = (rec.times.at(-1)! - rec.times[0]!) / 1000;
-    const means = bucketMeans(rec.times, rec.rssKiB, cells);
+    const means = bucketMeans(rec.times, rec.rssKiB, cells).values;
     add(`Recorded history (--history): ${fmtSpan(spanS)}, ${rec.times.length} points (oldest left)`, 'heading');
     add(`RSS ${spark(means, cells)}  ${fmtKiB(Math.min(...rec.rssKiB))} … ${fmtKiB(Math.max(...rec.rssKiB))}, now ${fmtKiB(rec.rssKiB.at(-1)!)}`, undefined, 2);
   }
-  return out;
-}
-
-/** "45 s", "12 min", "3.5 h", "6.2 days". */
-function fmtSpan(s: number): string {
-  if (s < 120) return `${Math.round(s)} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 2 * 86_400) return `${(s / 3600).toFixed(1)} h`;
-  return `${(s / 86_400).toFixed(1)} days`;
-}
-
-/** The mean of each of at most `cells` equal spans of time (empty spans skipped), oldest first. */
-function bucketMeans(times: readonly number[], values: readonly number[], cells: number): number[] {
-  if (times.length <= cells) return values.slice();
-  const t0 = times[0]!;
-  const span = times.at(-1)! - t0 || 1;
-  const sum = new Array<number>(cells).fill(0);
-  const n = new Array<number>(cells).fill(0);
-  for (let i = 0; i < times.length; i++) {
-    const b = Math.min(cells - 1, Math.floor(((times[i]! - t0) / span) * cells));
-    sum[b]! += values[i]!;
-    n[b]!++;
-  }
-  const out: number[] = [];
-  for (let b = 0; b < cells; b++) if (n[b]! > 0) out.push(sum[b]! / n[b]!);
   return out;
 }
 
