@@ -38,7 +38,7 @@ import { messageLines, noMessagesReason } from '../../src/kernel/sources.js';
 import { formatProblems, globToRegExp, parseRules } from '../../src/rules/parse.js';
 import { unitOf } from '../../src/rules/match.js';
 import { parseOptions, splitOptionWords } from '../../src/cli/options.js';
-import { parseDuration, parseIntFlag, parseMonitorArgs } from '../../src/cli/args.js';
+import { parseDuration, parseEtaWarn, parseIntFlag, parseMonitorArgs } from '../../src/cli/args.js';
 import { parseGuardArgs } from '../../src/cli/guard-args.js';
 import { parseRunArgs } from '../../src/cli/run-args.js';
 import { parseRulesArgs } from '../../src/cli/rules.js';
@@ -501,7 +501,7 @@ export function targets(): Target[] {
     {
       name: 'command-line arguments, every subcommand',
       weight: 6,
-      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseExporterArgs', 'parseListen', 'parseHistoryArgs', 'parseSince', 'parseDuration', 'parseIntFlag', 'parseSizeSpec', 'splitOptionWords'],
+      covers: ['parseOptions', 'parseMonitorArgs', 'parseGuardArgs', 'parseRunArgs', 'parseRulesArgs', 'parseProtectArgs', 'parseExporterArgs', 'parseListen', 'parseHistoryArgs', 'parseSince', 'parseDuration', 'parseEtaWarn', 'parseIntFlag', 'parseSizeSpec', 'splitOptionWords'],
       arb: () => argvArb(),
       check: (argv: string[]) => {
         usageOnly(() => parseMonitorArgs(argv, {}));
@@ -513,6 +513,7 @@ export function targets(): Target[] {
         usageOnly(() => parseOptions(argv, { x: { type: 'string', number: true }, y: { type: 'boolean', short: 'y' } }, { positionals: true }));
         for (const a of argv.slice(0, 2)) {
           usageOnly(() => parseDuration('--interval', a, 100, 3600_000));
+          usageOnly(() => parseEtaWarn(a));
           usageOnly(() => splitOptionWords(a));
           usageOnly(() => parseIntFlag('--adj-step', a, -1000, 1000));
           usageOnly(() => parseListen(a));
