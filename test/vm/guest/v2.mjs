@@ -100,6 +100,24 @@ function guardWith(args, { nodeArgs = [], stderr = false } = {}) {
   return { child, lines, started, exited, stderr: () => err };
 }
 
+/**
+ * A hog that fills only 500 ms after it starts, with its threads' IDs read meanwhile: the 6.1
+ * kernel's memory.oom.group kill walks the group's threads, not only its processes, and a
+ * thread still alive then is logged as "Killed process TID" too (as the selected victim is
+ * logged twice). A test that counts a group kill's victims allows these, and only these.
+ */
+async function threadedHog(path) {
+  const code = `console.log('up');setTimeout(()=>{const a=[];for(;;)a.push(Buffer.alloc(16<<20,1))},500)`;
+  const c = startIn(path, [process.execPath, '-e', code]);
+  await new Promise((res) => c.stdout.once('data', res));
+  try {
+    c.tids = readdirSync(`/proc/${c.pid}/task`).map(Number).filter((t) => t !== c.pid);
+  } catch {
+    c.tids = [];
+  }
+  return c;
+}
+
 function sleeper(path, opts) {
   return startIn(path, ['sleep', '600'], opts);
 }
@@ -243,14 +261,14 @@ const scenarios = {
       await h.exited;
       const killLine = (await waitScreen((t) => t.includes(`OOM kill: PID ${h.pid} (node)`), 30_000, 'the kill in the event log'))
         .split('\n').find((l) => l.includes(`OOM kill: PID ${h.pid}`));
-      const g = hog(grp);
+      const g = await threadedHog(grp);
       await Promise.all([g.exited, keep[1].exited, keep[2].exited]);
       const groupLine = (await waitScreen((t) => t.includes(`OOM group kill: PID ${g.pid} (node) and 2 more`), 30_000, 'the group kill in the event log'))
         .split('\n').find((l) => l.includes(`OOM group kill: PID ${g.pid}`));
       tmux('send-keys', '-t', 'vm', 'c');
       // The view's own row (the event log on the main screen names tuikill.service too).
       const cgView = await waitScreen((t) => t.split('\n').some((l) => l.startsWith('tuikill.service')), 20_000, 'the cgroup view');
-      return { killPid: h.pid, keepPid: keep[0].pid, groupPids: [g.pid, keep[1].pid, keep[2].pid], killLine, groupLine, cgView };
+      return { killPid: h.pid, keepPid: keep[0].pid, groupPids: [g.pid, keep[1].pid, keep[2].pid], groupTids: g.tids, killLine, groupLine, cgView };
     } finally {
       try {
         tmux('kill-server');
@@ -264,11 +282,11 @@ const scenarios = {
     const s1 = sleeper(path);
     const s2 = sleeper(path);
     await sleep(300);
-    const h = hog(path);
+    const h = await threadedHog(path);
     const exits = await Promise.all([h.exited, s1.exited, s2.exited]);
     const after = events(path);
     const analyze = JSON.parse(oomtop(['analyze', '--json']));
-    return { path: `/${path}`, pids: [h.pid, s1.pid, s2.pid], exits, after, analyze };
+    return { path: `/${path}`, pids: [h.pid, s1.pid, s2.pid], hogTids: h.tids, exits, after, analyze };
   },
 
   /**
